@@ -1,0 +1,206 @@
+//! The command line: argument types (their doc comments are the `--help` text) and the
+//! dispatch to one file per subcommand.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diag::Diagnostics;
+use crate::playbook::{Lang, Playbook, PlaybookFiles};
+
+mod export;
+mod next;
+
+/// dealcoach: a coach for key-account selling. Describe a deal in YAML, ask what next.
+#[derive(Debug, Parser)]
+#[command(name = "dealcoach", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ranked next moves, warnings, buying signals and objections for one deal.
+    Next(next::NextArgs),
+    /// Work with the playbooks themselves.
+    #[command(subcommand)]
+    Playbooks(PlaybooksCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaybooksCommand {
+    /// Write the playbooks (built-in, or those of --playbooks) to DIR, for a trainer to edit.
+    Export(export::ExportArgs),
+}
+
+/// Which playbooks to use.
+#[derive(Debug, Args, Clone)]
+pub struct PlaybookArgs {
+    /// A playbook folder (with playbooks/ and rules/) to use instead of the built-in one.
+    #[arg(long, env = "DEALCOACH_PLAYBOOKS", value_name = "DIR")]
+    pub playbooks: Option<PathBuf>,
+}
+
+impl PlaybookArgs {
+    pub fn files(&self) -> Result<PlaybookFiles, Failure> {
+        match &self.playbooks {
+            Some(folder) => PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())
+                .map_err(Failure::Invalid),
+            None => Ok(PlaybookFiles::builtin()),
+        }
+    }
+
+    pub fn load(&self) -> Result<Playbook, Failure> {
+        Playbook::load(self.files()?).map_err(Failure::Invalid)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+/// How to print a report.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Output language (default: from LC_ALL / LANG; zh for zh_*, else en).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// How many moves the text and markdown formats show.
+    #[arg(long, default_value_t = 7, value_name = "N")]
+    pub top: usize,
+    /// Show every move and warning, not just the top ones.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl OutputArgs {
+    pub fn lang(&self) -> Lang {
+        match self.lang {
+            Some(LangArg::Zh) => Lang::Zh,
+            Some(LangArg::En) => Lang::En,
+            None => lang_from_locale(),
+        }
+    }
+}
+
+/// `LC_ALL` overrides `LANG`, as in every POSIX program.
+pub fn lang_from_locale() -> Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .unwrap_or_default();
+    if locale.to_ascii_lowercase().starts_with("zh") {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set.
+pub fn stdout_style() -> crate::render::Style {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    crate::render::Style {
+        color: !no_color && std::io::stdout().is_terminal(),
+    }
+}
+
+/// The exit codes, as the README documents them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything worked.
+    Success = 0,
+    /// `check` found problems, `test` had failures, or a rule failed while the rest ran.
+    Findings = 1,
+    /// Usage error, or unreadable or invalid input.
+    Invalid = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Why a command could not do its job.
+#[derive(Debug)]
+pub enum Failure {
+    /// Input that cannot be used: printed on stderr, exit 2, nothing on stdout.
+    Invalid(Diagnostics),
+    /// Anything else that stops the command (an I/O error writing output): exit 2.
+    Other(anyhow::Error),
+}
+
+impl From<crate::diag::Diagnostic> for Failure {
+    fn from(diagnostic: crate::diag::Diagnostic) -> Failure {
+        Failure::Invalid(Diagnostics(vec![diagnostic]))
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Failure {
+        Failure::Other(error)
+    }
+}
+
+/// Parses the arguments, runs the command and maps the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                Exit::Invalid
+            } else {
+                Exit::Success
+            };
+            let _ = error.print();
+            return code.into();
+        }
+    };
+    let outcome = match cli.command {
+        Command::Next(args) => next::run(&args),
+        Command::Playbooks(PlaybooksCommand::Export(args)) => export::run(&args),
+    };
+    match outcome {
+        Ok(exit) => exit.into(),
+        Err(Failure::Invalid(diagnostics)) => {
+            eprintln!("{diagnostics}");
+            Exit::Invalid.into()
+        }
+        Err(Failure::Other(error)) => {
+            eprintln!("dealcoach: {error:#}");
+            Exit::Invalid.into()
+        }
+    }
+}
+
+/// Writes to stdout, treating a closed pipe (`| head`) as success rather than a panic.
+pub fn print(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Failure::Other(
+            anyhow::Error::new(error).context("cannot write the output"),
+        )),
+    }
+}

@@ -1,0 +1,304 @@
+//! One deal through the whole pipeline: snapshot → facts → rules → ranking → a report.
+//!
+//! The report is language-specific (texts are filled in one language) but otherwise
+//! independent of how it is rendered; `render` turns it into text, JSON or Markdown.
+
+use serde::Serialize;
+
+use crate::engine::RuleError;
+use crate::facts::{Facts, Sighting};
+use crate::playbook::{Lang, Playbook, RuleKind};
+use crate::rank;
+use crate::snapshot::Snapshot;
+use crate::template::fill;
+use crate::vocabulary::{Severity, Vocabulary};
+
+/// Where a piece of advice came from.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RuleRef {
+    pub id: String,
+    pub file: String,
+    pub line: usize,
+}
+
+/// A move (priority) or a warning (severity), with its reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct Advice {
+    pub concept: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub title: String,
+    pub why: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub questions: Option<Vec<String>>,
+    pub rule: RuleRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DealRef {
+    pub id: String,
+    pub name: String,
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Temperature {
+    pub stated: Option<i64>,
+    pub evidence: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountStanding {
+    pub tier: String,
+    pub score: f64,
+    pub quadrant: Option<String>,
+}
+
+/// The deal at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub phase: &'static str,
+    pub temperature: Temperature,
+    pub influencer_coverage: indexmap::IndexMap<&'static str, &'static str>,
+    pub information_completeness: f64,
+    pub relationship_stage: Option<&'static str>,
+    pub account: Option<AccountStanding>,
+}
+
+/// A signal or objection as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct SightingOut {
+    pub concept: String,
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled: Option<bool>,
+    pub source: String,
+    pub evidence: Option<String>,
+}
+
+/// Everything `next` reports for one deal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub deal: DealRef,
+    pub assessment: Assessment,
+    pub moves: Vec<Advice>,
+    pub warnings: Vec<Advice>,
+    pub signals: Vec<SightingOut>,
+    pub objections: Vec<SightingOut>,
+    pub errors: Vec<RuleError>,
+}
+
+/// Coaches one deal. `Err` only when the deal cannot be handed to the scripts at all.
+pub fn coach(playbook: &Playbook, snapshot: &Snapshot, lang: Lang) -> Result<Report, String> {
+    let (signals, objections) = sightings(playbook, snapshot);
+    let facts = Facts::derive(snapshot, &signals, &objections, &playbook.engine_settings);
+    let scripts = &playbook.scripts;
+    let mut scope = scripts.deal_scope(snapshot, &signals, &objections, &facts)?;
+    let (firings, errors) = scripts.evaluate(&playbook.rules, &mut scope);
+
+    let mut moves = Vec::new();
+    let mut warnings = Vec::new();
+    for firing in firings {
+        let rule = &playbook.rules[firing.rule_index].rule;
+        let depth = scope.len();
+        if let Some(item) = firing.item {
+            scope.push_constant_dynamic("item", item);
+        }
+        let title = fill(rule.title.get(lang), &scope, lang, false).unwrap_or_default();
+        let why = rule
+            .why
+            .get(lang)
+            .iter()
+            .filter_map(|line| fill(line, &scope, lang, true))
+            .collect();
+        let questions: Vec<String> = rule
+            .questions
+            .get(lang)
+            .iter()
+            .filter_map(|line| fill(line, &scope, lang, true))
+            .collect();
+        scope.rewind(depth);
+        let rule_ref = RuleRef {
+            id: rule.id.clone(),
+            file: rule.place.file.clone(),
+            line: rule.place.line,
+        };
+        match &rule.kind {
+            RuleKind::Move { .. } => moves.push(Advice {
+                concept: rule.concept.clone(),
+                priority: firing.priority,
+                severity: None,
+                title,
+                why,
+                questions: Some(questions),
+                rule: rule_ref,
+            }),
+            RuleKind::Warning { severity } => warnings.push(Advice {
+                concept: rule.concept.clone(),
+                priority: None,
+                severity: Some(*severity),
+                title,
+                why,
+                questions: None,
+                rule: rule_ref,
+            }),
+        }
+    }
+    rank::rank_moves(&mut moves);
+    rank::rank_warnings(&mut warnings);
+
+    let as_of = snapshot.as_of();
+    Ok(Report {
+        deal: DealRef {
+            id: snapshot.deal.id.clone(),
+            name: snapshot.deal.name.clone(),
+            as_of: as_of.to_string(),
+        },
+        assessment: Assessment {
+            phase: facts.phase,
+            temperature: Temperature {
+                stated: facts.temperature_stated,
+                evidence: facts.temperature_evidence,
+            },
+            influencer_coverage: facts.coverage.clone(),
+            information_completeness: facts.information_completeness,
+            relationship_stage: facts.relationship_stage,
+            account: facts.value.as_ref().map(|value| AccountStanding {
+                tier: value.tier.clone(),
+                score: value.score,
+                quadrant: value.quadrant.clone(),
+            }),
+        },
+        moves,
+        warnings,
+        signals: signals.iter().map(|s| report_sighting(s, false)).collect(),
+        objections: objections
+            .iter()
+            .map(|s| report_sighting(s, true))
+            .collect(),
+        errors,
+    })
+}
+
+fn report_sighting(sighting: &Sighting, with_handled: bool) -> SightingOut {
+    SightingOut {
+        concept: sighting.concept.clone(),
+        from: sighting.from.clone(),
+        handled: if with_handled {
+            Some(sighting.handled == Some(true))
+        } else {
+            None
+        },
+        source: sighting.source.clone(),
+        evidence: sighting.evidence.clone(),
+    }
+}
+
+/// The deal's signals and objections: declared ones first, then those detected in its
+/// notes. A detection that repeats a declared item (same type, and the same person or no
+/// person on either side) adds its words to that item's evidence instead of a duplicate.
+pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Vec<Sighting>) {
+    let mut signals: Vec<Sighting> = snapshot
+        .signals
+        .iter()
+        .enumerate()
+        .map(|(index, signal)| Sighting {
+            concept: format!("signal.{}", signal.kind.as_str()),
+            kind: signal.kind.as_str().to_owned(),
+            from: signal.from.as_ref().map(|from| from.0.clone()),
+            date: signal.date.map(|date| date.to_string()),
+            said: None,
+            handled: None,
+            source: format!("signals[{index}]"),
+            evidence: signal.note.clone(),
+        })
+        .collect();
+    let mut objections: Vec<Sighting> = snapshot
+        .objections
+        .iter()
+        .enumerate()
+        .map(|(index, objection)| Sighting {
+            concept: format!("objection.{}", objection.kind.as_str()),
+            kind: objection.kind.as_str().to_owned(),
+            from: objection.from.as_ref().map(|from| from.0.clone()),
+            date: objection.date.map(|date| date.to_string()),
+            said: objection.said.clone(),
+            handled: Some(objection.handled == Some(true)),
+            source: format!("objections[{index}]"),
+            evidence: objection.said.clone(),
+        })
+        .collect();
+
+    let names: Vec<&str> = snapshot
+        .stakeholders
+        .iter()
+        .map(|person| person.name.0.as_str())
+        .collect();
+    let mut notes: Vec<(String, &str, Option<String>)> = Vec::new();
+    if let Some(text) = &snapshot.deal.notes {
+        notes.push((
+            "notes".to_owned(),
+            text,
+            snapshot.deal.as_of.map(|d| d.to_string()),
+        ));
+    }
+    for (index, activity) in snapshot.activities.iter().enumerate() {
+        if let Some(text) = &activity.note {
+            notes.push((
+                format!("activities[{index}].note"),
+                text,
+                activity.date.map(|d| d.to_string()),
+            ));
+        }
+    }
+    for (source, text, date) in notes {
+        for finding in playbook.detector.detect(text, &names) {
+            let Some((family, kind)) = finding.concept.split_once('.') else {
+                continue;
+            };
+            let is_objection = family == "objection";
+            let list = if is_objection {
+                &mut objections
+            } else {
+                &mut signals
+            };
+            let same = list.iter_mut().find(|known| {
+                known.kind == kind
+                    && (known.from == finding.from
+                        || known.from.is_none()
+                        || finding.from.is_none())
+            });
+            match same {
+                Some(known) => add_evidence(known, &finding.evidence),
+                None => list.push(Sighting {
+                    concept: finding.concept.clone(),
+                    kind: kind.to_owned(),
+                    from: finding.from.clone(),
+                    date: date.clone(),
+                    said: is_objection.then(|| finding.evidence.clone()),
+                    handled: is_objection.then_some(false),
+                    source: source.clone(),
+                    evidence: Some(finding.evidence.clone()),
+                }),
+            }
+        }
+    }
+    (signals, objections)
+}
+
+fn add_evidence(known: &mut Sighting, words: &str) {
+    match &mut known.evidence {
+        Some(evidence) if evidence.contains(words) || words.contains(evidence.as_str()) => {
+            if words.len() > evidence.len() {
+                *evidence = words.to_owned();
+            }
+        }
+        Some(evidence) => {
+            evidence.push_str(" / ");
+            evidence.push_str(words);
+        }
+        None => known.evidence = Some(words.to_owned()),
+    }
+}

@@ -1,0 +1,511 @@
+//! The rule engine: rhai scripts compiled once per run, evaluated against each deal's
+//! facts inside a sandbox.
+//!
+//! Scripts come from trainers, so every evaluation is bounded (operations, call depth,
+//! expression depth, string/array/map sizes, and a wall-clock budget per rule) and has no
+//! way out: rhai has no file, network or process access, `eval` is disabled and `print`
+//! goes nowhere (it would corrupt JSON on stdout). A rule that fails is reported by id and
+//! place; the others still run.
+
+use std::cell::Cell;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
+use rhai::{Dynamic, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope, AST};
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::facts::{Facts, Sighting};
+use crate::playbook::{PlaybookFiles, RawPriority, Rule, RuleKind};
+use crate::snapshot::Snapshot;
+
+/// Sandbox limits, settable in a playbook file under `sandbox:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxLimits {
+    /// rhai operations one evaluation of one rule may take.
+    pub max_operations: u64,
+    pub max_call_depth: usize,
+    pub max_expression_depth: usize,
+    /// In bytes.
+    pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
+    /// Wall-clock budget of one evaluation of one rule.
+    pub max_milliseconds_per_rule: u64,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        SandboxLimits {
+            max_operations: 100_000,
+            max_call_depth: 32,
+            max_expression_depth: 64,
+            max_string_size: 100_000,
+            max_array_size: 10_000,
+            max_map_size: 10_000,
+            max_milliseconds_per_rule: 250,
+        }
+    }
+}
+
+/// The names a condition can read, in the order they are pushed into the scope.
+pub const SCOPE_NAMES: &[&str] = &[
+    "deal",
+    "account",
+    "information",
+    "stakeholders",
+    "objections",
+    "signals",
+    "questions",
+    "activities",
+    "facts",
+    "settings",
+];
+
+thread_local! {
+    /// When the evaluation running on this thread started; read by the progress callback
+    /// to enforce the wall-clock budget. One engine serves all threads, so the clock is
+    /// per thread.
+    static EVALUATION_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// The configured rhai engine with the functions of `rules/*.rhai`.
+pub struct ScriptEngine {
+    engine: Engine,
+    /// Functions defined in `rules/*.rhai`: (name, number of parameters).
+    pub functions: BTreeSet<(String, usize)>,
+    /// Where each function is defined: name → file.
+    pub function_files: IndexMap<String, String>,
+    pub limits: SandboxLimits,
+    settings: Dynamic,
+}
+
+/// A rule with its scripts compiled. A script that did not compile keeps its message, so
+/// the rule is reported at every run instead of silently vanishing.
+pub struct CompiledRule {
+    pub rule: Rule,
+    pub when: Result<AST, String>,
+    pub for_each: Option<Result<AST, String>>,
+    pub priority: Option<Result<AST, String>>,
+}
+
+/// A rule that failed at run time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuleError {
+    pub id: String,
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// One firing of a rule: the rule, and the `for_each` element it fired for.
+pub struct Firing {
+    pub rule_index: usize,
+    pub item: Option<Dynamic>,
+    pub priority: Option<i64>,
+}
+
+impl ScriptEngine {
+    /// Builds the sandboxed engine and compiles every `rules/*.rhai` file into one
+    /// module of functions. A script with a syntax error invalidates the folder.
+    pub fn new(
+        files: &PlaybookFiles,
+        limits: SandboxLimits,
+        settings: &IndexMap<String, serde_yaml::Value>,
+    ) -> Result<ScriptEngine, Diagnostics> {
+        let mut engine = Engine::new();
+        configure(&mut engine, &limits);
+        let mut problems = Diagnostics::default();
+        let mut library = AST::empty();
+        let mut functions = BTreeSet::new();
+        let mut function_files = IndexMap::new();
+        for file in files.scripts() {
+            match engine.compile(&file.text) {
+                Ok(mut ast) => {
+                    ast.set_source(file.path.as_str());
+                    for function in ast.iter_functions() {
+                        if let Some(first) = function_files.get(function.name) {
+                            if first != &file.path {
+                                let line = function_line(&file.text, function.name);
+                                problems.push(Diagnostic::error(
+                                    &file.path,
+                                    line,
+                                    0,
+                                    format!(
+                                        "function `{}` is also defined in {first}",
+                                        function.name
+                                    ),
+                                ));
+                            }
+                        }
+                        functions.insert((function.name.to_owned(), function.params.len()));
+                        function_files.insert(function.name.to_owned(), file.path.clone());
+                    }
+                    library = library.merge(&ast);
+                }
+                Err(error) => {
+                    let (line, column) = position(error.position());
+                    problems.push(
+                        Diagnostic::error(&file.path, line, column, error.err_type().to_string())
+                            .with_source(&file.text),
+                    );
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let module = Module::eval_ast_as_new(Scope::new(), &library, &engine).map_err(|error| {
+            Diagnostics(vec![Diagnostic::error(
+                "rules",
+                0,
+                0,
+                format!(
+                    "the scripts failed while loading: {}",
+                    describe_error(&error, &limits)
+                ),
+            )])
+        })?;
+        engine.register_global_module(module.into());
+        let settings = rhai::serde::to_dynamic(settings).map_err(|error| {
+            Diagnostics(vec![Diagnostic::error(
+                "playbooks",
+                0,
+                0,
+                format!("settings cannot be given to scripts: {error}"),
+            )])
+        })?;
+        Ok(ScriptEngine {
+            engine,
+            functions,
+            function_files,
+            limits,
+            settings,
+        })
+    }
+
+    /// Compiles a rule's scripts. Variables are checked at compile time (strict mode): a
+    /// typo such as `facs.top` is a compile error naming the variable.
+    pub fn compile_rule(&self, rule: Rule) -> CompiledRule {
+        let mut scope = Scope::new();
+        for name in SCOPE_NAMES {
+            scope.push_dynamic(*name, Dynamic::UNIT);
+        }
+        let for_each = rule
+            .for_each
+            .as_ref()
+            .map(|script| self.compile_script(&scope, script, &rule, "for_each"));
+        if rule.for_each.is_some() {
+            scope.push_dynamic("item", Dynamic::UNIT);
+        }
+        let when = self.compile_script(&scope, &rule.when, &rule, "when");
+        let priority = match &rule.kind {
+            RuleKind::Move {
+                priority: RawPriority::Expression(script),
+            } => Some(self.compile_script(&scope, script, &rule, "priority")),
+            _ => None,
+        };
+        CompiledRule {
+            rule,
+            when,
+            for_each,
+            priority,
+        }
+    }
+
+    fn compile_script(
+        &self,
+        scope: &Scope,
+        script: &str,
+        rule: &Rule,
+        key: &str,
+    ) -> Result<AST, String> {
+        self.engine.compile_with_scope(scope, script).map_err(|error| {
+            let (line, column) = position(error.position());
+            // Report the place in the YAML file: the key's line, plus the script's own line
+            // when the script is a multi-line block (`when: |`).
+            let key_line = rule.script_lines.get(key).copied().unwrap_or(rule.place.line);
+            let file_line = if script.contains('\n') { key_line + line } else { key_line };
+            format!("`{key}` does not compile at {}:{file_line}: {} (script line {line}, column {column})", rule.place.file, error.err_type())
+        })
+    }
+
+    /// The scope every rule of one deal reads: the snapshot's sections, its merged
+    /// signals and objections, the facts and the settings, all constant so that one
+    /// rule cannot change what the next one sees.
+    pub fn deal_scope(
+        &self,
+        snapshot: &Snapshot,
+        signals: &[Sighting],
+        objections: &[Sighting],
+        facts: &Facts,
+    ) -> Result<Scope<'static>, String> {
+        let convert = |value: Result<Dynamic, Box<EvalAltResult>>| {
+            value.map_err(|error| format!("cannot give the deal to scripts: {error}"))
+        };
+        let mut scope = Scope::new();
+        scope.push_constant_dynamic("deal", convert(rhai::serde::to_dynamic(&snapshot.deal))?);
+        scope.push_constant_dynamic(
+            "account",
+            convert(rhai::serde::to_dynamic(&snapshot.account))?,
+        );
+        scope.push_constant_dynamic(
+            "information",
+            convert(rhai::serde::to_dynamic(&snapshot.information))?,
+        );
+        scope.push_constant_dynamic(
+            "stakeholders",
+            convert(rhai::serde::to_dynamic(&snapshot.stakeholders))?,
+        );
+        scope.push_constant_dynamic("objections", convert(rhai::serde::to_dynamic(objections))?);
+        scope.push_constant_dynamic("signals", convert(rhai::serde::to_dynamic(signals))?);
+        scope.push_constant_dynamic(
+            "questions",
+            convert(rhai::serde::to_dynamic(&snapshot.questions))?,
+        );
+        scope.push_constant_dynamic(
+            "activities",
+            convert(rhai::serde::to_dynamic(&snapshot.activities))?,
+        );
+        scope.push_constant_dynamic("facts", convert(rhai::serde::to_dynamic(facts))?);
+        scope.push_constant_dynamic("settings", self.settings.clone());
+        Ok(scope)
+    }
+
+    /// Runs one script under the sandbox; the scope is restored afterwards, so a `let`
+    /// in one rule never leaks into the next.
+    pub fn run(&self, scope: &mut Scope<'static>, ast: &AST) -> Result<Dynamic, String> {
+        let depth = scope.len();
+        EVALUATION_STARTED.with(|started| started.set(Some(Instant::now())));
+        let result = self.engine.eval_ast_with_scope::<Dynamic>(scope, ast);
+        EVALUATION_STARTED.with(|started| started.set(None));
+        scope.rewind(depth);
+        result.map_err(|error| describe_error(&error, &self.limits))
+    }
+
+    /// Evaluates every rule against one deal's scope: which fired (once per `for_each`
+    /// element), and which failed.
+    pub fn evaluate(
+        &self,
+        rules: &[CompiledRule],
+        scope: &mut Scope<'static>,
+    ) -> (Vec<Firing>, Vec<RuleError>) {
+        let mut firings = Vec::new();
+        let mut errors = Vec::new();
+        for (rule_index, compiled) in rules.iter().enumerate() {
+            match self.evaluate_rule(compiled, scope) {
+                Ok(mut fired) => {
+                    for firing in &mut fired {
+                        firing.rule_index = rule_index;
+                    }
+                    firings.extend(fired);
+                }
+                Err(message) => errors.push(RuleError {
+                    id: compiled.rule.id.clone(),
+                    file: compiled.rule.place.file.clone(),
+                    line: compiled.rule.place.line,
+                    message,
+                }),
+            }
+        }
+        (firings, errors)
+    }
+
+    fn evaluate_rule(
+        &self,
+        compiled: &CompiledRule,
+        scope: &mut Scope<'static>,
+    ) -> Result<Vec<Firing>, String> {
+        let when = compiled.when.as_ref().map_err(Clone::clone)?;
+        let Some(for_each) = &compiled.for_each else {
+            return Ok(if self.condition(scope, when)? {
+                vec![Firing {
+                    rule_index: 0,
+                    item: None,
+                    priority: self.priority(compiled, scope)?,
+                }]
+            } else {
+                Vec::new()
+            });
+        };
+        let for_each = for_each.as_ref().map_err(Clone::clone)?;
+        let items = self
+            .run(scope, for_each)
+            .map_err(|message| format!("`for_each` failed: {message}"))?;
+        let type_name = items.type_name();
+        let items = items
+            .into_array()
+            .map_err(|_| format!("`for_each` gave {type_name}, not a list"))?;
+        let mut firings = Vec::new();
+        for item in items {
+            let depth = scope.len();
+            scope.push_constant_dynamic("item", item.clone());
+            let fired = self
+                .condition(scope, when)
+                .and_then(|fired| Ok((fired, self.priority(compiled, scope)?)));
+            scope.rewind(depth);
+            let (fired, priority) = fired?;
+            if fired {
+                firings.push(Firing {
+                    rule_index: 0,
+                    item: Some(item),
+                    priority,
+                });
+            }
+        }
+        Ok(firings)
+    }
+
+    fn condition(&self, scope: &mut Scope<'static>, when: &AST) -> Result<bool, String> {
+        let value = self
+            .run(scope, when)
+            .map_err(|message| format!("`when` failed: {message}"))?;
+        value
+            .as_bool()
+            .map_err(|type_name| format!("`when` gave {type_name}, not true or false"))
+    }
+
+    fn priority(
+        &self,
+        compiled: &CompiledRule,
+        scope: &mut Scope<'static>,
+    ) -> Result<Option<i64>, String> {
+        match (&compiled.rule.kind, &compiled.priority) {
+            (
+                RuleKind::Move {
+                    priority: RawPriority::Fixed(fixed),
+                },
+                _,
+            ) => Ok(Some(*fixed)),
+            (RuleKind::Move { .. }, Some(script)) => {
+                let script = script.as_ref().map_err(Clone::clone)?;
+                let value = self
+                    .run(scope, script)
+                    .map_err(|message| format!("`priority` failed: {message}"))?;
+                let number = value
+                    .as_int()
+                    .or_else(|_| value.as_float().map(|float| float.round() as i64))
+                    .map_err(|type_name| format!("`priority` gave {type_name}, not a number"))?;
+                if !(0..=100).contains(&number) {
+                    return Err(format!("`priority` gave {number}: a priority is 0 to 100"));
+                }
+                Ok(Some(number))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether `name` can be called from a condition with `arity` arguments: a function
+    /// of `rules/*.rhai` or one built into rhai.
+    pub fn has_script_function(&self, name: &str, arity: usize) -> bool {
+        self.functions.contains(&(name.to_owned(), arity))
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+fn configure(engine: &mut Engine, limits: &SandboxLimits) {
+    engine.set_optimization_level(OptimizationLevel::Simple);
+    engine.set_strict_variables(true);
+    engine.set_fail_on_invalid_map_property(true);
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(limits.max_call_depth);
+    engine.set_max_expr_depths(limits.max_expression_depth, limits.max_expression_depth);
+    engine.set_max_string_size(limits.max_string_size);
+    engine.set_max_array_size(limits.max_array_size);
+    engine.set_max_map_size(limits.max_map_size);
+    engine.set_max_modules(0);
+    engine.disable_symbol("eval");
+    engine.disable_symbol("import");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    let budget = Duration::from_millis(limits.max_milliseconds_per_rule);
+    engine.on_progress(move |operations| {
+        // Reading the clock every operation would cost more than the rules; every 256 is
+        // well under a millisecond apart.
+        if operations % 256 != 0 {
+            return None;
+        }
+        let over = EVALUATION_STARTED.with(|started| {
+            started
+                .get()
+                .is_some_and(|started| started.elapsed() > budget)
+        });
+        over.then(|| Dynamic::from("time budget"))
+    });
+}
+
+/// A rhai error in words a trainer can act on, with the script place when there is one.
+pub fn describe_error(error: &EvalAltResult, limits: &SandboxLimits) -> String {
+    match error {
+        EvalAltResult::ErrorTooManyOperations(_) => format!(
+            "exceeded {} operations (sandbox.max_operations)",
+            limits.max_operations
+        ),
+        EvalAltResult::ErrorTerminated(_, _) => {
+            format!(
+                "exceeded the {} ms time budget (sandbox.max_milliseconds_per_rule)",
+                limits.max_milliseconds_per_rule
+            )
+        }
+        EvalAltResult::ErrorStackOverflow(_) => format!(
+            "exceeded {} nested calls (sandbox.max_call_depth)",
+            limits.max_call_depth
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            format!("{what} exceeded the sandbox's size limit")
+        }
+        EvalAltResult::ErrorFunctionNotFound(signature, place) => {
+            format!("function not found: {signature}{}", at(*place))
+        }
+        EvalAltResult::ErrorInFunctionCall(name, source, inner, place) => {
+            let source = if source.is_empty() {
+                String::new()
+            } else {
+                format!(" in {source}")
+            };
+            format!(
+                "in function `{name}`{source}{}: {}",
+                at(*place),
+                describe_error(inner, limits)
+            )
+        }
+        EvalAltResult::ErrorPropertyNotFound(property, place) => {
+            format!(
+                "no field `{property}`{} (a misspelt name? see docs/playbooks.md for the facts)",
+                at(*place)
+            )
+        }
+        other => {
+            let mut text = other.to_string();
+            if let Some(index) = text.rfind(" (line ") {
+                text.truncate(index);
+            }
+            format!("{text}{}", at(other.position()))
+        }
+    }
+}
+
+fn at(place: Position) -> String {
+    match (place.line(), place.position()) {
+        (Some(line), Some(column)) => format!(" (line {line}, column {column})"),
+        (Some(line), None) => format!(" (line {line})"),
+        _ => String::new(),
+    }
+}
+
+/// A rhai position as (line, column), 0 when unknown.
+pub fn position(place: Position) -> (usize, usize) {
+    (place.line().unwrap_or(0), place.position().unwrap_or(0))
+}
+
+fn function_line(text: &str, name: &str) -> usize {
+    let needle = format!("fn {name}(");
+    text.lines()
+        .position(|line| line.contains(&needle))
+        .map_or(0, |index| index + 1)
+}

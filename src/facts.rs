@@ -1,0 +1,693 @@
+//! Facts: what the engine derives from a snapshot once, so rules need not recompute it.
+//!
+//! Every rule reads the same derived view of the deal — influencer coverage, days since
+//! contact, open objections by type, SPIN counts, the account's value scores — computed
+//! here once per deal, in Rust, and handed to rhai as one map. "Not known" stays `None`
+//! (rhai `()`) all the way through: a rule must be able to tell "no contact for 40 days"
+//! from "no contact recorded".
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::settings::EngineSettings;
+use crate::snapshot::{Information, Snapshot, Stakeholder};
+use crate::vocabulary::*;
+
+/// A signal or objection, declared in the snapshot or detected in its notes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Sighting {
+    /// `objection.no_budget`, `signal.agreed_next_step` …
+    pub concept: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub from: Option<String>,
+    pub date: Option<String>,
+    /// Objections only.
+    pub said: Option<String>,
+    /// Objections only.
+    pub handled: Option<bool>,
+    /// `objections[0]`, `signals[1]`, `notes`, `activities[2].note`.
+    pub source: String,
+    /// The words behind it: what the customer said, or the note's matching words.
+    pub evidence: Option<String>,
+}
+
+/// A stakeholder as rules see them: the snapshot's fields plus what follows from them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub title: Option<String>,
+    pub role: Option<&'static str>,
+    pub level: Option<&'static str>,
+    pub influence: Option<i64>,
+    pub stance: Option<&'static str>,
+    pub met: Option<bool>,
+    pub top: bool,
+    pub needs: Option<String>,
+    pub has_vip_card: bool,
+    pub days_since_contact: Option<i64>,
+    pub supportive: bool,
+    pub hostile: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageGap {
+    pub role: &'static str,
+    /// `missing` or `identified`.
+    pub status: &'static str,
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemperaturePart {
+    /// The settings key of the weight (`per_signal_type` …).
+    pub factor: &'static str,
+    pub points: i64,
+}
+
+/// The account's value on the pyramid and the scorecard.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountValue {
+    /// 0..100, the weighted pyramid score.
+    pub score: f64,
+    pub tier: String,
+    /// 0..10.
+    pub current: f64,
+    /// 0..10, or `None` without potential scores.
+    pub potential: Option<f64>,
+    pub quadrant: Option<String>,
+    pub collection_rate: Option<f64>,
+    pub profit_margin: Option<f64>,
+    /// Each single indicator's 0..100 score, for those given.
+    pub indicators: IndexMap<&'static str, f64>,
+}
+
+/// Everything derived from one snapshot. Field names are the `facts.*` names of
+/// `docs/playbooks.md`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    pub as_of: String,
+    pub phase: &'static str,
+    pub open: bool,
+    pub late: bool,
+    pub amount: Option<f64>,
+    pub days_to_close: Option<i64>,
+    pub close_date_passed: bool,
+    pub days_since_contact: Option<i64>,
+    pub last_contact: Option<String>,
+    pub has_next_step: bool,
+    pub top: Option<Person>,
+    pub people: Vec<Person>,
+    pub key_people: Vec<Person>,
+    pub coverage: IndexMap<&'static str, &'static str>,
+    pub coverage_gaps: Vec<CoverageGap>,
+    pub met_count: i64,
+    pub allies: Vec<String>,
+    pub supporters: Vec<String>,
+    pub support_share: Option<f64>,
+    pub staff: Vec<Person>,
+    pub staff_unsupportive: Vec<Person>,
+    pub opponents_below_top: Vec<Person>,
+    pub information_completeness: f64,
+    pub info_unknown: Vec<&'static str>,
+    pub info_partial: Vec<&'static str>,
+    pub info_days_since_review: Option<i64>,
+    pub open_objections: IndexMap<&'static str, Vec<Sighting>>,
+    pub open_objection_count: i64,
+    pub signals_by_type: IndexMap<&'static str, i64>,
+    pub signal_types: i64,
+    pub spin: IndexMap<&'static str, i64>,
+    pub spin_total: i64,
+    pub spin_next: Option<&'static str>,
+    pub activities_30d: IndexMap<&'static str, i64>,
+    pub visits_30d: i64,
+    pub favors_30d: i64,
+    pub key_contacts_without_vip_card: Vec<String>,
+    pub service_issues_open: i64,
+    pub service_issues_open_high: i64,
+    pub oldest_open_issue_days: Option<i64>,
+    pub proof_assets: i64,
+    pub temperature_stated: Option<i64>,
+    pub temperature_evidence: i64,
+    pub temperature_parts: Vec<TemperaturePart>,
+    pub value: Option<AccountValue>,
+    pub purchase_pattern: Option<&'static str>,
+    pub relationship_stage: Option<&'static str>,
+}
+
+impl Facts {
+    /// Derives the facts of `snapshot`, whose signals and objections (declared and
+    /// detected) are `signals` and `objections`.
+    pub fn derive(
+        snapshot: &Snapshot,
+        signals: &[Sighting],
+        objections: &[Sighting],
+        settings: &EngineSettings,
+    ) -> Facts {
+        let as_of = snapshot.as_of();
+        let deal = &snapshot.deal;
+        let days_since = |date: Option<Date>| date.map(|date| as_of.days_since(date));
+
+        let phase = phase(snapshot, signals, as_of, settings);
+        let open = !matches!(phase, "won" | "lost");
+
+        // Contact: the latest of any activity and any stakeholder's last contact, never
+        // counting a date after `as_of` (a planned meeting is not contact yet).
+        let contact_dates = snapshot
+            .activities
+            .iter()
+            .filter_map(|activity| activity.date)
+            .chain(
+                snapshot
+                    .stakeholders
+                    .iter()
+                    .filter_map(|person| person.last_contact),
+            )
+            .filter(|date| *date <= as_of);
+        let last_contact = contact_dates.max();
+
+        let people: Vec<Person> = snapshot
+            .stakeholders
+            .iter()
+            .map(|person| describe(person, snapshot, as_of))
+            .collect();
+        let top = people.iter().find(|person| person.top).cloned();
+        let mut key_people: Vec<Person> = people
+            .iter()
+            .filter(|person| person.influence.is_some_and(|i| i >= settings.influential))
+            .cloned()
+            .collect();
+        key_people.sort_by_key(|person| std::cmp::Reverse(person.influence));
+
+        let mut coverage = IndexMap::new();
+        let mut coverage_gaps = Vec::new();
+        for role in Role::ALL {
+            let holders: Vec<&Person> = people
+                .iter()
+                .filter(|person| person.role == Some(role.as_str()))
+                .collect();
+            let status = if holders.is_empty() {
+                "missing"
+            } else if holders.iter().any(|person| person.met == Some(true)) {
+                "engaged"
+            } else {
+                "identified"
+            };
+            coverage.insert(role.as_str(), status);
+            if status != "engaged" {
+                coverage_gaps.push(CoverageGap {
+                    role: role.as_str(),
+                    status,
+                    names: holders.iter().map(|person| person.name.clone()).collect(),
+                });
+            }
+        }
+
+        let names_where = |keep: &dyn Fn(&Person) -> bool| -> Vec<String> {
+            people
+                .iter()
+                .filter(|person| keep(person))
+                .map(|person| person.name.clone())
+                .collect()
+        };
+        let allies = names_where(&|person| person.stance == Some("champion"));
+        let supporters = names_where(&|person| person.supportive);
+        let support_share =
+            (!people.is_empty()).then(|| supporters.len() as f64 / people.len() as f64);
+        let staff: Vec<Person> = people
+            .iter()
+            .filter(|person| person.level == Some("staff"))
+            .cloned()
+            .collect();
+        let staff_unsupportive = staff
+            .iter()
+            .filter(|person| !person.supportive)
+            .cloned()
+            .collect();
+        let opponents_below_top = people
+            .iter()
+            .filter(|person| {
+                !person.top
+                    && person.hostile
+                    && person.influence.is_some_and(|i| i >= settings.influential)
+            })
+            .cloned()
+            .collect();
+
+        let (information_completeness, info_unknown, info_partial) =
+            information(&snapshot.information);
+
+        let mut open_objections: IndexMap<&'static str, Vec<Sighting>> = ObjectionType::ALL
+            .iter()
+            .map(|kind| (kind.as_str(), Vec::new()))
+            .collect();
+        for objection in objections
+            .iter()
+            .filter(|objection| objection.handled != Some(true))
+        {
+            if let Some(list) = open_objections.get_mut(objection.kind.as_str()) {
+                list.push(objection.clone());
+            }
+        }
+        let open_objection_count = open_objections.values().map(|list| list.len() as i64).sum();
+
+        let signals_by_type: IndexMap<&'static str, i64> = SignalType::ALL
+            .iter()
+            .map(|kind| {
+                (
+                    kind.as_str(),
+                    signals
+                        .iter()
+                        .filter(|signal| signal.kind == kind.as_str())
+                        .count() as i64,
+                )
+            })
+            .collect();
+        let signal_types = signals_by_type.values().filter(|count| **count > 0).count() as i64;
+
+        let spin: IndexMap<&'static str, i64> = QuestionType::ALL
+            .iter()
+            .map(|kind| {
+                (
+                    kind.as_str(),
+                    snapshot
+                        .questions
+                        .iter()
+                        .filter(|question| question.kind == *kind)
+                        .count() as i64,
+                )
+            })
+            .collect();
+        let spin_total = snapshot.questions.len() as i64;
+        let spin_next = QuestionType::ALL
+            .iter()
+            .map(|kind| kind.as_str())
+            .find(|kind| spin[kind] == 0);
+
+        let recent = |date: Option<Date>| {
+            date.is_some_and(|date| date <= as_of && as_of.days_since(date) < 30)
+        };
+        let activities_30d: IndexMap<&'static str, i64> = ActivityType::ALL
+            .iter()
+            .map(|kind| {
+                let count = snapshot
+                    .activities
+                    .iter()
+                    .filter(|a| a.kind == Some(*kind) && recent(a.date))
+                    .count();
+                (kind.as_str(), count as i64)
+            })
+            .collect();
+        let visits_30d = activities_30d["visit"] + activities_30d["meeting"];
+        let favors_30d = activities_30d["favor"];
+
+        let key_contacts_without_vip_card = key_people
+            .iter()
+            .filter(|person| !person.has_vip_card)
+            .map(|person| person.name.clone())
+            .collect();
+
+        let issues = snapshot
+            .account
+            .service_issues
+            .as_deref()
+            .unwrap_or_default();
+        let open_issues: Vec<_> = issues
+            .iter()
+            .filter(|issue| issue.resolved != Some(true))
+            .collect();
+        let service_issues_open_high = open_issues
+            .iter()
+            .filter(|issue| issue.severity == Some(Severity::High))
+            .count() as i64;
+        let oldest_open_issue_days = open_issues
+            .iter()
+            .filter_map(|issue| days_since(issue.opened))
+            .max();
+
+        let temperature_stated = deal.temperature.map(|t| t.0);
+        let (temperature_evidence, temperature_parts) = evidence_temperature(
+            &settings.evidence_temperature,
+            signal_types,
+            &spin,
+            open_objection_count,
+            top.as_ref(),
+            &coverage,
+        );
+
+        let value = account_value(snapshot, settings);
+        let purchase_pattern = snapshot
+            .account
+            .purchase_pattern
+            .map(|pattern| pattern.as_str())
+            .or_else(|| {
+                // Only when the rep did not say: a single transaction is a one-off purchase.
+                let transactions = snapshot
+                    .account
+                    .metrics
+                    .as_ref()
+                    .and_then(|metrics| metrics.transactions);
+                (transactions.map(|count| count.0) == Some(1)).then_some("one_off_large")
+            });
+
+        Facts {
+            as_of: as_of.to_string(),
+            phase,
+            open,
+            late: phase == "late",
+            amount: deal.amount.map(|amount| amount.0),
+            days_to_close: deal.expected_close.map(|close| close.days_since(as_of)),
+            close_date_passed: deal.expected_close.is_some_and(|close| close < as_of),
+            days_since_contact: days_since(last_contact),
+            last_contact: last_contact.map(|date| date.to_string()),
+            has_next_step: deal
+                .next_step
+                .as_deref()
+                .is_some_and(|step| !step.trim().is_empty()),
+            met_count: people
+                .iter()
+                .filter(|person| person.met == Some(true))
+                .count() as i64,
+            top,
+            key_people,
+            coverage,
+            coverage_gaps,
+            allies,
+            supporters,
+            support_share,
+            staff,
+            staff_unsupportive,
+            opponents_below_top,
+            people,
+            information_completeness,
+            info_unknown,
+            info_partial,
+            info_days_since_review: days_since(snapshot.information.reviewed),
+            open_objections,
+            open_objection_count,
+            signals_by_type,
+            signal_types,
+            spin,
+            spin_total,
+            spin_next,
+            activities_30d,
+            visits_30d,
+            favors_30d,
+            key_contacts_without_vip_card,
+            service_issues_open: open_issues.len() as i64,
+            service_issues_open_high,
+            oldest_open_issue_days,
+            proof_assets: deal
+                .proof_assets
+                .as_ref()
+                .map_or(0, |assets| assets.len() as i64),
+            temperature_stated,
+            temperature_evidence,
+            temperature_parts,
+            value,
+            purchase_pattern,
+            relationship_stage: snapshot
+                .account
+                .relationship_stage
+                .map(|stage| stage.as_str()),
+        }
+    }
+}
+
+fn describe(person: &Stakeholder, snapshot: &Snapshot, as_of: Date) -> Person {
+    // A person's last contact is their own `last_contact` or the latest activity with
+    // them, whichever is later.
+    let name = person.name.0.as_str();
+    let activity_contact = snapshot
+        .activities
+        .iter()
+        .filter(|activity| activity.with.iter().any(|with| with.0 == name))
+        .filter_map(|activity| activity.date)
+        .filter(|date| *date <= as_of)
+        .max();
+    let last = person
+        .last_contact
+        .filter(|date| *date <= as_of)
+        .max(activity_contact);
+    Person {
+        name: name.to_owned(),
+        title: person.title.clone(),
+        role: person.role.map(Role::as_str),
+        level: person.level.map(Level::as_str),
+        influence: person.influence.map(|influence| influence.0),
+        stance: person.stance.map(Stance::as_str),
+        met: person.met,
+        top: person.top_decision_maker.0,
+        needs: person.needs.clone(),
+        has_vip_card: person.vip_card.is_some(),
+        days_since_contact: last.map(|date| as_of.days_since(date)),
+        supportive: person.stance.is_some_and(Stance::is_supportive),
+        hostile: person.stance.is_some_and(Stance::is_hostile),
+    }
+}
+
+/// How far along the deal is. A stated stage wins; without one, the evidence decides.
+fn phase(
+    snapshot: &Snapshot,
+    signals: &[Sighting],
+    as_of: Date,
+    settings: &EngineSettings,
+) -> &'static str {
+    let deal = &snapshot.deal;
+    if let Some(stage) = deal.stage {
+        return match stage {
+            Stage::Qualify => "early",
+            Stage::Develop => "middle",
+            Stage::Propose | Stage::Negotiate | Stage::Close => "late",
+            Stage::Won => "won",
+            Stage::Lost => "lost",
+        };
+    }
+    let temperature = deal.temperature.map(|t| t.0);
+    let signal_kinds: std::collections::BTreeSet<&str> =
+        signals.iter().map(|signal| signal.kind.as_str()).collect();
+    let close_is_near = deal
+        .expected_close
+        .is_some_and(|close| close.days_since(as_of) <= settings.late_within_days);
+    if deal.close_requested == Some(true)
+        || temperature.is_some_and(|t| t >= 80)
+        || signal_kinds.len() >= 2
+        || close_is_near
+    {
+        "late"
+    } else if temperature.is_some_and(|t| t <= 10)
+        || (signal_kinds.is_empty()
+            && snapshot
+                .questions
+                .iter()
+                .all(|q| q.kind == QuestionType::Situation))
+    {
+        "early"
+    } else {
+        "middle"
+    }
+}
+
+fn information(information: &Information) -> (f64, Vec<&'static str>, Vec<&'static str>) {
+    let mut score = 0.0;
+    let mut unknown = Vec::new();
+    let mut partial = Vec::new();
+    for (item, knowledge) in information.items() {
+        match knowledge {
+            Some(Knowledge::Known) => score += 1.0,
+            Some(Knowledge::Partial) => {
+                score += 0.5;
+                partial.push(item);
+            }
+            Some(Knowledge::Unknown) | None => unknown.push(item),
+        }
+    }
+    (
+        round2(score / Information::ITEMS.len() as f64),
+        unknown,
+        partial,
+    )
+}
+
+fn evidence_temperature(
+    weights: &crate::settings::TemperatureWeights,
+    signal_types: i64,
+    spin: &IndexMap<&'static str, i64>,
+    open_objections: i64,
+    top: Option<&Person>,
+    coverage: &IndexMap<&'static str, &'static str>,
+) -> (i64, Vec<TemperaturePart>) {
+    let spin_types = spin.values().filter(|count| **count > 0).count() as f64;
+    let missing = coverage
+        .values()
+        .filter(|status| **status == "missing")
+        .count() as f64;
+    let contributions = [
+        ("base", weights.base),
+        (
+            "per_signal_type",
+            weights.per_signal_type * signal_types as f64,
+        ),
+        ("per_spin_type", weights.per_spin_type * spin_types),
+        (
+            "per_open_objection",
+            weights.per_open_objection * open_objections as f64,
+        ),
+        (
+            "top_not_met",
+            if top.is_some_and(|top| top.met != Some(true)) {
+                weights.top_not_met
+            } else {
+                0.0
+            },
+        ),
+        (
+            "top_supportive",
+            if top.is_some_and(|top| top.supportive) {
+                weights.top_supportive
+            } else {
+                0.0
+            },
+        ),
+        (
+            "per_missing_influencer",
+            weights.per_missing_influencer * missing,
+        ),
+    ];
+    let total: f64 = contributions.iter().map(|(_, points)| points).sum();
+    let parts = contributions
+        .iter()
+        .filter(|(_, points)| points.round() != 0.0)
+        .map(|(factor, points)| TemperaturePart {
+            factor,
+            points: points.round() as i64,
+        })
+        .collect();
+    (total.round().clamp(0.0, 100.0) as i64, parts)
+}
+
+/// The value pyramid score and tier, and the scorecard quadrant. Only indicators the
+/// snapshot gives are weighted; with none, the account's value is unknown.
+pub fn account_value(snapshot: &Snapshot, settings: &EngineSettings) -> Option<AccountValue> {
+    let metrics = snapshot.account.metrics.as_ref()?;
+    let potential = snapshot.account.potential.as_ref();
+    value_of(
+        metrics.revenue.map(|m| m.0),
+        metrics.profit,
+        metrics.collected.map(|m| m.0),
+        metrics.transactions.map(|c| c.0 as f64),
+        potential.and_then(|p| p.growth).map(|s| s.0),
+        potential.and_then(|p| p.strategic_fit).map(|s| s.0),
+        potential.and_then(|p| p.share_of_wallet_left).map(|s| s.0),
+        settings,
+    )
+}
+
+/// The value model over raw numbers; shared by deals and the `accounts` CSV.
+#[allow(clippy::too_many_arguments)]
+pub fn value_of(
+    revenue: Option<f64>,
+    profit: Option<f64>,
+    collected: Option<f64>,
+    transactions: Option<f64>,
+    growth: Option<f64>,
+    strategic_fit: Option<f64>,
+    share_of_wallet_left: Option<f64>,
+    settings: &EngineSettings,
+) -> Option<AccountValue> {
+    let model = &settings.value;
+    let single = [
+        (
+            "revenue",
+            revenue,
+            model.weights.revenue,
+            model.full_marks.revenue,
+        ),
+        (
+            "profit",
+            profit,
+            model.weights.profit,
+            model.full_marks.profit,
+        ),
+        (
+            "collected",
+            collected,
+            model.weights.collected,
+            model.full_marks.collected,
+        ),
+        (
+            "transactions",
+            transactions,
+            model.weights.transactions,
+            model.full_marks.transactions,
+        ),
+    ];
+    let mut indicators = IndexMap::new();
+    let (mut weighted, mut weight_sum) = (0.0, 0.0);
+    for (name, value, weight, full_mark) in single {
+        if let Some(value) = value {
+            let score = (value / full_mark * 100.0).clamp(0.0, 100.0);
+            indicators.insert(name, round2(score));
+            weighted += weight * score;
+            weight_sum += weight;
+        }
+    }
+    if indicators.is_empty() || weight_sum <= 0.0 {
+        return None;
+    }
+    let score = round2(weighted / weight_sum);
+    let tier = model
+        .tiers
+        .iter()
+        .find(|tier| score >= tier.min)
+        .or(model.tiers.last())
+        .map(|tier| tier.name.clone())?;
+    let current = round2(score / 10.0);
+
+    let potential_parts = [
+        (growth, model.potential_weights.growth),
+        (strategic_fit, model.potential_weights.strategic_fit),
+        (
+            share_of_wallet_left,
+            model.potential_weights.share_of_wallet_left,
+        ),
+    ];
+    let (mut potential_sum, mut potential_weight) = (0.0, 0.0);
+    for (value, weight) in potential_parts {
+        if let Some(value) = value {
+            potential_sum += value * weight;
+            potential_weight += weight;
+        }
+    }
+    let potential = (potential_weight > 0.0).then(|| round2(potential_sum / potential_weight));
+    let quadrant = potential.map(|potential| {
+        let quadrants = &model.quadrants;
+        let high_current = current >= model.quadrant_cut;
+        let high_potential = potential >= model.quadrant_cut;
+        match (high_current, high_potential) {
+            (true, true) => quadrants.high_current_high_potential.clone(),
+            (true, false) => quadrants.high_current_low_potential.clone(),
+            (false, true) => quadrants.low_current_high_potential.clone(),
+            (false, false) => quadrants.low_current_low_potential.clone(),
+        }
+    });
+    let ratio = |part: Option<f64>| match (part, revenue) {
+        (Some(part), Some(revenue)) if revenue > 0.0 => Some(round2(part / revenue)),
+        _ => None,
+    };
+    Some(AccountValue {
+        score,
+        tier,
+        current,
+        potential,
+        quadrant,
+        collection_rate: ratio(collected),
+        profit_margin: ratio(profit),
+        indicators,
+    })
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}

@@ -1,0 +1,29 @@
+//! dealcoach: a coach for key-account (big-ticket B2B) selling.
+//!
+//! The pipeline, one module per stage, in the order data flows:
+//!
+//! 1. [`snapshot`] — read and validate a deal (with [`vocabulary`], [`date`], [`checked`]);
+//! 2. [`playbook`] — read and validate the coaching method (with [`settings`]);
+//! 3. [`detect`] — find objections and buying signals in free-text notes;
+//! 4. [`facts`] — derive once per deal what every rule needs;
+//! 5. [`engine`] — evaluate the rules, sandboxed;
+//! 6. [`coach`] and [`rank`] — turn firings into ranked advice;
+//! 7. [`render`] — text, JSON or Markdown.
+//!
+//! [`cli`] puts a command line on top; [`diag`] is how every stage reports problems.
+
+pub mod checked;
+pub mod cli;
+pub mod coach;
+pub mod date;
+pub mod detect;
+pub mod diag;
+pub mod engine;
+pub mod facts;
+pub mod playbook;
+pub mod rank;
+pub mod render;
+pub mod settings;
+pub mod snapshot;
+pub mod template;
+pub mod vocabulary;

@@ -1,0 +1,668 @@
+//! Playbooks: the coaching method as data, loaded and validated in two stages.
+//!
+//! A playbook folder (`playbooks/*.yaml` + `rules/*.rhai`, or the built-in copy of the
+//! repository's own) is first read into serde types that mirror the files
+//! ([`RawPlaybookFile`]), then validated into a [`Playbook`] the engine can run, collecting
+//! every problem on the way rather than stopping at the first. A rule whose `when` does not
+//! compile does not invalidate the folder: the engine reports it by name and runs the rest.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::detect::{DetectionConfig, Detector};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::engine::{CompiledRule, ScriptEngine};
+use crate::settings::EngineSettings;
+use crate::vocabulary::{vocabulary_words, Aliases, Severity, VOCABULARY_NAMES};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_playbooks.rs"));
+}
+
+/// One file of a playbook folder, by its path relative to the folder.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// Where the playbooks came from, as the JSON output reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    Folder(PathBuf),
+}
+
+impl Origin {
+    pub fn label(&self) -> String {
+        match self {
+            Origin::Builtin => "builtin".to_owned(),
+            Origin::Folder(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// The files of a playbook folder, read but not yet parsed.
+#[derive(Debug, Clone)]
+pub struct PlaybookFiles {
+    pub origin: Origin,
+    pub files: Vec<SourceFile>,
+}
+
+impl PlaybookFiles {
+    pub fn builtin() -> PlaybookFiles {
+        let files = builtin::BUILTIN_FILES
+            .iter()
+            .map(|(path, text)| SourceFile {
+                path: (*path).to_owned(),
+                text: (*text).to_owned(),
+            })
+            .collect();
+        PlaybookFiles {
+            origin: Origin::Builtin,
+            files,
+        }
+    }
+
+    /// Reads `folder/playbooks/**.yaml` and `folder/rules/*.rhai`.
+    pub fn read_folder(folder: &Path, max_bytes: u64) -> Result<PlaybookFiles, Diagnostics> {
+        let shown = folder.display().to_string();
+        if !folder.is_dir() {
+            return Err(Diagnostics(vec![Diagnostic::error(
+                shown,
+                0,
+                0,
+                "is not a playbook folder (no such folder)",
+            )]));
+        }
+        if !folder.join("playbooks").is_dir() {
+            return Err(Diagnostics(vec![Diagnostic::error(
+                shown,
+                0,
+                0,
+                "is not a playbook folder: it has no `playbooks/` folder (create one with `dealcoach playbooks export DIR`)",
+            )]));
+        }
+        let mut paths = Vec::new();
+        collect_files(folder, &folder.join("playbooks"), &mut paths);
+        collect_files(folder, &folder.join("rules"), &mut paths);
+        paths.sort();
+        let mut files = Vec::new();
+        let mut problems = Diagnostics::default();
+        for relative in paths {
+            let full = folder.join(&relative);
+            match crate::snapshot::read_text(&full.display().to_string(), max_bytes) {
+                Ok(text) => files.push(SourceFile {
+                    path: relative,
+                    text,
+                }),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if problems.is_empty() {
+            Ok(PlaybookFiles {
+                origin: Origin::Folder(folder.to_path_buf()),
+                files,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// `sha256:` over every file's path and contents, so a report can say exactly which
+    /// method produced it.
+    pub fn digest(&self) -> String {
+        let mut hasher = Sha256::new();
+        for file in &self.files {
+            hasher.update(file.path.as_bytes());
+            hasher.update([0]);
+            hasher.update(file.text.as_bytes());
+            hasher.update([0]);
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+
+    /// Writes the files under `target`, in the layout `--playbooks` reads.
+    pub fn export(&self, target: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for file in &self.files {
+            let path = target.join(&file.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, &file.text)?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    pub fn file(&self, path: &str) -> Option<&SourceFile> {
+        self.files.iter().find(|file| file.path == path)
+    }
+
+    /// Playbook files (not test cases), in path order.
+    pub fn playbook_yaml(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter().filter(|file| {
+            file.path.starts_with("playbooks/")
+                && !file.path.starts_with("playbooks/tests/")
+                && is_yaml(&file.path)
+        })
+    }
+
+    pub fn test_yaml(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files
+            .iter()
+            .filter(|file| file.path.starts_with("playbooks/tests/") && is_yaml(&file.path))
+    }
+
+    pub fn scripts(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files
+            .iter()
+            .filter(|file| file.path.starts_with("rules/") && file.path.ends_with(".rhai"))
+    }
+}
+
+fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+fn collect_files(root: &Path, folder: &Path, paths: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(root, &path, paths);
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "rhai")
+        ) {
+            if let Ok(relative) = path.strip_prefix(root) {
+                paths.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Stage one: serde types that mirror the files.
+
+/// One `playbooks/*.yaml` file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlaybookFile {
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+    #[serde(default)]
+    pub settings: IndexMap<String, serde_yaml::Value>,
+    pub detection: Option<DetectionConfig>,
+    #[serde(default)]
+    pub aliases: Aliases,
+    pub sandbox: Option<crate::engine::SandboxLimits>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: String,
+    pub concept: String,
+    #[serde(deserialize_with = "script_text")]
+    pub when: String,
+    pub priority: Option<RawPriority>,
+    pub severity: Option<Severity>,
+    pub title: Text,
+    pub why: TextList,
+    #[serde(default)]
+    pub questions: TextList,
+    pub for_each: Option<String>,
+}
+
+/// A move's priority: a fixed number or a rhai expression giving one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawPriority {
+    Fixed(i64),
+    Expression(String),
+}
+
+/// One text in both languages.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+/// Lines of text in both languages.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextList {
+    pub zh: Vec<String>,
+    pub en: Vec<String>,
+}
+
+/// `when: false` is YAML's boolean, not a string; accept any scalar as script text.
+fn script_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Flag(bool),
+        Number(f64),
+    }
+    Ok(match Scalar::deserialize(deserializer)? {
+        Scalar::Text(text) => text,
+        Scalar::Flag(flag) => flag.to_string(),
+        Scalar::Number(number) => number.to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Stage two: the validated playbook.
+
+/// Output language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl TextList {
+    pub fn get(&self, lang: Lang) -> &[String] {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Where a rule is written, for the output's `rule` field and for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulePlace {
+    pub file: String,
+    pub line: usize,
+}
+
+/// Move or warning, with its rank.
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    Move { priority: RawPriority },
+    Warning { severity: Severity },
+}
+
+/// A validated rule, before its scripts are compiled.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub concept: String,
+    pub when: String,
+    pub for_each: Option<String>,
+    pub kind: RuleKind,
+    pub title: Text,
+    pub why: TextList,
+    pub questions: TextList,
+    pub place: RulePlace,
+    /// The lines of the `when:`, `for_each:` and `priority:` keys, for script errors.
+    pub script_lines: IndexMap<&'static str, usize>,
+}
+
+/// Everything the engine needs to coach a deal.
+pub struct Playbook {
+    pub origin: Origin,
+    pub digest: String,
+    pub files: PlaybookFiles,
+    pub rules: Vec<CompiledRule>,
+    pub settings: IndexMap<String, serde_yaml::Value>,
+    pub engine_settings: EngineSettings,
+    pub detector: Detector,
+    pub aliases: Arc<Aliases>,
+    pub scripts: ScriptEngine,
+    /// Problems that do not stop `next` (a rule whose script does not compile, an unknown
+    /// concept prefix); `check` prints them all.
+    pub warnings: Diagnostics,
+}
+
+/// Concept prefixes of the method (domain.md); a rule under another prefix is allowed but
+/// `check` warns, since it is often a typo.
+pub const KNOWN_CONCEPT_PREFIXES: &[&str] = &[
+    "value",
+    "info",
+    "relation",
+    "decision",
+    "objection",
+    "coverage",
+    "leverage",
+    "spin",
+    "temperature",
+    "signal",
+    "closing",
+    "mindset",
+    "tools",
+    "risk",
+    "stage",
+    "maintain",
+    "kpi",
+];
+
+impl Playbook {
+    /// Loads and validates a playbook folder. Errors here make the folder unusable
+    /// (exit 2 for `next`); per-rule script errors are kept in the compiled rules instead.
+    pub fn load(files: PlaybookFiles) -> Result<Playbook, Diagnostics> {
+        let mut problems = Diagnostics::default();
+        let mut rules = Vec::new();
+        let mut settings: IndexMap<String, serde_yaml::Value> = IndexMap::new();
+        let mut setting_files: IndexMap<String, String> = IndexMap::new();
+        let mut detection: Option<(DetectionConfig, String)> = None;
+        let mut aliases = Aliases::new();
+        let mut sandbox: Option<crate::engine::SandboxLimits> = None;
+        let mut warnings = Diagnostics::default();
+
+        for file in files.playbook_yaml() {
+            let raw: RawPlaybookFile = if file.text.trim().is_empty() {
+                continue;
+            } else {
+                match crate::snapshot::from_yaml(&file.text, &file.path) {
+                    Ok(raw) => raw,
+                    Err(problem) => {
+                        problems.push(problem);
+                        continue;
+                    }
+                }
+            };
+            for (key, value) in raw.settings {
+                if let Some(first) = setting_files.get(&key) {
+                    let (line, column) = find_key(&file.text, &key);
+                    problems.push(
+                        Diagnostic::error(
+                            &file.path,
+                            line,
+                            column,
+                            format!("setting `{key}` is also defined in {first}"),
+                        )
+                        .with_source(&file.text),
+                    );
+                    continue;
+                }
+                setting_files.insert(key.clone(), file.path.clone());
+                settings.insert(key, value);
+            }
+            if let Some(config) = raw.detection {
+                if let Some((_, first)) = &detection {
+                    problems.push(Diagnostic::error(
+                        &file.path,
+                        0,
+                        0,
+                        format!("`detection` is also defined in {first}"),
+                    ));
+                } else {
+                    for message in config.problems() {
+                        let (line, column) = find_key(&file.text, "detection");
+                        problems.push(Diagnostic::error(&file.path, line, column, message));
+                    }
+                    detection = Some((config, file.path.clone()));
+                }
+            }
+            for (vocabulary, table) in raw.aliases {
+                let Some(words) = vocabulary_words(&vocabulary) else {
+                    let (line, column) = find_key(&file.text, &vocabulary);
+                    let hint =
+                        crate::diag::did_you_mean(&vocabulary, VOCABULARY_NAMES.iter().copied())
+                            .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                            .unwrap_or_else(|| {
+                                format!(" (aliases exist for: {})", VOCABULARY_NAMES.join(", "))
+                            });
+                    problems.push(
+                        Diagnostic::error(
+                            &file.path,
+                            line,
+                            column,
+                            format!("no vocabulary is called `{vocabulary}`{hint}"),
+                        )
+                        .with_source(&file.text),
+                    );
+                    continue;
+                };
+                for (alias, canonical) in &table {
+                    if !words.contains(&canonical.as_str()) {
+                        let (line, column) = find_key(&file.text, alias);
+                        problems.push(
+                            Diagnostic::error(
+                                &file.path,
+                                line,
+                                column,
+                                format!("alias `{alias}` names `{canonical}`, which is not a {vocabulary} (allowed: {})", words.join(", ")),
+                            )
+                            .with_source(&file.text),
+                        );
+                    }
+                }
+                aliases.entry(vocabulary).or_default().extend(table);
+            }
+            if let Some(limits) = raw.sandbox {
+                sandbox = Some(limits);
+            }
+            let rule_lines = rule_lines(&file.text);
+            for raw_rule in raw.rules {
+                let line = rule_lines.get(raw_rule.id.as_str()).copied().unwrap_or(0);
+                match validate_rule(raw_rule, &file.path, line, &file.text) {
+                    Ok(rule) => rules.push(rule),
+                    Err(problem) => problems.push(problem),
+                }
+            }
+        }
+
+        let mut seen: IndexMap<String, RulePlace> = IndexMap::new();
+        for rule in &rules {
+            if let Some(first) = seen.get(&rule.id) {
+                problems.push(
+                    Diagnostic::error(
+                        &rule.place.file,
+                        rule.place.line,
+                        0,
+                        format!(
+                            "duplicate rule id `{}`: first defined at {}:{}",
+                            rule.id, first.file, first.line
+                        ),
+                    )
+                    .with_source(
+                        &files
+                            .file(&rule.place.file)
+                            .map(|f| f.text.clone())
+                            .unwrap_or_default(),
+                    ),
+                );
+            } else {
+                seen.insert(rule.id.clone(), rule.place.clone());
+            }
+            let prefix = rule.concept.split('.').next().unwrap_or_default();
+            if !KNOWN_CONCEPT_PREFIXES.contains(&prefix) {
+                warnings.push(Diagnostic::warning(
+                    &rule.place.file,
+                    rule.place.line,
+                    0,
+                    format!("rule `{}` uses concept `{}`, whose prefix `{prefix}` is not one of the method's", rule.id, rule.concept),
+                ));
+            }
+        }
+        if rules.is_empty() && problems.is_empty() {
+            problems.push(Diagnostic::error(
+                files.origin.label(),
+                0,
+                0,
+                "the playbook folder has no rules: add at least one under `rules:` in a playbooks/*.yaml file",
+            ));
+        }
+        let engine_settings = match EngineSettings::from_map(&settings) {
+            Ok(engine_settings) => engine_settings,
+            Err(messages) => {
+                for message in messages {
+                    let file = setting_files
+                        .values()
+                        .next()
+                        .cloned()
+                        .unwrap_or_else(|| files.origin.label());
+                    problems.push(Diagnostic::error(file, 0, 0, message));
+                }
+                EngineSettings::default()
+            }
+        };
+
+        let scripts = match ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings) {
+            Ok(scripts) => scripts,
+            Err(script_problems) => {
+                problems.0.extend(script_problems.0);
+                return Err(problems);
+            }
+        };
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        let rules = rules
+            .into_iter()
+            .map(|rule| scripts.compile_rule(rule))
+            .collect();
+        let detector = detection
+            .map(|(config, _)| config.compile())
+            .unwrap_or_else(|| DetectionConfig::default().compile());
+        Ok(Playbook {
+            origin: files.origin.clone(),
+            digest: files.digest(),
+            rules,
+            settings,
+            engine_settings,
+            detector,
+            aliases: Arc::new(aliases),
+            scripts,
+            warnings,
+            files,
+        })
+    }
+}
+
+fn validate_rule(raw: RawRule, file: &str, line: usize, text: &str) -> Result<Rule, Diagnostic> {
+    let problem = |message: String| Diagnostic::error(file, line, 0, message).with_source(text);
+    let kind = match (raw.priority, raw.severity) {
+        (Some(_), Some(_)) => {
+            return Err(problem(format!(
+                "rule `{}` has both `priority` and `severity`: a move has a priority, a warning a severity",
+                raw.id
+            )))
+        }
+        (None, None) => {
+            return Err(problem(format!(
+                "rule `{}` needs `priority` (a move, 0..100) or `severity` (a warning: low, medium, high)",
+                raw.id
+            )))
+        }
+        (Some(RawPriority::Fixed(priority)), None) if !(0..=100).contains(&priority) => {
+            return Err(problem(format!("rule `{}` has priority {priority}: a priority is 0 to 100", raw.id)))
+        }
+        (Some(priority), None) => RuleKind::Move { priority },
+        (None, Some(severity)) => RuleKind::Warning { severity },
+    };
+    if raw.id.trim().is_empty() || raw.concept.trim().is_empty() {
+        return Err(problem(
+            "a rule's `id` and `concept` may not be empty".to_owned(),
+        ));
+    }
+    for (lang, title) in [("zh", &raw.title.zh), ("en", &raw.title.en)] {
+        if title.trim().is_empty() {
+            return Err(problem(format!(
+                "rule `{}` has an empty {lang} title",
+                raw.id
+            )));
+        }
+    }
+    if raw.why.zh.is_empty() != raw.why.en.is_empty() {
+        return Err(problem(format!(
+            "rule `{}` gives `why` in one language only: write both zh and en",
+            raw.id
+        )));
+    }
+    if raw.questions.zh.is_empty() != raw.questions.en.is_empty() {
+        return Err(problem(format!(
+            "rule `{}` gives `questions` in one language only: write both zh and en",
+            raw.id
+        )));
+    }
+    let script_lines = ["when", "for_each", "priority"]
+        .into_iter()
+        .filter_map(|key| line_of_key_after(text, key, line).map(|found| (key, found)))
+        .collect();
+    Ok(Rule {
+        id: raw.id,
+        concept: raw.concept,
+        when: raw.when,
+        for_each: raw.for_each,
+        kind,
+        title: raw.title,
+        why: raw.why,
+        questions: raw.questions,
+        place: RulePlace {
+            file: file.to_owned(),
+            line,
+        },
+        script_lines,
+    })
+}
+
+/// Rule id → 1-based line of its `id:` key. serde does not keep positions, and ids are
+/// unique by contract, so a line scan finds them.
+fn rule_lines(text: &str) -> IndexMap<&str, usize> {
+    let mut lines = IndexMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start().trim_start_matches("- ").trim_start();
+        if let Some(rest) = trimmed.strip_prefix("id:") {
+            let id = rest
+                .split('#')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\'');
+            lines.entry(id).or_insert(index + 1);
+        }
+    }
+    lines
+}
+
+/// The first line at or after `from` whose key is `key`.
+pub fn line_of_key_after(text: &str, key: &str, from: usize) -> Option<usize> {
+    let needle = format!("{key}:");
+    // Stop at the next rule: a key the rule does not have must not be found in the next.
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .take_while(|(index, line)| *index + 1 == from || !line.trim_start().starts_with("- id:"))
+        .find_map(|(index, line)| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            trimmed.starts_with(&needle).then_some(index + 1)
+        })
+}
+
+/// Line and column of the first `key:` in the text, or (0, 0).
+pub fn find_key(text: &str, key: &str) -> (usize, usize) {
+    let needle = format!("{key}:");
+    text.lines()
+        .enumerate()
+        .find_map(|(index, line)| {
+            line.find(&needle)
+                .map(|column| (index + 1, line[..column].chars().count() + 1))
+        })
+        .unwrap_or((0, 0))
+}

@@ -1,0 +1,31 @@
+//! Ranking: which advice comes first.
+//!
+//! Moves by priority (highest first), warnings by severity (high first); ties by concept
+//! id, then rule id, so the order never depends on evaluation or thread order. The sort
+//! is stable, so several firings of one `for_each` rule keep the snapshot's order.
+
+use crate::coach::Advice;
+use crate::vocabulary::Severity;
+
+pub fn rank_moves(moves: &mut [Advice]) {
+    moves.sort_by(|a, b| {
+        b.priority
+            .cmp(&a.priority)
+            .then_with(|| a.concept.cmp(&b.concept))
+            .then_with(|| a.rule.id.cmp(&b.rule.id))
+    });
+}
+
+pub fn rank_warnings(warnings: &mut [Advice]) {
+    let weight = |severity: Option<Severity>| match severity {
+        Some(Severity::High) => 0,
+        Some(Severity::Medium) => 1,
+        _ => 2,
+    };
+    warnings.sort_by(|a, b| {
+        weight(a.severity)
+            .cmp(&weight(b.severity))
+            .then_with(|| a.concept.cmp(&b.concept))
+            .then_with(|| a.rule.id.cmp(&b.rule.id))
+    });
+}

@@ -1,0 +1,175 @@
+//! `{{…}}` placeholders in playbook texts, filled from the deal.
+//!
+//! A placeholder is a dotted path from one of the condition's names (`deal.name`,
+//! `item.from`) or, for any other first name, from `facts` (`{{top.name}}`). Optional
+//! filters: `| count` (length of a list) and `| percent` (0.45 → 45%).
+
+use rhai::{Dynamic, Map, Scope};
+
+use crate::playbook::Lang;
+
+/// What a placeholder resolved to.
+pub enum Filled {
+    Text(String),
+    /// The fact is not known (`()`): a `why` line or question holding it is dropped.
+    Unknown,
+}
+
+/// Fills `template`. `None` when a placeholder is unknown and `drop_unknown` is set;
+/// otherwise an unknown value prints as `?`.
+pub fn fill(template: &str, scope: &Scope, lang: Lang, drop_unknown: bool) -> Option<String> {
+    let mut output = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        output.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            output.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        match resolve(after[..end].trim(), scope, lang) {
+            Filled::Text(text) => output.push_str(&text),
+            Filled::Unknown if drop_unknown => return None,
+            Filled::Unknown => output.push('?'),
+        }
+        rest = &after[end + 2..];
+    }
+    output.push_str(rest);
+    Some(output)
+}
+
+/// The placeholders of a template, as written (for `check`).
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        found.push(after[..end].trim());
+        rest = &after[end + 2..];
+    }
+    found
+}
+
+/// Splits `path | filter` into the path's segments and the filter.
+pub fn parse_placeholder(placeholder: &str) -> (Vec<&str>, Option<&str>) {
+    let (path, filter) = match placeholder.split_once('|') {
+        Some((path, filter)) => (path.trim(), Some(filter.trim())),
+        None => (placeholder.trim(), None),
+    };
+    (path.split('.').map(str::trim).collect(), filter)
+}
+
+fn resolve(placeholder: &str, scope: &Scope, lang: Lang) -> Filled {
+    let (segments, filter) = parse_placeholder(placeholder);
+    let Some((first, rest)) = segments.split_first() else {
+        return Filled::Unknown;
+    };
+    let (root, rest): (Option<&Dynamic>, &[&str]) = match scope.get(first) {
+        Some(value) => (Some(value), rest),
+        None => (scope.get("facts"), &segments[..]),
+    };
+    let Some(mut value) = root.cloned() else {
+        return Filled::Unknown;
+    };
+    for segment in rest {
+        let next = if let Some(map) = value.read_lock::<Map>() {
+            map.get(*segment).cloned()
+        } else if let Some(array) = value.read_lock::<rhai::Array>() {
+            segment
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| array.get(index).cloned())
+        } else {
+            None
+        };
+        match next {
+            Some(next) => value = next,
+            None => return Filled::Unknown,
+        }
+    }
+    if value.is_unit() {
+        return Filled::Unknown;
+    }
+    match filter {
+        Some("count") => {
+            let count = value
+                .read_lock::<rhai::Array>()
+                .map(|array| array.len())
+                .unwrap_or(0);
+            Filled::Text(count.to_string())
+        }
+        Some("percent") => match number(&value) {
+            Some(fraction) => Filled::Text(format!("{}%", (fraction * 100.0).round())),
+            None => Filled::Unknown,
+        },
+        _ => match format_value(&value, lang) {
+            Some(text) => Filled::Text(text),
+            None => Filled::Unknown,
+        },
+    }
+}
+
+fn number(value: &Dynamic) -> Option<f64> {
+    value
+        .as_float()
+        .ok()
+        .or_else(|| value.as_int().ok().map(|int| int as f64))
+}
+
+/// A value as text in `lang`: lists joined, people by name, numbers plainly. An empty
+/// list is unknown too: "who is missing: " with nobody is not a reason.
+pub fn format_value(value: &Dynamic, lang: Lang) -> Option<String> {
+    if value.is_unit() {
+        return None;
+    }
+    if let Ok(flag) = value.as_bool() {
+        return Some(
+            match (lang, flag) {
+                (Lang::Zh, true) => "是",
+                (Lang::Zh, false) => "否",
+                (Lang::En, true) => "yes",
+                (Lang::En, false) => "no",
+            }
+            .to_owned(),
+        );
+    }
+    if let Ok(int) = value.as_int() {
+        return Some(int.to_string());
+    }
+    if let Ok(float) = value.as_float() {
+        return Some(format_number(float));
+    }
+    if let Some(array) = value.read_lock::<rhai::Array>() {
+        let parts: Vec<String> = array
+            .iter()
+            .filter_map(|element| format_value(element, lang))
+            .collect();
+        if parts.is_empty() {
+            return None;
+        }
+        return Some(parts.join(if lang == Lang::Zh { "、" } else { ", " }));
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        // People, objections and gaps print by their most telling field.
+        for key in ["name", "from", "role", "type"] {
+            if let Some(text) = map.get(key).and_then(|field| format_value(field, lang)) {
+                return Some(text);
+            }
+        }
+        return None;
+    }
+    Some(value.to_string())
+}
+
+/// At most two decimals, no trailing zeros.
+pub fn format_number(number: f64) -> String {
+    let text = format!("{number:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}

@@ -78,6 +78,8 @@ pub struct ScriptEngine {
     pub functions: BTreeSet<(String, usize)>,
     /// Where each function is defined: name → file.
     pub function_files: IndexMap<String, String>,
+    /// Names of the functions rhai itself provides (`len`, `contains` …).
+    pub native_functions: BTreeSet<String>,
     pub limits: SandboxLimits,
     settings: Dynamic,
 }
@@ -114,7 +116,7 @@ impl ScriptEngine {
         files: &PlaybookFiles,
         limits: SandboxLimits,
         settings: &IndexMap<String, serde_yaml::Value>,
-    ) -> Result<ScriptEngine, Diagnostics> {
+    ) -> (ScriptEngine, Diagnostics) {
         let mut engine = Engine::new();
         configure(&mut engine, &limits);
         let mut problems = Diagnostics::default();
@@ -154,11 +156,11 @@ impl ScriptEngine {
                 }
             }
         }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let module = Module::eval_ast_as_new(Scope::new(), &library, &engine).map_err(|error| {
-            Diagnostics(vec![Diagnostic::error(
+        match Module::eval_ast_as_new(Scope::new(), &library, &engine) {
+            Ok(module) => {
+                engine.register_global_module(module.into());
+            }
+            Err(error) => problems.push(Diagnostic::error(
                 "rules",
                 0,
                 0,
@@ -166,24 +168,39 @@ impl ScriptEngine {
                     "the scripts failed while loading: {}",
                     describe_error(&error, &limits)
                 ),
-            )])
-        })?;
-        engine.register_global_module(module.into());
-        let settings = rhai::serde::to_dynamic(settings).map_err(|error| {
-            Diagnostics(vec![Diagnostic::error(
+            )),
+        }
+        let settings = rhai::serde::to_dynamic(settings).unwrap_or_else(|error| {
+            problems.push(Diagnostic::error(
                 "playbooks",
                 0,
                 0,
                 format!("settings cannot be given to scripts: {error}"),
-            )])
-        })?;
-        Ok(ScriptEngine {
-            engine,
-            functions,
-            function_files,
-            limits,
-            settings,
-        })
+            ));
+            Dynamic::UNIT
+        });
+        let native_functions = engine
+            .gen_fn_signatures(true)
+            .iter()
+            .filter_map(|signature| signature.split('(').next())
+            .map(|name| {
+                name.trim()
+                    .trim_start_matches("get$")
+                    .trim_start_matches("set$")
+                    .to_owned()
+            })
+            .collect();
+        (
+            ScriptEngine {
+                engine,
+                functions,
+                function_files,
+                native_functions,
+                limits,
+                settings,
+            },
+            problems,
+        )
     }
 
     /// Compiles a rule's scripts. Variables are checked at compile time (strict mode): a

@@ -364,6 +364,18 @@ impl Playbook {
     /// Loads and validates a playbook folder. Errors here make the folder unusable
     /// (exit 2 for `next`); per-rule script errors are kept in the compiled rules instead.
     pub fn load(files: PlaybookFiles) -> Result<Playbook, Diagnostics> {
+        let (playbook, problems) = Playbook::load_lenient(files);
+        if problems.has_errors() {
+            Err(problems)
+        } else {
+            Ok(playbook)
+        }
+    }
+
+    /// Loads as much as can be loaded and returns it with every problem found, so that
+    /// `check` reports all of them in one run. The playbook holds the rules that
+    /// validated and the script functions that compiled.
+    pub fn load_lenient(files: PlaybookFiles) -> (Playbook, Diagnostics) {
         let mut problems = Diagnostics::default();
         let mut rules = Vec::new();
         let mut settings: IndexMap<String, serde_yaml::Value> = IndexMap::new();
@@ -523,16 +535,10 @@ impl Playbook {
             }
         };
 
-        let scripts = match ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings) {
-            Ok(scripts) => scripts,
-            Err(script_problems) => {
-                problems.0.extend(script_problems.0);
-                return Err(problems);
-            }
-        };
-        if problems.has_errors() {
-            return Err(problems);
-        }
+        let (scripts, script_problems) =
+            ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings);
+        problems.0.extend(script_problems.0);
+        problems.0.extend(warnings.0.iter().cloned());
         let rules = rules
             .into_iter()
             .map(|rule| scripts.compile_rule(rule))
@@ -540,7 +546,7 @@ impl Playbook {
         let detector = detection
             .map(|(config, _)| config.compile())
             .unwrap_or_else(|| DetectionConfig::default().compile());
-        Ok(Playbook {
+        let playbook = Playbook {
             origin: files.origin.clone(),
             digest: files.digest(),
             rules,
@@ -551,7 +557,8 @@ impl Playbook {
             scripts,
             warnings,
             files,
-        })
+        };
+        (playbook, problems)
     }
 }
 

@@ -10,8 +10,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diag::Diagnostics;
 use crate::playbook::{Lang, Playbook, PlaybookFiles};
 
+mod accounts;
+mod check;
+mod explain;
 mod export;
-mod next;
+mod new;
+pub(crate) mod next;
+mod review;
+mod test;
+mod watch;
 
 /// dealcoach: a coach for key-account selling. Describe a deal in YAML, ask what next.
 #[derive(Debug, Parser)]
@@ -25,6 +32,20 @@ pub struct Cli {
 pub enum Command {
     /// Ranked next moves, warnings, buying signals and objections for one deal.
     Next(next::NextArgs),
+    /// Every rule, fired or not, with the facts its condition read: why did or didn't it fire.
+    Explain(explain::ExplainArgs),
+    /// Validate the playbooks and scripts; every problem as file:line:col: message.
+    Check(check::CheckArgs),
+    /// Run the playbooks' own test cases (a deal plus the concepts expected).
+    Test(test::TestArgs),
+    /// Review a pipeline: many deals (folders or list files), one row each, ranked by risk.
+    Review(review::ReviewArgs),
+    /// Classify accounts by value: single indicators, pyramid tier, scorecard quadrant, misjudgements.
+    Accounts(accounts::AccountsArgs),
+    /// Write a commented deal template (never overwrites without --force).
+    New(new::NewArgs),
+    /// Re-run `next` whenever the deal or the playbooks change.
+    Watch(watch::WatchArgs),
     /// Work with the playbooks themselves.
     #[command(subcommand)]
     Playbooks(PlaybooksCommand),
@@ -174,6 +195,13 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Next(args) => next::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Review(args) => review::run(&args),
+        Command::Accounts(args) => accounts::run(&args),
+        Command::New(args) => new::run(&args),
+        Command::Watch(args) => watch::run(&args),
         Command::Playbooks(PlaybooksCommand::Export(args)) => export::run(&args),
     };
     match outcome {

@@ -1,0 +1,77 @@
+//! `dealcoach test`: run the playbooks' own test cases.
+
+use clap::Args;
+
+use super::{print, Exit, Failure, PlaybookArgs};
+use crate::diag::Diagnostics;
+use crate::testing::run_tests;
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Run only the tests whose name contains PAT.
+    #[arg(long, value_name = "PAT")]
+    pub filter: Option<String>,
+    /// Also list the rules that no test fires.
+    #[arg(long)]
+    pub coverage: bool,
+    #[command(flatten)]
+    pub playbooks: PlaybookArgs,
+}
+
+pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
+    let playbook = args.playbooks.load()?;
+    let run = run_tests(&playbook, args.filter.as_deref())
+        .map_err(|problems| Failure::Invalid(Diagnostics(problems)))?;
+    let mut out = String::new();
+    for outcome in &run.outcomes {
+        if outcome.passed() {
+            out.push_str(&format!("test {} ... ok\n", outcome.name));
+        } else {
+            out.push_str(&format!(
+                "test {} ... FAILED: {}\n",
+                outcome.name,
+                outcome.failures.first().cloned().unwrap_or_default()
+            ));
+            for failure in outcome.failures.iter().skip(1) {
+                out.push_str(&format!("    {failure}\n"));
+            }
+            out.push_str(&format!("    (in {})\n", outcome.file));
+        }
+        for note in &outcome.notes {
+            out.push_str(&format!("    {note}\n"));
+        }
+    }
+    if args.coverage {
+        let uncovered = run.uncovered(&playbook);
+        if uncovered.is_empty() {
+            out.push_str(&format!(
+                "coverage: every one of the {} rules is fired by a test\n",
+                playbook.rules.len()
+            ));
+        } else {
+            out.push_str(&format!(
+                "coverage: {} of {} rules are fired by no test:\n",
+                uncovered.len(),
+                playbook.rules.len()
+            ));
+            for rule in uncovered {
+                out.push_str(&format!(
+                    "  {}:{}: {}\n",
+                    rule.place.file, rule.place.line, rule.id
+                ));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "{} passed, {} failed\n",
+        run.passed(),
+        run.failed()
+    ));
+    print(&out)?;
+    let uncovered = args.coverage && !run.uncovered(&playbook).is_empty();
+    Ok(if run.failed() > 0 || uncovered {
+        Exit::Findings
+    } else {
+        Exit::Success
+    })
+}

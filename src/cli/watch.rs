@@ -1,0 +1,94 @@
+//! `dealcoach watch DEAL`: the trainer's live loop. Re-runs `next` whenever the deal or a
+//! playbook file changes; a broken edit prints its problems and the watch goes on.
+//!
+//! Polling file modification times twice a second keeps this dependency-free and works
+//! the same on every file system (network mounts included), at a cost nobody notices.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use clap::Args;
+
+use super::next::{run as run_next, NextArgs};
+use super::{Exit, Failure, OutputArgs, PlaybookArgs};
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The deal snapshot to coach.
+    #[arg(value_name = "DEAL")]
+    pub deal: String,
+    #[command(flatten)]
+    pub playbooks: PlaybookArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Stop after this many runs (for scripts and tests).
+    #[arg(long, hide = true)]
+    pub max_runs: Option<usize>,
+}
+
+pub fn run(args: &WatchArgs) -> Result<Exit, Failure> {
+    let next = NextArgs {
+        deal: args.deal.clone(),
+        playbooks: args.playbooks.clone(),
+        output: args.output.clone(),
+    };
+    let mut watched = vec![PathBuf::from(&args.deal)];
+    if let Some(folder) = &args.playbooks.playbooks {
+        watched.push(folder.clone());
+    }
+    let mut runs = 0;
+    let mut last = fingerprint(&watched);
+    loop {
+        match run_next(&next) {
+            Ok(_) => {}
+            Err(Failure::Invalid(problems)) => eprintln!("{problems}"),
+            Err(Failure::Other(error)) => eprintln!("dealcoach: {error:#}"),
+        }
+        runs += 1;
+        if args.max_runs.is_some_and(|max| runs >= max) {
+            return Ok(Exit::Success);
+        }
+        eprintln!(
+            "-- watching {} for changes (Ctrl-C to stop)",
+            watched
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let now = fingerprint(&watched);
+            if now != last {
+                last = now;
+                break;
+            }
+        }
+        println!();
+    }
+}
+
+/// Every file under the watched paths with its modification time.
+fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
+    let mut found = Vec::new();
+    for path in paths {
+        collect(path, &mut found);
+    }
+    found.sort();
+    found
+}
+
+fn collect(path: &Path, found: &mut Vec<(PathBuf, Option<SystemTime>)>) {
+    if path.is_dir() {
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for entry in entries.flatten() {
+                collect(&entry.path(), found);
+            }
+        }
+    } else {
+        found.push((
+            path.to_path_buf(),
+            std::fs::metadata(path).and_then(|m| m.modified()).ok(),
+        ));
+    }
+}

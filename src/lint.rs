@@ -1,0 +1,379 @@
+//! Static checks of a playbook folder, beyond what loading already refuses: scripts that
+//! would fail at run time (a typo in a variable, a call to a function that exists
+//! nowhere), placeholders that name no fact, texts missing in one language, test cases
+//! that expect concepts or rules that do not exist. `dealcoach check` prints these with
+//! the loader's own problems, all in one run.
+
+use std::collections::BTreeSet;
+
+use rhai::{ASTNode, Expr, AST};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::engine::{CompiledRule, SCOPE_NAMES};
+use crate::playbook::{find_key, Playbook};
+use crate::snapshot::{Account, Information, Snapshot};
+use crate::template::{parse_placeholder, placeholders};
+
+/// Functions rhai handles as keywords; they are not in the function registry.
+const KEYWORD_FUNCTIONS: &[&str] = &[
+    "Fn",
+    "call",
+    "curry",
+    "type_of",
+    "print",
+    "debug",
+    "is_def_var",
+    "is_def_fn",
+    "is_shared",
+    "eval",
+];
+
+/// Every static problem of the loaded playbook.
+pub fn lint(playbook: &Playbook) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    let fields = FieldNames::new(playbook);
+    for compiled in &playbook.rules {
+        lint_rule(playbook, compiled, &fields, &mut problems);
+    }
+    lint_tests(playbook, &mut problems);
+    problems
+}
+
+fn lint_rule(
+    playbook: &Playbook,
+    compiled: &CompiledRule,
+    fields: &FieldNames,
+    problems: &mut Diagnostics,
+) {
+    let rule = &compiled.rule;
+    let text = playbook
+        .files
+        .file(&rule.place.file)
+        .map(|file| file.text.as_str())
+        .unwrap_or_default();
+    let scripts = [
+        ("when", Some(&compiled.when)),
+        ("for_each", compiled.for_each.as_ref()),
+        ("priority", compiled.priority.as_ref()),
+    ];
+    for (key, script) in scripts {
+        let Some(script) = script else { continue };
+        let line = rule
+            .script_lines
+            .get(key)
+            .copied()
+            .unwrap_or(rule.place.line);
+        match script {
+            Err(message) => problems.push(
+                Diagnostic::error(
+                    &rule.place.file,
+                    line,
+                    0,
+                    format!("rule `{}`: {message}", rule.id),
+                )
+                .with_source(text),
+            ),
+            Ok(ast) => {
+                for message in undefined_functions(playbook, ast) {
+                    problems.push(
+                        Diagnostic::error(
+                            &rule.place.file,
+                            line,
+                            0,
+                            format!("rule `{}`: `{key}` {message}", rule.id),
+                        )
+                        .with_source(text),
+                    );
+                }
+            }
+        }
+    }
+    let texts = [("title", vec![&rule.title.zh, &rule.title.en])]
+        .into_iter()
+        .chain([(
+            "why",
+            rule.why.zh.iter().chain(&rule.why.en).collect::<Vec<_>>(),
+        )])
+        .chain([(
+            "questions",
+            rule.questions
+                .zh
+                .iter()
+                .chain(&rule.questions.en)
+                .collect::<Vec<_>>(),
+        )]);
+    for (key, lines) in texts {
+        for template in lines {
+            for placeholder in placeholders(template) {
+                if let Some(problem) = fields.problem(placeholder, rule.for_each.is_some()) {
+                    let (line, column) = find_placeholder(text, rule.place.line, placeholder);
+                    problems.push(
+                        Diagnostic::error(
+                            &rule.place.file,
+                            line,
+                            column,
+                            format!(
+                                "rule `{}`: `{key}` placeholder `{{{{{placeholder}}}}}` {problem}",
+                                rule.id
+                            ),
+                        )
+                        .with_source(text),
+                    );
+                }
+            }
+        }
+    }
+    for (key, zh, en) in [
+        ("why", rule.why.zh.len(), rule.why.en.len()),
+        (
+            "questions",
+            rule.questions.zh.len(),
+            rule.questions.en.len(),
+        ),
+    ] {
+        if zh != en {
+            problems.push(Diagnostic::warning(
+                &rule.place.file,
+                rule.place.line,
+                0,
+                format!("rule `{}`: `{key}` has {zh} zh lines but {en} en lines: one language is missing a reason", rule.id),
+            ));
+        }
+    }
+}
+
+/// Calls to functions defined neither in `rules/*.rhai` nor by rhai, and calls with the
+/// wrong number of arguments.
+fn undefined_functions(playbook: &Playbook, ast: &AST) -> Vec<String> {
+    let scripts = &playbook.scripts;
+    let local: BTreeSet<(String, usize)> = ast
+        .iter_functions()
+        .map(|f| (f.name.to_owned(), f.params.len()))
+        .collect();
+    let mut messages = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(Expr::FnCall(call, position))) = path.last() {
+            let name = call.name.as_str();
+            let arity = call.args.len();
+            let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') && !name.starts_with("anon$");
+            if plain && call.op_token.is_none() && call.namespace.is_empty() {
+                let defined = local.contains(&(name.to_owned(), arity))
+                    || scripts.has_script_function(name, arity)
+                    || scripts.native_functions.contains(name)
+                    || KEYWORD_FUNCTIONS.contains(&name);
+                if !defined {
+                    let arities: Vec<usize> = scripts.functions.iter().filter(|(n, _)| n == name).map(|(_, a)| *a).collect();
+                    let place = position.line().map(|l| format!(" (script line {l})")).unwrap_or_default();
+                    if arities.is_empty() {
+                        let names = scripts.functions.iter().map(|(n, _)| n.as_str());
+                        let hint = crate::diag::did_you_mean(name, names).map(|n| format!(" — did you mean `{n}`?")).unwrap_or_default();
+                        messages.push(format!("calls `{name}`, which no rules/*.rhai file defines{place}{hint}"));
+                    } else {
+                        messages.push(format!("calls `{name}` with {arity} arguments, but it takes {arities:?}{place}"));
+                    }
+                }
+            }
+        }
+        true
+    });
+    messages
+}
+
+/// The field names a placeholder may use, taken from the real types so they never drift.
+struct FieldNames {
+    facts: BTreeSet<String>,
+    deal: BTreeSet<String>,
+    account: BTreeSet<String>,
+    information: BTreeSet<String>,
+    person: BTreeSet<String>,
+    value: BTreeSet<String>,
+    settings: BTreeSet<String>,
+}
+
+fn keys_of(value: &impl serde::Serialize) -> BTreeSet<String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+impl FieldNames {
+    fn new(playbook: &Playbook) -> FieldNames {
+        let sample: Snapshot = serde_yaml::from_str(
+            "deal: {id: x, name: x}\nstakeholders: [{name: a, top_decision_maker: true}]\naccount: {metrics: {revenue: 1}}\n",
+        )
+        .expect("the sample snapshot is valid");
+        let facts = crate::facts::Facts::derive(&sample, &[], &[], &playbook.engine_settings);
+        FieldNames {
+            facts: keys_of(&facts),
+            deal: keys_of(&sample.deal),
+            account: keys_of(&Account::default()),
+            information: keys_of(&Information::default()),
+            person: facts.top.as_ref().map(keys_of).unwrap_or_default(),
+            value: facts.value.as_ref().map(keys_of).unwrap_or_default(),
+            settings: playbook.settings.keys().cloned().collect(),
+        }
+    }
+
+    /// Why `placeholder` names no fact, or `None` when it is fine.
+    fn problem(&self, placeholder: &str, has_item: bool) -> Option<String> {
+        let (segments, filter) = parse_placeholder(placeholder);
+        if let Some(filter) = filter {
+            if !matches!(filter, "count" | "percent") {
+                return Some(format!(
+                    "uses the filter `{filter}`; the filters are `count` and `percent`"
+                ));
+            }
+        }
+        let first = *segments.first()?;
+        let (root, rest): (&str, &[&str]) = if SCOPE_NAMES.contains(&first) || first == "item" {
+            (first, &segments[1..])
+        } else {
+            ("facts", &segments[..])
+        };
+        if root == "item" {
+            return (!has_item).then(|| "uses `item`, but the rule has no `for_each`".to_owned());
+        }
+        let Some(second) = rest.first() else {
+            return None;
+        };
+        let known = match root {
+            "facts" => &self.facts,
+            "deal" => &self.deal,
+            "account" => &self.account,
+            "information" => &self.information,
+            "settings" => &self.settings,
+            _ => return None,
+        };
+        if !known.contains(*second) {
+            let what = if root == "facts" && first != "facts" {
+                "a fact".to_owned()
+            } else {
+                format!("a field of `{root}`")
+            };
+            let hint = crate::diag::did_you_mean(second, known.iter().map(String::as_str))
+                .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                .unwrap_or_default();
+            return Some(format!("names no fact: `{second}` is not {what}{hint}"));
+        }
+        if root == "facts" {
+            let nested = match *second {
+                "top" => Some(&self.person),
+                "value" => Some(&self.value),
+                _ => None,
+            };
+            if let (Some(nested), Some(third)) = (nested, rest.get(1)) {
+                if !nested.contains(*third) {
+                    let hint = crate::diag::did_you_mean(third, nested.iter().map(String::as_str))
+                        .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                        .unwrap_or_default();
+                    return Some(format!(
+                        "names no fact: `{second}` has no field `{third}`{hint}"
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn find_placeholder(text: &str, from_line: usize, placeholder: &str) -> (usize, usize) {
+    let needle = format!("{{{{{placeholder}");
+    text.lines()
+        .enumerate()
+        .skip(from_line.saturating_sub(1))
+        .find_map(|(index, line)| {
+            line.find(&needle)
+                .map(|column| (index + 1, line[..column].chars().count() + 1))
+        })
+        .unwrap_or((from_line, 0))
+}
+
+/// Test cases that name concepts no rule produces or rules that do not exist.
+fn lint_tests(playbook: &Playbook, problems: &mut Diagnostics) {
+    let concepts: BTreeSet<&str> = playbook
+        .rules
+        .iter()
+        .map(|compiled| compiled.rule.concept.as_str())
+        .collect();
+    let rules: BTreeSet<&str> = playbook
+        .rules
+        .iter()
+        .map(|compiled| compiled.rule.id.as_str())
+        .collect();
+    let files = match crate::testing::load_tests(playbook) {
+        Ok(files) => files,
+        Err(found) => {
+            problems.0.extend(found);
+            return;
+        }
+    };
+    for (file, tests, _) in files {
+        for test in tests {
+            let (line, _) = find_key_value(&file.text, &test.name);
+            let expect = &test.expect;
+            let named = expect
+                .present
+                .iter()
+                .chain(&expect.absent)
+                .chain(expect.top.keys())
+                .chain(expect.rank.keys());
+            for concept in named {
+                if !concepts.contains(concept.as_str()) {
+                    let hint = crate::diag::did_you_mean(concept, concepts.iter().copied())
+                        .map(|n| format!(" — did you mean `{n}`?"))
+                        .unwrap_or_default();
+                    problems.push(
+                        Diagnostic::error(&file.path, line, 0, format!("test `{}` expects concept `{concept}`, which no rule produces{hint}", test.name))
+                            .with_source(&file.text),
+                    );
+                }
+            }
+            for id in expect.fires.iter().chain(&expect.quiet) {
+                if !rules.contains(id.as_str()) {
+                    problems.push(
+                        Diagnostic::error(
+                            &file.path,
+                            line,
+                            0,
+                            format!(
+                                "test `{}` names rule `{id}`, which does not exist",
+                                test.name
+                            ),
+                        )
+                        .with_source(&file.text),
+                    );
+                }
+            }
+            for concept in expect
+                .signals
+                .iter()
+                .chain(&expect.objections)
+                .chain(&expect.not_detected)
+            {
+                let valid = concept
+                    .split_once('.')
+                    .is_some_and(|(family, kind)| match family {
+                        "signal" => crate::vocabulary::vocabulary_words("signal")
+                            .is_some_and(|w| w.contains(&kind)),
+                        "objection" => crate::vocabulary::vocabulary_words("objection")
+                            .is_some_and(|w| w.contains(&kind)),
+                        _ => false,
+                    });
+                if !valid {
+                    problems.push(Diagnostic::error(&file.path, line, 0, format!("test `{}` expects `{concept}`, which is not a signal or objection concept", test.name)).with_source(&file.text));
+                }
+            }
+        }
+    }
+    let _ = find_key;
+}
+
+fn find_key_value(text: &str, value: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find_map(|(index, line)| {
+            (line.contains("name:") && line.contains(value)).then_some((index + 1, 0))
+        })
+        .unwrap_or((0, 0))
+}

@@ -1,0 +1,356 @@
+//! Portfolio views: many deals or many accounts at once, for the manager's weekly and
+//! quarterly questions ("which deals are in danger, and what is the one move on each?",
+//! "which accounts are truly key?").
+//!
+//! - [`pipeline`] reads a pipeline (deal folders and list files) chunk by chunk and
+//!   evaluates each chunk on every core, so memory stays flat however many deals there are;
+//! - [`review`] ranks deals by a risk score whose weights are the playbook's;
+//! - [`accounts`] classifies accounts (a CRM export or the accounts of a pipeline) on the
+//!   value pyramid and scorecard, with the playbook's misjudgement warnings and the
+//!   relationship KPIs rolled up across an account's deals;
+//! - `spill` keeps the ranked rows of a large pipeline on disk, `table` draws text tables.
+//!
+//! Like the rest of the engine, the method is data: risk weights, summary sentences,
+//! which warnings the account view shows and the quadrants' names are the `risk`,
+//! `review` and `accounts` settings (`playbooks/portfolio.yaml`).
+
+pub mod accounts;
+pub mod pipeline;
+pub mod review;
+mod spill;
+mod table;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::diag::Diagnostic;
+use crate::playbook::{Lang, Playbook, PlaybookFiles, RawPlaybookFile, Text};
+
+/// How a portfolio view is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// A deal file (or list entry) that could not be used; the others still are.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ErrorEntry {
+    pub file: String,
+    /// 1-based; 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based; 0 when unknown.
+    pub column: usize,
+    /// `file:line:col: message`, ready to print.
+    pub message: String,
+}
+
+impl ErrorEntry {
+    pub fn from_diagnostic(diagnostic: &Diagnostic) -> ErrorEntry {
+        let one_line = Diagnostic {
+            source_line: None,
+            ..diagnostic.clone()
+        };
+        ErrorEntry {
+            file: diagnostic.path.clone(),
+            line: diagnostic.line,
+            column: diagnostic.column,
+            message: one_line.to_string(),
+        }
+    }
+
+    pub fn new(file: &str, line: usize, column: usize, message: impl Into<String>) -> ErrorEntry {
+        ErrorEntry::from_diagnostic(&Diagnostic::error(file, line, column, message))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Settings of the portfolio views.
+
+/// How a deal's risk (0..100) is scored: points per concept that fires, times a factor
+/// for how far along the deal is.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskModel {
+    /// Concept → points it adds when it fires on a deal (as a move or a warning), counted
+    /// once per deal however many of its rules fire. May be negative (a good sign).
+    #[serde(default)]
+    pub concepts: IndexMap<String, f64>,
+    /// Points for a warning whose concept `concepts` does not list, by its severity.
+    pub by_severity: BySeverity,
+    /// The sum is multiplied by the factor of the deal's phase.
+    pub phase_factor: PhaseFactors,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BySeverity {
+    pub high: f64,
+    pub medium: f64,
+    pub low: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseFactors {
+    pub early: f64,
+    pub middle: f64,
+    pub late: f64,
+    pub won: f64,
+    pub lost: f64,
+}
+
+impl PhaseFactors {
+    pub fn of(&self, phase: &str) -> f64 {
+        match phase {
+            "early" => self.early,
+            "middle" => self.middle,
+            "late" => self.late,
+            "won" => self.won,
+            "lost" => self.lost,
+            _ => 1.0,
+        }
+    }
+}
+
+/// The sentences of `review`'s summary block.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewTexts {
+    /// Concept → sentence with `{count}` and `{total}`.
+    #[serde(default)]
+    pub summary: IndexMap<String, Text>,
+    /// For a concept without its own sentence: `{count}`, `{total}` and `{concept}`.
+    pub summary_other: Text,
+}
+
+/// What the `accounts` view shows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountTexts {
+    /// Warning concepts (or prefixes such as `value.misjudge`) shown per account.
+    pub warnings: Vec<String>,
+    /// Quadrant name (settings.value.quadrants) → label per language.
+    #[serde(default)]
+    pub quadrant_labels: IndexMap<String, Text>,
+}
+
+/// Every setting the portfolio views read, validated.
+#[derive(Debug, Clone)]
+pub struct PortfolioSettings {
+    pub risk: RiskModel,
+    pub review: ReviewTexts,
+    pub accounts: AccountTexts,
+    /// `settings.visit_target_30d` and `favor_target_30d` (the relationship KPIs).
+    pub visit_target_30d: Option<f64>,
+    pub favor_target_30d: Option<f64>,
+    /// Where the `risk` settings came from, for the explanation in text output.
+    pub risk_source: String,
+}
+
+impl PortfolioSettings {
+    /// Reads the `risk`, `review` and `accounts` settings of `playbook`. A trainer's folder
+    /// written before these settings existed gets the built-in ones (content stays data;
+    /// none of it is repeated in Rust).
+    pub fn load(playbook: &Playbook) -> Result<PortfolioSettings, Diagnostic> {
+        let builtin = builtin_settings();
+        let pick = |key: &str| -> Result<(serde_yaml::Value, String), Diagnostic> {
+            if let Some(value) = playbook.settings.get(key) {
+                let (file, line) = setting_place(&playbook.files, key)
+                    .unwrap_or_else(|| (playbook.origin.label(), 0));
+                return Ok((value.clone(), format!("{file}:{line}")));
+            }
+            builtin
+                .as_ref()
+                .and_then(|settings| settings.get(key))
+                .map(|value| (value.clone(), format!("{BUILTIN_FILE} (built-in)")))
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        playbook.origin.label(),
+                        0,
+                        0,
+                        format!("the playbooks have no `{key}` setting (see {BUILTIN_FILE})"),
+                    )
+                })
+        };
+        let read = |key: &str| -> Result<(serde_yaml::Value, String), Diagnostic> { pick(key) };
+        let (risk_value, risk_source) = read("risk")?;
+        let risk: RiskModel = typed(&playbook.files, "risk", risk_value)?;
+        let (review_value, _) = read("review")?;
+        let review: ReviewTexts = typed(&playbook.files, "review", review_value)?;
+        let (accounts_value, _) = read("accounts")?;
+        let accounts: AccountTexts = typed(&playbook.files, "accounts", accounts_value)?;
+
+        let factors = &risk.phase_factor;
+        let bad_factor = [
+            factors.early,
+            factors.middle,
+            factors.late,
+            factors.won,
+            factors.lost,
+        ]
+        .iter()
+        .any(|factor| !factor.is_finite() || *factor < 0.0);
+        if bad_factor {
+            return Err(setting_problem(
+                &playbook.files,
+                "risk",
+                "settings.risk.phase_factor: every factor must be 0 or more",
+            ));
+        }
+        let number = |key: &str| playbook.settings.get(key).and_then(serde_yaml::Value::as_f64);
+        Ok(PortfolioSettings {
+            risk,
+            review,
+            accounts,
+            visit_target_30d: number("visit_target_30d"),
+            favor_target_30d: number("favor_target_30d"),
+            risk_source,
+        })
+    }
+
+    /// Concepts the settings name that no rule of the playbook produces: likely typos,
+    /// reported as warnings (the playbooks are edited separately from these settings).
+    pub fn unknown_concepts(&self, playbook: &Playbook) -> Vec<String> {
+        let known: std::collections::BTreeSet<&str> = playbook
+            .rules
+            .iter()
+            .map(|rule| rule.rule.concept.as_str())
+            .collect();
+        self.risk
+            .concepts
+            .keys()
+            .chain(self.review.summary.keys())
+            .filter(|concept| !known.contains(concept.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    pub fn quadrant_label(&self, quadrant: &str, lang: Lang) -> String {
+        self.accounts
+            .quadrant_labels
+            .get(quadrant)
+            .map(|text| text.get(lang).to_owned())
+            .unwrap_or_else(|| quadrant.to_owned())
+    }
+}
+
+const BUILTIN_FILE: &str = "playbooks/portfolio.yaml";
+
+fn builtin_settings() -> Option<IndexMap<String, serde_yaml::Value>> {
+    let files = PlaybookFiles::builtin();
+    let file = files.file(BUILTIN_FILE)?;
+    crate::snapshot::from_yaml::<RawPlaybookFile>(&file.text, &file.path)
+        .ok()
+        .map(|raw| raw.settings)
+}
+
+fn typed<T: serde::de::DeserializeOwned>(
+    files: &PlaybookFiles,
+    key: &str,
+    value: serde_yaml::Value,
+) -> Result<T, Diagnostic> {
+    serde_yaml::from_value(value).map_err(|error| {
+        let message = crate::snapshot::humanize_serde_message(&error.to_string());
+        setting_problem(files, key, &format!("settings.{key}: {message}"))
+    })
+}
+
+fn setting_problem(files: &PlaybookFiles, key: &str, message: &str) -> Diagnostic {
+    match setting_place(files, key) {
+        Some((file, line)) => Diagnostic::error(file, line, 0, message),
+        None => Diagnostic::error(BUILTIN_FILE, 0, 0, message),
+    }
+}
+
+/// The file and line where a top-level setting is written (`  risk:` under `settings:`).
+fn setting_place(files: &PlaybookFiles, key: &str) -> Option<(String, usize)> {
+    let wanted = format!("{key}:");
+    files.playbook_yaml().find_map(|file| {
+        let mut in_settings = false;
+        for (index, line) in file.text.lines().enumerate() {
+            if !line.starts_with(' ') && !line.starts_with('#') && !line.trim().is_empty() {
+                in_settings = line.trim_end() == "settings:";
+                continue;
+            }
+            let indent = line.len() - line.trim_start().len();
+            if in_settings && indent <= 4 && line.trim_start().starts_with(&wanted) {
+                return Some((file.path.clone(), index + 1));
+            }
+        }
+        None
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Small shared helpers.
+
+/// Whether `concept` is `wanted` or lies under it (`value.misjudge` covers
+/// `value.misjudge.one_off_large`).
+pub fn concept_matches(concept: &str, wanted: &str) -> bool {
+    concept == wanted
+        || concept
+            .strip_prefix(wanted)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// Money in a few characters: `2.4M`, `850K` (en) or `240万`, `1.2亿` (zh).
+pub fn short_money(amount: f64, lang: Lang) -> String {
+    let (sign, value) = if amount < 0.0 {
+        ("-", -amount)
+    } else {
+        ("", amount)
+    };
+    let scaled = |divisor: f64, unit: &str| {
+        let number = value / divisor;
+        let text = if number >= 100.0 {
+            format!("{number:.0}")
+        } else {
+            crate::template::format_number((number * 10.0).round() / 10.0)
+        };
+        format!("{sign}{text}{unit}")
+    };
+    match lang {
+        Lang::Zh if value >= 1e8 => scaled(1e8, "亿"),
+        Lang::Zh if value >= 1e4 => scaled(1e4, "万"),
+        Lang::En if value >= 1e9 => scaled(1e9, "B"),
+        Lang::En if value >= 1e6 => scaled(1e6, "M"),
+        Lang::En if value >= 1e3 => scaled(1e3, "K"),
+        _ => format!("{sign}{}", crate::template::format_number(value)),
+    }
+}
+
+/// Writes to `out`, treating a closed pipe (`| head`) as the reader's choice, not an error.
+pub fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The small helpers every portfolio view leans on.
+    use super::*;
+
+    #[test]
+    fn concept_prefixes_match_whole_segments_only() {
+        assert!(concept_matches(
+            "value.misjudge.one_off_large",
+            "value.misjudge"
+        ));
+        assert!(concept_matches("risk.stale", "risk.stale"));
+        assert!(!concept_matches("risk.stalemate", "risk.stale"));
+    }
+
+    #[test]
+    fn money_is_short_in_both_languages() {
+        assert_eq!(short_money(2_400_000.0, Lang::En), "2.4M");
+        assert_eq!(short_money(850_000.0, Lang::En), "850K");
+        assert_eq!(short_money(2_400_000.0, Lang::Zh), "240万");
+        assert_eq!(short_money(120_000_000.0, Lang::Zh), "1.2亿");
+        assert_eq!(short_money(999.0, Lang::En), "999");
+    }
+}

@@ -1,0 +1,383 @@
+//! Playbook test cases: a deal plus the concepts that must and must not appear.
+//!
+//! Trainers write them beside their rules (`playbooks/tests/*.yaml`), `dealcoach test` runs
+//! them, and `cargo test` runs the built-in ones, so the method and its tests can't drift
+//! apart. A test file may also hold a labelled `corpus` of note sentences for the
+//! detector, scored by precision and recall.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::coach::{coach, Report};
+use crate::detect::{score_corpus, CorpusEntry};
+use crate::diag::Diagnostic;
+use crate::playbook::{Lang, Origin, Playbook, SourceFile};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTestFile {
+    #[serde(default)]
+    tests: Vec<TestCase>,
+    #[serde(default)]
+    corpus: Vec<CorpusEntry>,
+}
+
+/// One test case as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    pub name: String,
+    /// An inline snapshot, or a path relative to the test file.
+    pub deal: serde_yaml::Value,
+    #[serde(default)]
+    pub expect: Expectations,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Concepts that must appear among the moves or warnings.
+    #[serde(default)]
+    pub present: Vec<String>,
+    /// Concepts that must not appear among the moves or warnings.
+    #[serde(default)]
+    pub absent: Vec<String>,
+    /// Concept → it must be among the first N moves.
+    #[serde(default)]
+    pub top: IndexMap<String, usize>,
+    /// Concept → it must be exactly the Nth move (1 = first).
+    #[serde(default)]
+    pub rank: IndexMap<String, usize>,
+    /// Rule ids that must fire.
+    #[serde(default)]
+    pub fires: Vec<String>,
+    /// Rule ids that must not fire.
+    #[serde(default)]
+    pub quiet: Vec<String>,
+    /// Signal concepts that must be reported (declared or detected).
+    #[serde(default)]
+    pub signals: Vec<String>,
+    /// Objection concepts that must be reported (declared or detected).
+    #[serde(default)]
+    pub objections: Vec<String>,
+    /// Signal or objection concepts that must not be reported.
+    #[serde(default)]
+    pub not_detected: Vec<String>,
+}
+
+/// The outcome of one test.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub name: String,
+    pub file: String,
+    /// Empty when the test passed.
+    pub failures: Vec<String>,
+    /// Extra lines to print even on success (the corpus's precision and recall).
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// All results of a run.
+#[derive(Debug, Clone, Default)]
+pub struct TestRun {
+    pub outcomes: Vec<Outcome>,
+    /// Rule ids fired by at least one test.
+    pub fired: BTreeSet<String>,
+}
+
+impl TestRun {
+    pub fn passed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|outcome| outcome.passed())
+            .count()
+    }
+    pub fn failed(&self) -> usize {
+        self.outcomes.len() - self.passed()
+    }
+    /// Rules that no test fired, in playbook order.
+    pub fn uncovered<'a>(&self, playbook: &'a Playbook) -> Vec<&'a crate::playbook::Rule> {
+        playbook
+            .rules
+            .iter()
+            .map(|compiled| &compiled.rule)
+            .filter(|rule| !self.fired.contains(&rule.id))
+            .collect()
+    }
+}
+
+/// Loads every test file of the playbook folder. A file that does not parse is an error
+/// naming its place.
+pub fn load_tests(
+    playbook: &Playbook,
+) -> Result<Vec<(SourceFile, Vec<TestCase>, Vec<CorpusEntry>)>, Vec<Diagnostic>> {
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for file in playbook.files.test_yaml() {
+        if file.text.trim().is_empty() {
+            continue;
+        }
+        match crate::snapshot::from_yaml::<RawTestFile>(&file.text, &file.path) {
+            Ok(raw) => loaded.push((file.clone(), raw.tests, raw.corpus)),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Runs the tests whose name contains `filter` (all when `None`).
+pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, Vec<Diagnostic>> {
+    let files = load_tests(playbook)?;
+    let known_concepts: BTreeSet<&str> = playbook
+        .rules
+        .iter()
+        .map(|compiled| compiled.rule.concept.as_str())
+        .collect();
+    let known_rules: BTreeSet<&str> = playbook
+        .rules
+        .iter()
+        .map(|compiled| compiled.rule.id.as_str())
+        .collect();
+    let mut run = TestRun::default();
+    for (file, tests, corpus) in &files {
+        for test in tests {
+            if filter.is_some_and(|pattern| !test.name.contains(pattern)) {
+                continue;
+            }
+            let mut failures = Vec::new();
+            match test_report(playbook, file, test) {
+                Ok(report) => {
+                    let fired: BTreeSet<&str> = report
+                        .moves
+                        .iter()
+                        .chain(&report.warnings)
+                        .map(|a| a.rule.id.as_str())
+                        .collect();
+                    run.fired.extend(fired.iter().map(|id| (*id).to_owned()));
+                    failures =
+                        check_expectations(&test.expect, &report, &known_concepts, &known_rules);
+                }
+                Err(message) => failures.push(message),
+            }
+            run.outcomes.push(Outcome {
+                name: test.name.clone(),
+                file: file.path.clone(),
+                failures,
+                notes: Vec::new(),
+            });
+        }
+        if !corpus.is_empty() {
+            let name = format!("corpus of {} ({} sentences)", file.path, corpus.len());
+            if filter.is_some_and(|pattern| !name.contains(pattern) && !"corpus".contains(pattern))
+            {
+                continue;
+            }
+            let score = score_corpus(&playbook.detector, corpus);
+            let notes = vec![format!(
+                "precision {:.3}, recall {:.3} ({} true positives, {} false positives, {} false negatives)",
+                score.precision(),
+                score.recall(),
+                score.true_positives,
+                score.false_positives,
+                score.false_negatives
+            )];
+            run.outcomes.push(Outcome {
+                name,
+                file: file.path.clone(),
+                failures: score.failures.clone(),
+                notes,
+            });
+        }
+    }
+    Ok(run)
+}
+
+fn test_report(playbook: &Playbook, file: &SourceFile, test: &TestCase) -> Result<Report, String> {
+    let label = format!("{} (test `{}`)", file.path, test.name);
+    let text = match &test.deal {
+        serde_yaml::Value::String(relative) => read_relative(playbook, &file.path, relative)?,
+        inline => serde_yaml::to_string(inline)
+            .map_err(|error| format!("cannot read the inline deal: {error}"))?,
+    };
+    let snapshot = crate::snapshot::parse(&text, &label, &playbook.aliases)
+        .map_err(|problem| format!("the deal is invalid: {problem}"))?;
+    let report = coach(playbook, &snapshot, Lang::En)?;
+    if let Some(error) = report.errors.first() {
+        return Err(format!("rule `{}` failed: {}", error.id, error.message));
+    }
+    Ok(report)
+}
+
+/// A deal file named by a test, relative to the test file: looked up among the
+/// playbook's files (so built-in tests work without the source tree), then on disk.
+fn read_relative(playbook: &Playbook, test_path: &str, relative: &str) -> Result<String, String> {
+    let base = Path::new(test_path).parent().unwrap_or(Path::new(""));
+    let joined = normalize(&base.join(relative));
+    if let Some(file) = playbook.files.file(&joined) {
+        return Ok(file.text.clone());
+    }
+    if let Origin::Folder(folder) = &playbook.origin {
+        let full = folder.join(&joined);
+        return crate::snapshot::read_text(
+            &full.display().to_string(),
+            crate::snapshot::max_input_bytes(),
+        )
+        .map_err(|problem| problem.to_string());
+    }
+    Err(format!("no deal file `{relative}` (looked for {joined})"))
+}
+
+fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+fn check_expectations(
+    expect: &Expectations,
+    report: &Report,
+    known_concepts: &BTreeSet<&str>,
+    known_rules: &BTreeSet<&str>,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    let advice: Vec<&str> = report
+        .moves
+        .iter()
+        .chain(&report.warnings)
+        .map(|a| a.concept.as_str())
+        .collect();
+    let fired: BTreeSet<&str> = report
+        .moves
+        .iter()
+        .chain(&report.warnings)
+        .map(|a| a.rule.id.as_str())
+        .collect();
+    let moves: Vec<&str> = report.moves.iter().map(|a| a.concept.as_str()).collect();
+    let listing = || {
+        format!(
+            "got: {}",
+            if advice.is_empty() {
+                "nothing".to_owned()
+            } else {
+                moves_and_warnings(report)
+            }
+        )
+    };
+
+    let mentioned = expect
+        .present
+        .iter()
+        .chain(&expect.absent)
+        .chain(expect.top.keys())
+        .chain(expect.rank.keys());
+    for concept in mentioned {
+        if !known_concepts.contains(concept.as_str()) {
+            failures.push(format!(
+                "expects concept `{concept}`, which no rule produces"
+            ));
+        }
+    }
+    for id in expect.fires.iter().chain(&expect.quiet) {
+        if !known_rules.contains(id.as_str()) {
+            failures.push(format!("names rule `{id}`, which does not exist"));
+        }
+    }
+    for concept in &expect.present {
+        if !advice.contains(&concept.as_str()) {
+            failures.push(format!(
+                "expected `{concept}`, but it did not appear ({})",
+                listing()
+            ));
+        }
+    }
+    for concept in &expect.absent {
+        if advice.contains(&concept.as_str()) {
+            failures.push(format!("`{concept}` appeared but must not"));
+        }
+    }
+    for (concept, within) in &expect.top {
+        match moves.iter().position(|m| m == concept) {
+            Some(index) if index < *within => {}
+            Some(index) => failures.push(format!(
+                "expected `{concept}` in the top {within} moves, but it is move {} ({})",
+                index + 1,
+                listing()
+            )),
+            None => failures.push(format!(
+                "expected `{concept}` in the top {within} moves, but it is not a move ({})",
+                listing()
+            )),
+        }
+    }
+    for (concept, rank) in &expect.rank {
+        match moves.iter().position(|m| m == concept) {
+            Some(index) if index + 1 == *rank => {}
+            Some(index) => failures.push(format!(
+                "expected `{concept}` as move {rank}, but it is move {}",
+                index + 1
+            )),
+            None => failures.push(format!(
+                "expected `{concept}` as move {rank}, but it is not a move"
+            )),
+        }
+    }
+    for id in &expect.fires {
+        if !fired.contains(id.as_str()) {
+            failures.push(format!("expected rule `{id}` to fire, but it stayed quiet"));
+        }
+    }
+    for id in &expect.quiet {
+        if fired.contains(id.as_str()) {
+            failures.push(format!("rule `{id}` fired but must stay quiet"));
+        }
+    }
+    let reported = |list: &[crate::coach::SightingOut], concept: &str| {
+        list.iter().any(|s| s.concept == concept)
+    };
+    for concept in &expect.signals {
+        if !reported(&report.signals, concept) {
+            failures.push(format!("expected signal `{concept}` to be reported"));
+        }
+    }
+    for concept in &expect.objections {
+        if !reported(&report.objections, concept) {
+            failures.push(format!("expected objection `{concept}` to be reported"));
+        }
+    }
+    for concept in &expect.not_detected {
+        if reported(&report.signals, concept) || reported(&report.objections, concept) {
+            failures.push(format!("`{concept}` was reported but must not be"));
+        }
+    }
+    failures
+}
+
+fn moves_and_warnings(report: &Report) -> String {
+    let moves: Vec<String> = report.moves.iter().map(|a| a.concept.clone()).collect();
+    let warnings: Vec<String> = report.warnings.iter().map(|a| a.concept.clone()).collect();
+    format!(
+        "moves [{}], warnings [{}]",
+        moves.join(", "),
+        warnings.join(", ")
+    )
+}

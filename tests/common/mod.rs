@@ -1,0 +1,57 @@
+//! Helpers shared by the end-to-end tests: run the built binary, locate fixtures.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The binary under test, with a neutral environment (English, no colour, built-in
+/// playbooks) so results do not depend on the machine running the tests.
+pub fn dealcoach() -> Command {
+    let mut command = Command::cargo_bin("dealcoach").expect("the binary is built by cargo test");
+    command
+        .env_remove("DEALCOACH_PLAYBOOKS")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("NO_COLOR")
+        .env_remove("DEALCOACH_MAX_INPUT_BYTES");
+    command
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A deal under the project's own `examples/deals/`.
+pub fn example(name: &str) -> String {
+    root()
+        .join("examples/deals")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A deal under `../shared/examples/deals/`, the contract's examples; `None` when the
+/// shared folder is not beside the checkout.
+pub fn shared_example(name: &str) -> Option<String> {
+    let path = root().join("../shared/examples/deals").join(name);
+    path.exists().then(|| path.display().to_string())
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Writes `text` to a fresh temporary file named `name` and returns its path, keeping the
+/// folder alive for the test's duration.
+pub fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("temp dir is writable");
+    path.display().to_string()
+}

@@ -1,0 +1,194 @@
+//! The built-in playbooks, tested the way a trainer tests theirs: every playbook test case
+//! under `playbooks/tests/` must pass, and every concept of the method (domain.md) must be
+//! produced by a rule, with at least one test where it fires and one where it must not.
+
+use std::collections::BTreeSet;
+
+use dealcoach::playbook::{Playbook, PlaybookFiles};
+use dealcoach::testing::{load_tests, run_tests};
+
+/// The stable concept ids of `spec/domain.md`: the contract with users' integrations.
+const CONCEPTS: &[&str] = &[
+    "value.tier",
+    "value.scorecard",
+    "value.misjudge.one_off_large",
+    "value.misjudge.group_bulk",
+    "value.misjudge.repeat_volume",
+    "value.poor_collection",
+    "value.thin_profit",
+    "info.funds_and_credit",
+    "info.project_reason",
+    "info.stakeholder_needs",
+    "info.procurement_process",
+    "info.procurement_priorities",
+    "info.org_structure",
+    "info.support_coverage",
+    "info.project_steps",
+    "info.key_difficulties",
+    "info.competitors",
+    "info.insider",
+    "info.external_allies",
+    "info.outdated",
+    "relation.map_influence",
+    "relation.expand_allies",
+    "relation.broaden_support",
+    "relation.single_threaded",
+    "relation.neutralize_opponent",
+    "decision.reach_top",
+    "decision.top_not_supportive",
+    "objection.no_need",
+    "objection.no_trust",
+    "objection.no_budget",
+    "objection.no_hurry",
+    "coverage.user",
+    "coverage.technical_gatekeeper",
+    "coverage.decision_maker",
+    "coverage.influencer",
+    "leverage.user",
+    "spin.situation",
+    "spin.problem",
+    "spin.implication",
+    "spin.need_payoff",
+    "spin.too_generic",
+    "temperature.overestimated",
+    "signal.accepted_rejected_idea",
+    "signal.agreed_next_step",
+    "signal.introduced_senior",
+    "signal.agreed_tech_exchange",
+    "closing.ready",
+    "closing.too_eager",
+    "closing.hesitant",
+    "closing.options",
+    "mindset.patience",
+    "tools.proof",
+    "tools.presentation",
+    "risk.stale",
+    "risk.no_next_step",
+    "risk.close_date_passed",
+    "stage.gestation",
+    "stage.initial",
+    "stage.intermediate",
+    "stage.advanced",
+    "stage.strategic_alliance",
+    "maintain.quality",
+    "maintain.after_sales",
+    "maintain.fast_resolution",
+    "maintain.anticipate_needs",
+    "maintain.key_person",
+    "maintain.customer_view",
+    "maintain.customer_file",
+    "maintain.customization",
+    "maintain.follow_up",
+    "maintain.adapt",
+    "kpi.vip_card",
+    "kpi.visit_frequency",
+    "kpi.monthly_favor",
+    "kpi.first_thought",
+    "kpi.referral",
+];
+
+fn builtin() -> Playbook {
+    Playbook::load(PlaybookFiles::builtin())
+        .unwrap_or_else(|problems| panic!("the built-in playbooks are invalid:\n{problems}"))
+}
+
+#[test]
+fn every_builtin_playbook_test_passes() {
+    let playbook = builtin();
+    let run = run_tests(&playbook, None)
+        .unwrap_or_else(|problems| panic!("test files invalid: {problems:?}"));
+    let failures: Vec<String> = run
+        .outcomes
+        .iter()
+        .filter(|outcome| !outcome.passed())
+        .map(|outcome| {
+            format!(
+                "{} ({}): {}",
+                outcome.name,
+                outcome.file,
+                outcome.failures.join("; ")
+            )
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} playbook tests failed:\n{}",
+        failures.len(),
+        run.outcomes.len(),
+        failures.join("\n")
+    );
+    assert!(
+        run.outcomes.len() >= 30,
+        "the built-in playbooks ship with at least 30 tests, found {}",
+        run.outcomes.len()
+    );
+    let uncovered: Vec<String> = run
+        .uncovered(&playbook)
+        .iter()
+        .map(|rule| rule.id.clone())
+        .collect();
+    assert!(uncovered.is_empty(), "rules no test fires: {uncovered:?}");
+}
+
+#[test]
+fn every_concept_of_the_method_has_a_rule() {
+    let playbook = builtin();
+    let produced: BTreeSet<&str> = playbook
+        .rules
+        .iter()
+        .map(|compiled| compiled.rule.concept.as_str())
+        .collect();
+    let missing: Vec<&&str> = CONCEPTS
+        .iter()
+        .filter(|concept| !produced.contains(**concept))
+        .collect();
+    assert!(missing.is_empty(), "concepts without a rule: {missing:?}");
+}
+
+#[test]
+fn every_concept_is_tested_firing_and_staying_quiet() {
+    let playbook = builtin();
+    let files = load_tests(&playbook).unwrap_or_else(|problems| panic!("{problems:?}"));
+    let mut fires = BTreeSet::new();
+    let mut quiet = BTreeSet::new();
+    for (_, tests, _) in &files {
+        for test in tests {
+            fires.extend(test.expect.present.iter().cloned());
+            fires.extend(test.expect.top.keys().cloned());
+            fires.extend(test.expect.rank.keys().cloned());
+            quiet.extend(test.expect.absent.iter().cloned());
+        }
+    }
+    let untested_firing: Vec<&&str> = CONCEPTS.iter().filter(|c| !fires.contains(**c)).collect();
+    let untested_quiet: Vec<&&str> = CONCEPTS.iter().filter(|c| !quiet.contains(**c)).collect();
+    assert!(
+        untested_firing.is_empty(),
+        "concepts no test expects to fire: {untested_firing:?}"
+    );
+    assert!(
+        untested_quiet.is_empty(),
+        "concepts no test expects to stay quiet: {untested_quiet:?}"
+    );
+}
+
+#[test]
+fn builtin_rules_all_compile() {
+    let playbook = builtin();
+    let broken: Vec<String> = playbook
+        .rules
+        .iter()
+        .filter_map(|compiled| {
+            let problems: Vec<&String> = [
+                Some(&compiled.when),
+                compiled.for_each.as_ref(),
+                compiled.priority.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|script| script.as_ref().err())
+            .collect();
+            (!problems.is_empty()).then(|| format!("{}: {:?}", compiled.rule.id, problems))
+        })
+        .collect();
+    assert!(broken.is_empty(), "{broken:?}");
+}

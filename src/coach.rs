@@ -290,11 +290,8 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
 
 fn add_evidence(known: &mut Sighting, words: &str) {
     match &mut known.evidence {
-        Some(evidence) if evidence.contains(words) || words.contains(evidence.as_str()) => {
-            if words.len() > evidence.len() {
-                *evidence = words.to_owned();
-            }
-        }
+        // The note says what was already declared: the declared words stay as they are.
+        Some(evidence) if evidence.contains(words) || words.contains(evidence.as_str()) => {}
         Some(evidence) => {
             evidence.push_str(" / ");
             evidence.push_str(words);

@@ -22,6 +22,7 @@ pub mod engine;
 pub mod facts;
 pub mod lint;
 pub mod playbook;
+pub mod portfolio;
 pub mod rank;
 pub mod render;
 pub mod settings;

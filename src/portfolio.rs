@@ -74,10 +74,11 @@ impl ErrorEntry {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RiskModel {
-    /// Concept → points it adds when it fires on a deal (as a move or a warning), counted
-    /// once per deal however many of its rules fire. May be negative (a good sign).
+    /// Concept or rule id → points it adds when it fires on a deal (as a move or a
+    /// warning). A rule id wins over its concept; a concept counts once per deal, with
+    /// the most points any of its firing rules gives. May be negative (a good sign).
     #[serde(default)]
-    pub concepts: IndexMap<String, f64>,
+    pub points: IndexMap<String, f64>,
     /// Points for a warning whose concept `concepts` does not list, by its severity.
     pub by_severity: BySeverity,
     /// The sum is multiplied by the factor of the deal's phase.
@@ -200,7 +201,12 @@ impl PortfolioSettings {
                 "settings.risk.phase_factor: every factor must be 0 or more",
             ));
         }
-        let number = |key: &str| playbook.settings.get(key).and_then(serde_yaml::Value::as_f64);
+        let number = |key: &str| {
+            playbook
+                .settings
+                .get(key)
+                .and_then(serde_yaml::Value::as_f64)
+        };
         Ok(PortfolioSettings {
             risk,
             review,
@@ -211,16 +217,17 @@ impl PortfolioSettings {
         })
     }
 
-    /// Concepts the settings name that no rule of the playbook produces: likely typos,
-    /// reported as warnings (the playbooks are edited separately from these settings).
+    /// Concepts (or rule ids) the settings name that no rule of the playbook has: likely
+    /// typos, reported as warnings (the playbooks are edited separately from these
+    /// settings, so a missing one must not stop a review).
     pub fn unknown_concepts(&self, playbook: &Playbook) -> Vec<String> {
         let known: std::collections::BTreeSet<&str> = playbook
             .rules
             .iter()
-            .map(|rule| rule.rule.concept.as_str())
+            .flat_map(|rule| [rule.rule.concept.as_str(), rule.rule.id.as_str()])
             .collect();
         self.risk
-            .concepts
+            .points
             .keys()
             .chain(self.review.summary.keys())
             .filter(|concept| !known.contains(concept.as_str()))
@@ -320,6 +327,35 @@ pub fn short_money(amount: f64, lang: Lang) -> String {
         Lang::En if value >= 1e3 => scaled(1e3, "K"),
         _ => format!("{sign}{}", crate::template::format_number(value)),
     }
+}
+
+/// Numbers in JSON as people write them: `2400000`, not `2400000.0`.
+pub mod whole {
+    use serde::Serializer;
+
+    fn is_whole(value: f64) -> bool {
+        value.fract() == 0.0 && value.abs() < 9.0e15
+    }
+
+    pub fn number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if is_whole(*value) {
+            serializer.serialize_i64(*value as i64)
+        } else {
+            serializer.serialize_f64(*value)
+        }
+    }
+
+    pub fn option<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => number(value, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+/// The text styling of the portfolio views (colour only when the caller says so).
+pub fn table_paint(color: bool) -> table::Paint {
+    table::Paint { color }
 }
 
 /// Writes to `out`, treating a closed pipe (`| head`) as the reader's choice, not an error.

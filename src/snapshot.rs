@@ -574,7 +574,55 @@ pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> Resu
             "the file is empty: a snapshot needs at least `deal.id` and `deal.name`",
         ));
     }
+    check_nesting(text, path)?;
     serde_yaml::from_str(text).map_err(|error| yaml_diagnostic(&error, text, path))
+}
+
+/// Flow collections nested deeper than this are refused before parsing.
+pub const MAX_FLOW_NESTING: usize = 64;
+
+/// The YAML parser slows down sharply on pathologically nested flow collections
+/// (`[[[[…]]]]`, tens of thousands deep), long before the deserializer's recursion limit
+/// is reached; no real deal or playbook nests more than a handful of levels, so such
+/// input is refused up front, at the bracket that goes too deep.
+fn check_nesting(text: &str, path: &str) -> Result<(), Diagnostic> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut in_comment = false;
+    let mut previous = '\n';
+    for (offset, character) in text.char_indices() {
+        match (quote, character) {
+            (_, '\n') => {
+                in_comment = false;
+                if quote == Some('\'') {
+                    // single-quoted scalars may span lines; keep the state
+                }
+            }
+            _ if in_comment => {}
+            (Some(open), c) if c == open && !(open == '"' && previous == '\\') => quote = None,
+            (Some(_), _) => {}
+            (None, '#') if previous.is_whitespace() => in_comment = true,
+            (None, '"' | '\'') if matches!(previous, ' ' | '\t' | '\n' | '[' | '{' | ',' | ':') => {
+                quote = Some(character)
+            }
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > MAX_FLOW_NESTING {
+                    let (line, column) = line_column(text, offset);
+                    return Err(Diagnostic::error(
+                        path,
+                        line,
+                        column,
+                        format!("collections are nested more than {MAX_FLOW_NESTING} levels deep here; no deal or playbook needs that"),
+                    ));
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = character;
+    }
+    Ok(())
 }
 
 /// Makes a serde_yaml error into `path:line:col: message`.

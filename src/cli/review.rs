@@ -1,8 +1,174 @@
-//! PLACEHOLDER (being written).
-use super::{Exit, Failure};
-use clap::Args;
+//! `dealcoach review PATH...`: a pipeline ranked by risk, with the top move on each deal.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{lang_from_locale, stdout_style, Exit, Failure, LangArg, PlaybookArgs};
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::playbook::{Lang, Playbook};
+use crate::portfolio::review::{self, Filters, View};
+use crate::portfolio::table_paint;
+use crate::portfolio::{ignore_broken_pipe, Format, PortfolioSettings};
+
+/// Output formats of the portfolio views (`review`, `accounts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PortfolioFormat {
+    Text,
+    Json,
+    Csv,
+    Markdown,
+}
+
+impl From<PortfolioFormat> for Format {
+    fn from(format: PortfolioFormat) -> Format {
+        match format {
+            PortfolioFormat::Text => Format::Text,
+            PortfolioFormat::Json => Format::Json,
+            PortfolioFormat::Csv => Format::Csv,
+            PortfolioFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// How the portfolio views print.
+#[derive(Debug, Args, Clone)]
+pub struct PortfolioOutput {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PortfolioFormat::Text)]
+    pub format: PortfolioFormat,
+    /// Output language (default: from LC_ALL / LANG; zh for zh_*, else en).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+}
+
+impl PortfolioOutput {
+    pub fn lang(&self) -> Lang {
+        match self.lang {
+            Some(LangArg::Zh) => Lang::Zh,
+            Some(LangArg::En) => Lang::En,
+            None => lang_from_locale(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
-pub struct ReviewArgs {}
-pub fn run(_args: &ReviewArgs) -> Result<Exit, Failure> {
-    Err(Failure::Other(anyhow::anyhow!("not available yet")))
+pub struct ReviewArgs {
+    /// Deal folders (every *.yaml, *.yml and *.json file, subfolders included) and list
+    /// files (one YAML file whose top level is a list of snapshots).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Only the deals of this account (`account.name`, ignoring case).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Only deals whose risk is at least N (0..100).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub min_risk: Option<u32>,
+    /// Only deals where this concept fires, as a move or a warning; a prefix such as
+    /// `risk` or `value.misjudge` takes every concept under it.
+    #[arg(long, value_name = "ID")]
+    pub concept: Option<String>,
+    /// Show only the N riskiest deals (the summary still counts every deal).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub playbooks: PlaybookArgs,
+    #[command(flatten)]
+    pub output: PortfolioOutput,
+}
+
+pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
+    let playbook = args.playbooks.load()?;
+    let settings = PortfolioSettings::load(&playbook)?;
+    warn_unknown_concepts(&settings, &playbook);
+    crate::portfolio::pipeline::check_paths(&args.paths)?;
+    if let Some(concept) = &args.concept {
+        check_concept(concept, &playbook)?;
+    }
+    let filters = Filters {
+        account: args.account.clone(),
+        min_risk: args.min_risk,
+        concept: args.concept.clone(),
+    };
+    let lang = args.output.lang();
+    let format = Format::from(args.output.format);
+    let reviewed = review::review(
+        &args.paths,
+        &playbook,
+        &settings,
+        lang,
+        &filters,
+        crate::snapshot::max_input_bytes(),
+    )
+    .map_err(|error| {
+        Failure::Other(anyhow::Error::new(error).context("cannot keep the reviewed rows"))
+    })?;
+    let failed = !reviewed.errors.is_empty() || !reviewed.rule_failures.is_empty();
+    if format == Format::Csv {
+        // CSV has no room for them; they go to stderr.
+        for error in &reviewed.errors {
+            eprintln!("{}", error.message);
+        }
+    }
+    for failure in &reviewed.rule_failures {
+        eprintln!(
+            "rule `{}` failed on {} deal(s), e.g. {}",
+            failure.rule, failure.deals, failure.example
+        );
+    }
+    let view = View {
+        format,
+        lang,
+        paint: table_paint(stdout_style().color && format == Format::Text),
+        top: args.top,
+        filters: &filters,
+        settings: &settings,
+        playbook: &playbook,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    ignore_broken_pipe(review::write(reviewed, &view, &mut out).and_then(|()| out.flush()))
+        .map_err(|error| {
+            Failure::Other(anyhow::Error::new(error).context("cannot write the review"))
+        })?;
+    Ok(if failed {
+        Exit::Findings
+    } else {
+        Exit::Success
+    })
+}
+
+/// Settings that name a concept no rule produces are probably typos; say so, once.
+pub fn warn_unknown_concepts(settings: &PortfolioSettings, playbook: &Playbook) {
+    for concept in settings.unknown_concepts(playbook) {
+        eprintln!(
+            "warning: the portfolio settings name concept `{concept}`, which no rule of the playbooks produces"
+        );
+    }
+}
+
+/// `--concept` must name a concept (or a prefix of concepts) the playbooks produce.
+fn check_concept(wanted: &str, playbook: &Playbook) -> Result<(), Failure> {
+    let concepts: std::collections::BTreeSet<&str> = playbook
+        .rules
+        .iter()
+        .map(|rule| rule.rule.concept.as_str())
+        .collect();
+    if concepts
+        .iter()
+        .any(|concept| crate::portfolio::concept_matches(concept, wanted))
+    {
+        return Ok(());
+    }
+    let hint = did_you_mean(wanted, concepts.iter().copied())
+        .map(|nearest| format!(" — did you mean `{nearest}`?"))
+        .unwrap_or_default();
+    Err(Diagnostic::error(
+        "--concept",
+        0,
+        0,
+        format!("no rule of the playbooks produces concept `{wanted}`{hint}"),
+    )
+    .into())
 }

@@ -25,7 +25,13 @@ pub fn width(text: &str) -> usize {
 pub fn fit(text: &str, cells: usize) -> String {
     let flat: String = text
         .chars()
-        .map(|c| if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c })
+        .map(|c| {
+            if c == '\n' || c == '\r' || c == '\t' {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     if width(&flat) <= cells {
         return flat;

@@ -234,9 +234,7 @@ impl FieldNames {
         if root == "item" {
             return (!has_item).then(|| "uses `item`, but the rule has no `for_each`".to_owned());
         }
-        let Some(second) = rest.first() else {
-            return None;
-        };
+        let second = rest.first()?;
         let known = match root {
             "facts" => &self.facts,
             "deal" => &self.deal,

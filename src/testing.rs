@@ -114,11 +114,12 @@ impl TestRun {
     }
 }
 
+/// A test file with its cases and its detection corpus.
+pub type TestFile = (SourceFile, Vec<TestCase>, Vec<CorpusEntry>);
+
 /// Loads every test file of the playbook folder. A file that does not parse is an error
 /// naming its place.
-pub fn load_tests(
-    playbook: &Playbook,
-) -> Result<Vec<(SourceFile, Vec<TestCase>, Vec<CorpusEntry>)>, Vec<Diagnostic>> {
+pub fn load_tests(playbook: &Playbook) -> Result<Vec<TestFile>, Vec<Diagnostic>> {
     let mut loaded = Vec::new();
     let mut problems = Vec::new();
     for file in playbook.files.test_yaml() {

@@ -221,7 +221,7 @@ fn yaml_alias_bomb_is_refused_quickly() {
         let previous = format!("*l{}", level - 1);
         bomb.push_str(&format!(
             "  - &l{level} [{}]\n",
-            vec![previous.as_str(); 10].join(", ")
+            [previous.as_str(); 10].join(", ")
         ));
     }
     let started = std::time::Instant::now();

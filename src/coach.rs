@@ -96,7 +96,9 @@ pub fn coach(playbook: &Playbook, snapshot: &Snapshot, lang: Lang) -> Result<Rep
     let facts = Facts::derive(snapshot, &signals, &objections, &playbook.engine_settings);
     let scripts = &playbook.scripts;
     let mut scope = scripts.deal_scope(snapshot, &signals, &objections, &facts)?;
-    let (firings, errors) = scripts.evaluate(&playbook.rules, &mut scope);
+    let mut errors = scripts.push_derived(&mut scope);
+    let (firings, rule_errors) = scripts.evaluate(&playbook.rules, &mut scope);
+    errors.extend(rule_errors);
 
     let mut moves = Vec::new();
     let mut warnings = Vec::new();

@@ -78,10 +78,10 @@ pub struct ScriptEngine {
     pub functions: BTreeSet<(String, usize)>,
     /// Where each function is defined: name → file.
     pub function_files: IndexMap<String, String>,
-    /// Names of the functions rhai itself provides (`len`, `contains` …).
-    pub native_functions: BTreeSet<String>,
     pub limits: SandboxLimits,
     settings: Dynamic,
+    /// Playbook-derived values (`derived:`), compiled, in evaluation order.
+    derived: Vec<(String, Result<AST, String>)>,
 }
 
 /// A rule with its scripts compiled. A script that did not compile keeps its message, so
@@ -91,6 +91,9 @@ pub struct CompiledRule {
     pub when: Result<AST, String>,
     pub for_each: Option<Result<AST, String>>,
     pub priority: Option<Result<AST, String>>,
+    /// Whether `when` reads `item`; when it does not, `when` is evaluated once before
+    /// `for_each`, and a false condition skips building the items at all.
+    pub when_reads_item: bool,
 }
 
 /// A rule that failed at run time.
@@ -116,6 +119,7 @@ impl ScriptEngine {
         files: &PlaybookFiles,
         limits: SandboxLimits,
         settings: &IndexMap<String, serde_yaml::Value>,
+        derived: &IndexMap<String, crate::playbook::DerivedValue>,
     ) -> (ScriptEngine, Diagnostics) {
         let mut engine = Engine::new();
         configure(&mut engine, &limits);
@@ -179,37 +183,22 @@ impl ScriptEngine {
             ));
             Dynamic::UNIT
         });
-        let native_functions = engine
-            .gen_fn_signatures(true)
-            .iter()
-            .filter_map(|signature| signature.split('(').next())
-            .map(|name| {
-                name.trim()
-                    .trim_start_matches("get$")
-                    .trim_start_matches("set$")
-                    .to_owned()
-            })
-            .collect();
-        (
-            ScriptEngine {
-                engine,
-                functions,
-                function_files,
-                native_functions,
-                limits,
-                settings,
-            },
-            problems,
-        )
+        let mut scripts = ScriptEngine {
+            engine,
+            functions,
+            function_files,
+            limits,
+            settings,
+            derived: Vec::new(),
+        };
+        scripts.compile_derived(derived, &mut problems);
+        (scripts, problems)
     }
 
     /// Compiles a rule's scripts. Variables are checked at compile time (strict mode): a
     /// typo such as `facs.top` is a compile error naming the variable.
     pub fn compile_rule(&self, rule: Rule) -> CompiledRule {
-        let mut scope = Scope::new();
-        for name in SCOPE_NAMES {
-            scope.push_dynamic(*name, Dynamic::UNIT);
-        }
+        let mut scope = self.compile_scope();
         let for_each = rule
             .for_each
             .as_ref()
@@ -224,12 +213,81 @@ impl ScriptEngine {
             } => Some(self.compile_script(&scope, script, &rule, "priority")),
             _ => None,
         };
+        let when_reads_item = when
+            .as_ref()
+            .map_or(true, |ast| reads_variable(ast, "item"));
         CompiledRule {
             rule,
             when,
             for_each,
             priority,
+            when_reads_item,
         }
+    }
+
+    /// A scope holding every name a script may read, for compile-time checks (strict
+    /// variables): the snapshot's sections, facts, settings and the derived values.
+    fn compile_scope(&self) -> Scope<'static> {
+        let mut scope = Scope::new();
+        for name in SCOPE_NAMES {
+            scope.push_dynamic(*name, Dynamic::UNIT);
+        }
+        for (name, _) in &self.derived {
+            scope.push_dynamic(name.clone(), Dynamic::UNIT);
+        }
+        scope
+    }
+
+    /// Compiles the playbook's `derived:` values, each seeing those before it.
+    fn compile_derived(
+        &mut self,
+        derived: &IndexMap<String, crate::playbook::DerivedValue>,
+        problems: &mut Diagnostics,
+    ) {
+        for (name, value) in derived {
+            let scope = self.compile_scope();
+            let compiled = self.engine.compile_with_scope(&scope, &value.script).map_err(|error| {
+                let (line, column) = position(error.position());
+                format!("`derived.{name}` does not compile: {} (script line {line}, column {column})", error.err_type())
+            });
+            if let Err(message) = &compiled {
+                problems.push(Diagnostic::error(
+                    &value.file,
+                    value.line,
+                    0,
+                    message.clone(),
+                ));
+            }
+            self.derived.push((name.clone(), compiled));
+        }
+    }
+
+    /// The names of the derived values, in order.
+    pub fn derived_names(&self) -> impl Iterator<Item = &str> {
+        self.derived.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Evaluates the derived values once for this deal and adds them to its scope. One
+    /// that fails becomes `()` and an error entry; the rules still run.
+    pub fn push_derived(&self, scope: &mut Scope<'static>) -> Vec<RuleError> {
+        let mut errors = Vec::new();
+        for (name, compiled) in &self.derived {
+            let value = compiled
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|ast| self.run(scope, ast));
+            let value = value.unwrap_or_else(|message| {
+                errors.push(RuleError {
+                    id: format!("derived.{name}"),
+                    file: "playbooks".to_owned(),
+                    line: 0,
+                    message,
+                });
+                Dynamic::UNIT
+            });
+            scope.push_constant_dynamic(name.clone(), value);
+        }
+        errors
     }
 
     fn compile_script(
@@ -347,6 +405,16 @@ impl ScriptEngine {
                 Vec::new()
             });
         };
+        // A condition that does not look at `item` has one value for every item: check it
+        // first, and build the items only when it holds.
+        let condition_holds = if compiled.when_reads_item {
+            None
+        } else {
+            Some(self.condition(scope, when)?)
+        };
+        if condition_holds == Some(false) {
+            return Ok(Vec::new());
+        }
         let for_each = for_each.as_ref().map_err(Clone::clone)?;
         let items = self
             .run(scope, for_each)
@@ -359,9 +427,11 @@ impl ScriptEngine {
         for item in items {
             let depth = scope.len();
             scope.push_constant_dynamic("item", item.clone());
-            let fired = self
-                .condition(scope, when)
-                .and_then(|fired| Ok((fired, self.priority(compiled, scope)?)));
+            let fired = match condition_holds {
+                Some(holds) => Ok(holds),
+                None => self.condition(scope, when),
+            }
+            .and_then(|fired| Ok((fired, self.priority(compiled, scope)?)));
             scope.rewind(depth);
             let (fired, priority) = fired?;
             if fired {
@@ -418,6 +488,22 @@ impl ScriptEngine {
     /// of `rules/*.rhai` or one built into rhai.
     pub fn has_script_function(&self, name: &str, arity: usize) -> bool {
         self.functions.contains(&(name.to_owned(), arity))
+    }
+
+    /// Names of the functions rhai itself provides (`len`, `contains` …). Listing them
+    /// formats every signature of the standard library, so only `check` asks.
+    pub fn native_function_names(&self) -> BTreeSet<String> {
+        self.engine
+            .gen_fn_signatures(true)
+            .iter()
+            .filter_map(|signature| signature.split('(').next())
+            .map(|name| {
+                name.trim()
+                    .trim_start_matches("get$")
+                    .trim_start_matches("set$")
+                    .to_owned()
+            })
+            .collect()
     }
 
     pub fn engine(&self) -> &Engine {
@@ -513,6 +599,20 @@ fn at(place: Position) -> String {
         (Some(line), None) => format!(" (line {line})"),
         _ => String::new(),
     }
+}
+
+/// Whether the script reads the variable `name` anywhere.
+pub fn reads_variable(ast: &AST, name: &str) -> bool {
+    let mut found = false;
+    ast.walk(&mut |path: &[rhai::ASTNode]| {
+        if let Some(rhai::ASTNode::Expr(rhai::Expr::Variable(variable, _, _))) = path.last() {
+            if variable.1.as_str() == name {
+                found = true;
+            }
+        }
+        !found
+    });
+    found
 }
 
 /// A rhai position as (line, column), 0 when unknown.

@@ -32,8 +32,9 @@ const KEYWORD_FUNCTIONS: &[&str] = &[
 pub fn lint(playbook: &Playbook) -> Diagnostics {
     let mut problems = Diagnostics::default();
     let fields = FieldNames::new(playbook);
+    let native = playbook.scripts.native_function_names();
     for compiled in &playbook.rules {
-        lint_rule(playbook, compiled, &fields, &mut problems);
+        lint_rule(playbook, compiled, &fields, &native, &mut problems);
     }
     lint_tests(playbook, &mut problems);
     problems
@@ -43,6 +44,7 @@ fn lint_rule(
     playbook: &Playbook,
     compiled: &CompiledRule,
     fields: &FieldNames,
+    native: &BTreeSet<String>,
     problems: &mut Diagnostics,
 ) {
     let rule = &compiled.rule;
@@ -74,7 +76,7 @@ fn lint_rule(
                 .with_source(text),
             ),
             Ok(ast) => {
-                for message in undefined_functions(playbook, ast) {
+                for message in undefined_functions(playbook, native, ast) {
                     problems.push(
                         Diagnostic::error(
                             &rule.place.file,
@@ -144,7 +146,7 @@ fn lint_rule(
 
 /// Calls to functions defined neither in `rules/*.rhai` nor by rhai, and calls with the
 /// wrong number of arguments.
-fn undefined_functions(playbook: &Playbook, ast: &AST) -> Vec<String> {
+fn undefined_functions(playbook: &Playbook, native: &BTreeSet<String>, ast: &AST) -> Vec<String> {
     let scripts = &playbook.scripts;
     let local: BTreeSet<(String, usize)> = ast
         .iter_functions()
@@ -159,7 +161,7 @@ fn undefined_functions(playbook: &Playbook, ast: &AST) -> Vec<String> {
             if plain && call.op_token.is_none() && call.namespace.is_empty() {
                 let defined = local.contains(&(name.to_owned(), arity))
                     || scripts.has_script_function(name, arity)
-                    || scripts.native_functions.contains(name)
+                    || native.contains(name)
                     || KEYWORD_FUNCTIONS.contains(&name);
                 if !defined {
                     let arities: Vec<usize> = scripts.functions.iter().filter(|(n, _)| n == name).map(|(_, a)| *a).collect();
@@ -188,6 +190,7 @@ struct FieldNames {
     person: BTreeSet<String>,
     value: BTreeSet<String>,
     settings: BTreeSet<String>,
+    derived: BTreeSet<String>,
 }
 
 fn keys_of(value: &impl serde::Serialize) -> BTreeSet<String> {
@@ -212,6 +215,11 @@ impl FieldNames {
             person: facts.top.as_ref().map(keys_of).unwrap_or_default(),
             value: facts.value.as_ref().map(keys_of).unwrap_or_default(),
             settings: playbook.settings.keys().cloned().collect(),
+            derived: playbook
+                .scripts
+                .derived_names()
+                .map(str::to_owned)
+                .collect(),
         }
     }
 
@@ -226,6 +234,9 @@ impl FieldNames {
             }
         }
         let first = *segments.first()?;
+        if self.derived.contains(first) {
+            return None;
+        }
         let (root, rest): (&str, &[&str]) = if SCOPE_NAMES.contains(&first) || first == "item" {
             (first, &segments[1..])
         } else {

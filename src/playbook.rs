@@ -206,6 +206,18 @@ pub struct RawPlaybookFile {
     #[serde(default)]
     pub aliases: Aliases,
     pub sandbox: Option<crate::engine::SandboxLimits>,
+    /// Values computed once per deal and readable by every rule under their name, such as
+    /// labels many texts share: `name: rhai expression`.
+    #[serde(default)]
+    pub derived: IndexMap<String, String>,
+}
+
+/// A `derived:` value with where it is written.
+#[derive(Debug, Clone)]
+pub struct DerivedValue {
+    pub script: String,
+    pub file: String,
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -383,6 +395,7 @@ impl Playbook {
         let mut detection: Option<(DetectionConfig, String)> = None;
         let mut aliases = Aliases::new();
         let mut sandbox: Option<crate::engine::SandboxLimits> = None;
+        let mut derived: IndexMap<String, DerivedValue> = IndexMap::new();
         let mut warnings = Diagnostics::default();
 
         for file in files.playbook_yaml() {
@@ -466,6 +479,35 @@ impl Playbook {
                 }
                 aliases.entry(vocabulary).or_default().extend(table);
             }
+            for (name, script) in raw.derived {
+                let (line, column) = find_key(&file.text, &name);
+                let reserved =
+                    crate::engine::SCOPE_NAMES.contains(&name.as_str()) || name == "item";
+                let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if reserved || !valid {
+                    problems.push(Diagnostic::error(&file.path, line, column, format!("`derived.{name}`: a derived value needs a name of letters, digits and `_` that is not one of {} or `item`", crate::engine::SCOPE_NAMES.join(", "))).with_source(&file.text));
+                } else if let Some(first) = derived.get(&name) {
+                    problems.push(
+                        Diagnostic::error(
+                            &file.path,
+                            line,
+                            column,
+                            format!("`derived.{name}` is also defined in {}", first.file),
+                        )
+                        .with_source(&file.text),
+                    );
+                } else {
+                    derived.insert(
+                        name,
+                        DerivedValue {
+                            script,
+                            file: file.path.clone(),
+                            line,
+                        },
+                    );
+                }
+            }
             if let Some(limits) = raw.sandbox {
                 sandbox = Some(limits);
             }
@@ -536,7 +578,7 @@ impl Playbook {
         };
 
         let (scripts, script_problems) =
-            ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings);
+            ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings, &derived);
         problems.0.extend(script_problems.0);
         problems.0.extend(warnings.0.iter().cloned());
         let rules = rules

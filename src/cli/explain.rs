@@ -40,9 +40,13 @@ pub fn run(args: &ExplainArgs) -> Result<Exit, Failure> {
     let mut scope = scripts
         .deal_scope(&snapshot, &signals, &objections, &facts)
         .map_err(|message| crate::diag::Diagnostic::error(shown_path, 0, 0, message))?;
+    let derived_errors = scripts.push_derived(&mut scope);
     let engine = scripts.engine();
 
     let mut out = String::new();
+    for error in &derived_errors {
+        out.push_str(&format!("{}: ERROR: {}\n\n", error.id, error.message));
+    }
     let mut matched = 0;
     let mut failed = false;
     for compiled in &playbook.rules {

@@ -113,11 +113,12 @@ impl PlaybookFiles {
         }
     }
 
-    /// `sha256:` over every file's path and contents, so a report can say exactly which
-    /// method produced it.
+    /// `sha256:` over the path and contents of every playbook and script file (the test
+    /// cases do not change advice, so they are left out), so a report can say exactly
+    /// which method produced it.
     pub fn digest(&self) -> String {
         let mut hasher = Sha256::new();
-        for file in &self.files {
+        for file in self.playbook_yaml().chain(self.scripts()) {
             hasher.update(file.path.as_bytes());
             hasher.update([0]);
             hasher.update(file.text.as_bytes());
@@ -337,7 +338,9 @@ pub struct Rule {
 /// Everything the engine needs to coach a deal.
 pub struct Playbook {
     pub origin: Origin,
-    pub digest: String,
+    /// Computed on first use: hashing the folder costs as much as the rest of start-up,
+    /// and only some outputs carry it.
+    digest: std::sync::OnceLock<String>,
     pub files: PlaybookFiles,
     pub rules: Vec<CompiledRule>,
     pub settings: IndexMap<String, serde_yaml::Value>,
@@ -376,7 +379,7 @@ impl Playbook {
     /// Loads and validates a playbook folder. Errors here make the folder unusable
     /// (exit 2 for `next`); per-rule script errors are kept in the compiled rules instead.
     pub fn load(files: PlaybookFiles) -> Result<Playbook, Diagnostics> {
-        let (playbook, problems) = Playbook::load_lenient(files);
+        let (playbook, problems) = Playbook::load_checked(files, false);
         if problems.has_errors() {
             Err(problems)
         } else {
@@ -388,6 +391,13 @@ impl Playbook {
     /// `check` reports all of them in one run. The playbook holds the rules that
     /// validated and the script functions that compiled.
     pub fn load_lenient(files: PlaybookFiles) -> (Playbook, Diagnostics) {
+        Playbook::load_checked(files, true)
+    }
+
+    /// `check_phrases`: validate the detection phrase data too. Only `check` asks: it
+    /// costs as much as compiling the phrases, a bad phrase is skipped by the detector
+    /// rather than breaking a run, and `check` reports it with its place.
+    fn load_checked(files: PlaybookFiles, check_phrases: bool) -> (Playbook, Diagnostics) {
         let mut problems = Diagnostics::default();
         let mut rules = Vec::new();
         let mut settings: IndexMap<String, serde_yaml::Value> = IndexMap::new();
@@ -398,17 +408,14 @@ impl Playbook {
         let mut derived: IndexMap<String, DerivedValue> = IndexMap::new();
         let mut warnings = Diagnostics::default();
 
-        for file in files.playbook_yaml() {
-            let raw: RawPlaybookFile = if file.text.trim().is_empty() {
-                continue;
-            } else {
-                match crate::snapshot::from_yaml(&file.text, &file.path) {
-                    Ok(raw) => raw,
-                    Err(problem) => {
-                        problems.push(problem);
-                        continue;
-                    }
+        for (file, parsed) in parse_playbook_files(&files) {
+            let raw: RawPlaybookFile = match parsed {
+                Some(Ok(raw)) => raw,
+                Some(Err(problem)) => {
+                    problems.push(problem);
+                    continue;
                 }
+                None => continue,
             };
             for (key, value) in raw.settings {
                 if let Some(first) = setting_files.get(&key) {
@@ -436,7 +443,12 @@ impl Playbook {
                         format!("`detection` is also defined in {first}"),
                     ));
                 } else {
-                    for message in config.problems() {
+                    let phrase_problems = if check_phrases {
+                        config.problems()
+                    } else {
+                        Vec::new()
+                    };
+                    for message in phrase_problems {
                         let (line, column) = find_key(&file.text, "detection");
                         problems.push(Diagnostic::error(&file.path, line, column, message));
                     }
@@ -512,9 +524,10 @@ impl Playbook {
                 sandbox = Some(limits);
             }
             let rule_lines = rule_lines(&file.text);
+            let lines: Vec<&str> = file.text.lines().collect();
             for raw_rule in raw.rules {
                 let line = rule_lines.get(raw_rule.id.as_str()).copied().unwrap_or(0);
-                match validate_rule(raw_rule, &file.path, line, &file.text) {
+                match validate_rule(raw_rule, &file.path, line, &file.text, &lines) {
                     Ok(rule) => rules.push(rule),
                     Err(problem) => problems.push(problem),
                 }
@@ -577,20 +590,30 @@ impl Playbook {
             }
         };
 
-        let (scripts, script_problems) =
-            ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings, &derived);
+        // Compiling the phrase patterns and compiling the scripts are independent and take
+        // about as long each: do them side by side, so start-up uses both cores.
+        let ((scripts, script_problems, rules), detector) = std::thread::scope(|threads| {
+            let phrases = threads.spawn(|| {
+                detection
+                    .map(|(config, _)| config.compile())
+                    .unwrap_or_else(|| DetectionConfig::default().compile())
+            });
+            let (scripts, script_problems) =
+                ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings, &derived);
+            let rules: Vec<CompiledRule> = rules
+                .into_iter()
+                .map(|rule| scripts.compile_rule(rule))
+                .collect();
+            let detector = phrases
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            ((scripts, script_problems, rules), detector)
+        });
         problems.0.extend(script_problems.0);
         problems.0.extend(warnings.0.iter().cloned());
-        let rules = rules
-            .into_iter()
-            .map(|rule| scripts.compile_rule(rule))
-            .collect();
-        let detector = detection
-            .map(|(config, _)| config.compile())
-            .unwrap_or_else(|| DetectionConfig::default().compile());
         let playbook = Playbook {
             origin: files.origin.clone(),
-            digest: files.digest(),
+            digest: std::sync::OnceLock::new(),
             rules,
             settings,
             engine_settings,
@@ -604,7 +627,69 @@ impl Playbook {
     }
 }
 
-fn validate_rule(raw: RawRule, file: &str, line: usize, text: &str) -> Result<Rule, Diagnostic> {
+/// One playbook file parsed, or why it could not be.
+type Parsed = Result<RawPlaybookFile, Diagnostic>;
+
+/// Parses every playbook file (`None` for an empty one), in file order. Parsing YAML is
+/// the largest part of start-up, so the files are shared between two threads, largest
+/// first, to use both cores.
+fn parse_playbook_files(files: &PlaybookFiles) -> Vec<(&SourceFile, Option<Parsed>)> {
+    let parse = |file: &SourceFile| {
+        (!file.text.trim().is_empty())
+            .then(|| crate::snapshot::from_yaml::<RawPlaybookFile>(&file.text, &file.path))
+    };
+    let mut order: Vec<(usize, &SourceFile)> = files.playbook_yaml().enumerate().collect();
+    order.sort_by_key(|(_, file)| std::cmp::Reverse(file.text.len()));
+    let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+    let (mut my_bytes, mut their_bytes) = (0, 0);
+    for (index, file) in order {
+        if my_bytes <= their_bytes {
+            my_bytes += file.text.len();
+            mine.push((index, file));
+        } else {
+            their_bytes += file.text.len();
+            theirs.push((index, file));
+        }
+    }
+    let mut parsed: Vec<(usize, &SourceFile, Option<Parsed>)> = std::thread::scope(|threads| {
+        let other = threads.spawn(|| {
+            theirs
+                .into_iter()
+                .map(|(index, file)| (index, file, parse(file)))
+                .collect::<Vec<_>>()
+        });
+        let mut parsed: Vec<_> = mine
+            .into_iter()
+            .map(|(index, file)| (index, file, parse(file)))
+            .collect();
+        parsed.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        parsed
+    });
+    parsed.sort_by_key(|(index, _, _)| *index);
+    parsed
+        .into_iter()
+        .map(|(_, file, result)| (file, result))
+        .collect()
+}
+
+impl Playbook {
+    /// The digest of the playbook files (see [`PlaybookFiles::digest`]).
+    pub fn digest(&self) -> &str {
+        self.digest.get_or_init(|| self.files.digest())
+    }
+}
+
+fn validate_rule(
+    raw: RawRule,
+    file: &str,
+    line: usize,
+    text: &str,
+    lines: &[&str],
+) -> Result<Rule, Diagnostic> {
     let problem = |message: String| Diagnostic::error(file, line, 0, message).with_source(text);
     let kind = match (raw.priority, raw.severity) {
         (Some(_), Some(_)) => {
@@ -652,7 +737,7 @@ fn validate_rule(raw: RawRule, file: &str, line: usize, text: &str) -> Result<Ru
     }
     let script_lines = ["when", "for_each", "priority"]
         .into_iter()
-        .filter_map(|key| line_of_key_after(text, key, line).map(|found| (key, found)))
+        .filter_map(|key| key_line_in(lines, key, line).map(|found| (key, found)))
         .collect();
     Ok(Rule {
         id: raw.id,
@@ -690,17 +775,21 @@ fn rule_lines(text: &str) -> IndexMap<&str, usize> {
     lines
 }
 
-/// The first line at or after `from` whose key is `key`.
-pub fn line_of_key_after(text: &str, key: &str, from: usize) -> Option<usize> {
-    let needle = format!("{key}:");
-    // Stop at the next rule: a key the rule does not have must not be found in the next.
-    text.lines()
+/// The first line at or after `from` (1-based) whose key is `key`, within one rule.
+fn key_line_in(lines: &[&str], key: &str, from: usize) -> Option<usize> {
+    let start = from.saturating_sub(1);
+    let needle_len = key.len() + 1;
+    lines
+        .iter()
         .enumerate()
-        .skip(from.saturating_sub(1))
-        .take_while(|(index, line)| *index + 1 == from || !line.trim_start().starts_with("- id:"))
+        .skip(start)
+        .take_while(|(index, line)| *index == start || !line.trim_start().starts_with("- id:"))
         .find_map(|(index, line)| {
             let trimmed = line.trim_start().trim_start_matches("- ");
-            trimmed.starts_with(&needle).then_some(index + 1)
+            (trimmed.len() >= needle_len
+                && trimmed.starts_with(key)
+                && trimmed[key.len()..].starts_with(':'))
+            .then_some(index + 1)
         })
 }
 

@@ -39,7 +39,7 @@ pub fn json(report: &Report, playbook: &Playbook) -> String {
         dealcoach: env!("CARGO_PKG_VERSION"),
         playbooks: PlaybookRef {
             source: playbook.origin.label(),
-            digest: playbook.digest.clone(),
+            digest: playbook.digest().to_owned(),
         },
         report,
     };

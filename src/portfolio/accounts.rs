@@ -841,7 +841,7 @@ fn write_json(classified: &Classified, view: &View, out: &mut dyn Write) -> io::
         dealcoach: env!("CARGO_PKG_VERSION"),
         playbooks: JsonPlaybooks {
             source: view.playbook.origin.label(),
-            digest: view.playbook.digest.clone(),
+            digest: view.playbook.digest().to_owned(),
         },
         tiers: tier_names(view.playbook),
         accounts: &classified.rows,

@@ -407,7 +407,7 @@ fn write_json(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
         out,
         "  \"playbooks\": {{\"source\": {}, \"digest\": {}}},",
         json(&view.playbook.origin.label()),
-        json(&view.playbook.digest)
+        json(view.playbook.digest())
     )?;
     write!(out, "  \"deals\": [")?;
     let mut first = true;
@@ -736,36 +736,44 @@ fn risk_breakdown(row: &DealRow, lang: Lang) -> String {
     )
 }
 
-/// Breaks `text` into lines of at most `width` cells, the later ones indented.
+/// Breaks `text` into lines of at most `width` cells, the later ones indented. Lines
+/// break at spaces, and anywhere around a Chinese character (which needs no space).
 pub(super) fn wrap_text(text: &str, width: usize, indent: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    let mut used = 0;
-    let limit = |first: bool| if first { width } else { width - indent };
-    for word in text.split(' ') {
-        let word_width = table::width(word);
-        let room = limit(lines.is_empty());
-        if used > 0 && used + 1 + word_width > room {
-            lines.push(std::mem::take(&mut current));
-            used = 0;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    // Where `line` may be broken: a byte offset.
+    let mut break_at: Option<usize> = None;
+    for c in text.chars() {
+        let room = if lines.is_empty() {
+            width
+        } else {
+            width.saturating_sub(indent)
         }
-        if used > 0 {
-            current.push(' ');
-            used += 1;
+        .max(2);
+        let wide = table::char_width(c) > 1;
+        // Chinese punctuation never starts a line, and an opening bracket never ends one.
+        let closing = "，。、；：？！）》」』”’".contains(c);
+        let opening = "（《「『“‘".contains(c);
+        if c == ' ' || (wide && !closing) {
+            break_at = Some(line.len());
         }
-        // A long run without spaces (Chinese text) is cut by cells.
-        for c in word.chars() {
-            let cells = table::char_width(c);
-            if used + cells > limit(lines.is_empty()) {
-                lines.push(std::mem::take(&mut current));
-                used = 0;
-            }
-            current.push(c);
-            used += cells;
+        line.push(c);
+        if table::width(&line) > room {
+            let cut = match break_at {
+                Some(at) if at > 0 => at,
+                _ => line.len() - c.len_utf8(),
+            };
+            let rest = line.split_off(cut);
+            lines.push(line.trim_end().to_owned());
+            line = rest.trim_start().to_owned();
+            break_at = None;
+        }
+        if wide && !opening {
+            break_at = Some(line.len());
         }
     }
-    if !current.is_empty() {
-        lines.push(current);
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_owned());
     }
     lines
         .into_iter()
@@ -831,7 +839,7 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             Some(top) => (top.title.as_str(), format!("  [{}]", top.concept)),
             None => (w.no_move, String::new()),
         };
-        let room = WIDTH - 8 - table::width(&concept);
+        let room = WIDTH.saturating_sub(8 + table::width(&concept)).max(20);
         writeln!(
             out,
             "      → {}{}",
@@ -869,12 +877,7 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             paint.bold(&w.across.replace("{n}", &review.reviewed.to_string()))
         )?;
         for line in &summary {
-            for (index, part) in wrap_text(&line.text, WIDTH - 2, 2).iter().enumerate() {
-                let part = if index == 0 {
-                    part.as_str()
-                } else {
-                    part.trim_start()
-                };
+            for part in wrap_text(&line.text, WIDTH - 2, 2) {
                 writeln!(out, "  {part}")?;
             }
         }

@@ -176,12 +176,11 @@ impl PortfolioSettings {
                     )
                 })
         };
-        let read = |key: &str| -> Result<(serde_yaml::Value, String), Diagnostic> { pick(key) };
-        let (risk_value, risk_source) = read("risk")?;
+        let (risk_value, risk_source) = pick("risk")?;
         let risk: RiskModel = typed(&playbook.files, "risk", risk_value)?;
-        let (review_value, _) = read("review")?;
+        let (review_value, _) = pick("review")?;
         let review: ReviewTexts = typed(&playbook.files, "review", review_value)?;
-        let (accounts_value, _) = read("accounts")?;
+        let (accounts_value, _) = pick("accounts")?;
         let accounts: AccountTexts = typed(&playbook.files, "accounts", accounts_value)?;
 
         let factors = &risk.phase_factor;

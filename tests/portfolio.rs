@@ -415,6 +415,56 @@ mod review {
         assert!(text.contains("`fintech-risk`"), "{text}");
     }
 
+    /// Exports the built-in playbooks into a fresh folder, for a trainer-style edit.
+    fn exported_playbooks() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dealcoach()
+            .args(["playbooks", "export", &dir.path().display().to_string()])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        dir
+    }
+
+    #[test]
+    fn the_risk_weights_are_the_playbooks_not_the_codes() {
+        let playbooks = exported_playbooks();
+        let settings = playbooks.path().join("playbooks/portfolio.yaml");
+        let text = std::fs::read_to_string(&settings).unwrap();
+        // A trainer who cares above all about presentation makes it the biggest risk.
+        let edited = text.replace(
+            "    points:\n",
+            "    points:\n      tools.presentation: 100\n",
+        );
+        assert_ne!(edited, text, "portfolio.yaml has a `points:` table");
+        std::fs::write(&settings, edited).unwrap();
+        let folder = playbooks.path().display().to_string();
+        let (code, review, err) = review_json(&["--playbooks", &folder]);
+        assert_eq!(code, 0, "{err}");
+        // Every deal on which that concept fires now carries those points.
+        let edited_risk = risk_of(&review);
+        let presented: Vec<&String> = concepts_per_deal()
+            .iter()
+            .filter(|(_, fired)| fired.contains("tools.presentation"))
+            .map(|(deal, _)| deal)
+            .collect();
+        assert!(!presented.is_empty());
+        for deal in presented {
+            assert!(edited_risk[deal] >= 70, "{deal}: {}", edited_risk[deal]);
+        }
+    }
+
+    #[test]
+    fn a_playbook_folder_without_portfolio_settings_uses_the_built_in_ones() {
+        let playbooks = exported_playbooks();
+        std::fs::remove_file(playbooks.path().join("playbooks/portfolio.yaml")).unwrap();
+        let folder = playbooks.path().display().to_string();
+        let (code, review, err) = review_json(&["--playbooks", &folder]);
+        assert_eq!(code, 0, "{err}");
+        let (_, builtin, _) = review_json(&[]);
+        assert_eq!(risk_of(&review), risk_of(&builtin));
+    }
+
     #[test]
     fn a_missing_path_is_a_usage_error_with_nothing_on_stdout() {
         let output = dealcoach()

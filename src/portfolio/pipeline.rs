@@ -7,8 +7,9 @@
 //! Memory stays flat as a folder grows: its entries are walked as a stream, and deals are
 //! read, parsed and evaluated [`CHUNK`] at a time in parallel, each thread keeping only
 //! what the caller's `visit` returns. A list file is the exception: it is one document,
-//! read whole (its entries are still evaluated chunk by chunk). A pipeline of 100,000
-//! deals belongs in a folder.
+//! read whole (its entries are still evaluated chunk by chunk), so the input size cap
+//! (`DEALCOACH_MAX_INPUT_BYTES`, 8 MiB by default) applies to the whole list. A pipeline
+//! of 100,000 deals belongs in a folder.
 //!
 //! Every entry of a list file is parsed on its own, so that one bad entry is one error
 //! and the others are still read, and its messages point at the line and column of the

@@ -32,9 +32,27 @@ const KEYWORD_FUNCTIONS: &[&str] = &[
 pub fn lint(playbook: &Playbook) -> Diagnostics {
     let mut problems = Diagnostics::default();
     let fields = FieldNames::new(playbook);
-    let native = playbook.scripts.native_function_names();
+    // When a script file does not compile, its functions are unknown and every call to
+    // them would be reported too: check calls only against a complete library.
+    let broken_scripts: Vec<&str> = playbook
+        .files
+        .scripts()
+        .filter(|file| playbook.scripts.engine().compile(&file.text).is_err())
+        .map(|file| file.path.as_str())
+        .collect();
+    let native = if broken_scripts.is_empty() {
+        Some(playbook.scripts.native_function_names())
+    } else {
+        problems.push(Diagnostic::warning(
+            broken_scripts.join(", "),
+            0,
+            0,
+            "calls to functions were not checked: fix this script first, then run check again",
+        ));
+        None
+    };
     for compiled in &playbook.rules {
-        lint_rule(playbook, compiled, &fields, &native, &mut problems);
+        lint_rule(playbook, compiled, &fields, native.as_ref(), &mut problems);
     }
     lint_tests(playbook, &mut problems);
     problems
@@ -44,7 +62,7 @@ fn lint_rule(
     playbook: &Playbook,
     compiled: &CompiledRule,
     fields: &FieldNames,
-    native: &BTreeSet<String>,
+    native: Option<&BTreeSet<String>>,
     problems: &mut Diagnostics,
 ) {
     let rule = &compiled.rule;
@@ -76,6 +94,7 @@ fn lint_rule(
                 .with_source(text),
             ),
             Ok(ast) => {
+                let Some(native) = native else { continue };
                 for message in undefined_functions(playbook, native, ast) {
                     problems.push(
                         Diagnostic::error(

@@ -373,6 +373,8 @@ pub const KNOWN_CONCEPT_PREFIXES: &[&str] = &[
     "stage",
     "maintain",
     "kpi",
+    // dealcoach's own addition to the method: the debrief of a lost deal.
+    "review",
 ];
 
 impl Playbook {

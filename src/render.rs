@@ -162,6 +162,30 @@ fn phase_label(phase: &str, lang: Lang) -> &str {
     }
 }
 
+fn relationship_label(stage: &str, lang: Lang) -> &str {
+    match (lang, stage) {
+        (Lang::Zh, "gestation") => "孕育阶段",
+        (Lang::Zh, "initial") => "初级阶段",
+        (Lang::Zh, "intermediate") => "中级阶段",
+        (Lang::Zh, "advanced") => "高级阶段",
+        (Lang::Zh, "strategic_alliance") => "战略联盟阶段",
+        (Lang::En, "strategic_alliance") => "strategic alliance",
+        (_, other) => other,
+    }
+}
+
+/// The scorecard quadrants of the built-in playbook in Chinese; a trainer's own quadrant
+/// names print as written.
+fn quadrant_label(quadrant: &str, lang: Lang) -> &str {
+    match (lang, quadrant) {
+        (Lang::Zh, "develop") => "重点发展",
+        (Lang::Zh, "keep") => "保持维护",
+        (Lang::Zh, "grow") => "培育潜力",
+        (Lang::Zh, "deprioritise") => "降低投入",
+        (_, other) => other,
+    }
+}
+
 fn severity_label(severity: Option<Severity>, lang: Lang) -> &'static str {
     match (lang, severity) {
         (Lang::Zh, Some(Severity::High)) => "高",
@@ -239,14 +263,19 @@ fn assessment_lines(report: &Report, lang: Lang) -> Vec<String> {
         phase_label(a.phase, lang)
     );
     if let Some(stage) = a.relationship_stage {
-        let _ = write!(first, "  |  {} {stage}", w.relationship);
+        let _ = write!(
+            first,
+            "  |  {} {}",
+            w.relationship,
+            relationship_label(stage, lang)
+        );
     }
     lines.push(first);
     if let Some(account) = &a.account {
         let quadrant = account
             .quadrant
             .as_deref()
-            .map(|q| format!(" · {q}"))
+            .map(|q| format!(" · {}", quadrant_label(q, lang)))
             .unwrap_or_default();
         lines.push(format!(
             "{} {} {} ({}){quadrant}",

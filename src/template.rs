@@ -70,25 +70,11 @@ fn resolve(placeholder: &str, scope: &Scope, lang: Lang) -> Filled {
         Some(value) => (Some(value), rest),
         None => (scope.get("facts"), &segments[..]),
     };
-    let Some(mut value) = root.cloned() else {
+    // Walk by reference and copy only the value found: the root is usually `facts`,
+    // and copying it for every placeholder cost more than evaluating the rules.
+    let Some(value) = root.and_then(|root| lookup(root, rest)) else {
         return Filled::Unknown;
     };
-    for segment in rest {
-        let next = if let Some(map) = value.read_lock::<Map>() {
-            map.get(*segment).cloned()
-        } else if let Some(array) = value.read_lock::<rhai::Array>() {
-            segment
-                .parse::<usize>()
-                .ok()
-                .and_then(|index| array.get(index).cloned())
-        } else {
-            None
-        };
-        match next {
-            Some(next) => value = next,
-            None => return Filled::Unknown,
-        }
-    }
     if value.is_unit() {
         return Filled::Unknown;
     }
@@ -109,6 +95,24 @@ fn resolve(placeholder: &str, scope: &Scope, lang: Lang) -> Filled {
             None => Filled::Unknown,
         },
     }
+}
+
+/// The value at `path` under `value`, copied; `None` when a step does not exist.
+fn lookup(value: &Dynamic, path: &[&str]) -> Option<Dynamic> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(value.clone());
+    };
+    if let Some(map) = value.read_lock::<Map>() {
+        return map.get(*first).and_then(|next| lookup(next, rest));
+    }
+    if let Some(array) = value.read_lock::<rhai::Array>() {
+        return first
+            .parse::<usize>()
+            .ok()
+            .and_then(|index| array.get(index))
+            .and_then(|next| lookup(next, rest));
+    }
+    None
 }
 
 fn number(value: &Dynamic) -> Option<f64> {

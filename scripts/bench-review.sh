@@ -32,7 +32,8 @@ measure() {
   local best="" rss=""
   for _ in $(seq "$runs"); do
     local out
-    out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -o "$work/time.txt" -f "%e %M" "$@" >/dev/null 2>/dev/null || true
+    out=$(tail -1 "$work/time.txt")
     local seconds=${out% *}
     rss=${out#* }
     if [[ -z $best ]] || awk "BEGIN{exit !($seconds < $best)}"; then best=$seconds; fi

@@ -90,8 +90,28 @@ pub struct Report {
     pub errors: Vec<RuleError>,
 }
 
+/// How much text a report needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Titles, reasons and questions: what `next` shows.
+    Full,
+    /// Titles only (reasons and questions left empty): a pipeline review shows one line
+    /// per deal, and filling every reason of every deal was a third of its time.
+    Titles,
+}
+
 /// Coaches one deal. `Err` only when the deal cannot be handed to the scripts at all.
 pub fn coach(playbook: &Playbook, snapshot: &Snapshot, lang: Lang) -> Result<Report, String> {
+    coach_with(playbook, snapshot, lang, Detail::Full)
+}
+
+/// [`coach`], filling only the texts `detail` asks for.
+pub fn coach_with(
+    playbook: &Playbook,
+    snapshot: &Snapshot,
+    lang: Lang,
+    detail: Detail,
+) -> Result<Report, String> {
     let (signals, objections) = sightings(playbook, snapshot);
     let facts = Facts::derive(snapshot, &signals, &objections, &playbook.engine_settings);
     let scripts = &playbook.scripts;
@@ -109,18 +129,21 @@ pub fn coach(playbook: &Playbook, snapshot: &Snapshot, lang: Lang) -> Result<Rep
             scope.push_constant_dynamic("item", item);
         }
         let title = fill(rule.title.get(lang), &scope, lang, false).unwrap_or_default();
-        let why = rule
-            .why
-            .get(lang)
-            .iter()
-            .filter_map(|line| fill(line, &scope, lang, true))
-            .collect();
-        let questions: Vec<String> = rule
-            .questions
-            .get(lang)
-            .iter()
-            .filter_map(|line| fill(line, &scope, lang, true))
-            .collect();
+        let (why, questions): (Vec<String>, Vec<String>) = match detail {
+            Detail::Full => (
+                rule.why
+                    .get(lang)
+                    .iter()
+                    .filter_map(|line| fill(line, &scope, lang, true))
+                    .collect(),
+                rule.questions
+                    .get(lang)
+                    .iter()
+                    .filter_map(|line| fill(line, &scope, lang, true))
+                    .collect(),
+            ),
+            Detail::Titles => (Vec::new(), Vec::new()),
+        };
         scope.rewind(depth);
         let rule_ref = RuleRef {
             id: rule.id.clone(),

@@ -16,7 +16,7 @@ use super::pipeline::{self, Origin};
 use super::spill::Sorter;
 use super::table::{self, Paint};
 use super::{concept_matches, short_money, ErrorEntry, Format, PortfolioSettings, RiskModel};
-use crate::coach::coach;
+use crate::coach::{coach_with, Detail};
 use crate::engine::RuleError;
 use crate::playbook::{Lang, Playbook};
 use crate::snapshot::Snapshot;
@@ -217,7 +217,7 @@ fn assess(
     snapshot: Snapshot,
     origin: &Origin,
 ) -> Result<Assessed, ErrorEntry> {
-    let report = coach(playbook, &snapshot, lang)
+    let report = coach_with(playbook, &snapshot, lang, Detail::Titles)
         .map_err(|message| ErrorEntry::new(&origin.file, origin.line.unwrap_or(0), 0, message))?;
     let phase = report.assessment.phase;
     let fired: Vec<Fired> = report

@@ -151,7 +151,8 @@ fn status_label(status: &str, lang: Lang) -> &str {
     }
 }
 
-fn phase_label(phase: &str, lang: Lang) -> &str {
+/// The deal phase in the output language (shared by every report).
+pub fn phase_label(phase: &str, lang: Lang) -> &str {
     match (lang, phase) {
         (Lang::Zh, "early") => "早期",
         (Lang::Zh, "middle") => "中期",

@@ -26,13 +26,8 @@ pub struct ExplainArgs {
 
 pub fn run(args: &ExplainArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
-    let text = crate::snapshot::read_text(&args.deal, crate::snapshot::max_input_bytes())?;
-    let shown_path = if args.deal == "-" {
-        "<stdin>"
-    } else {
-        args.deal.as_str()
-    };
-    let snapshot = crate::snapshot::parse(&text, shown_path, &playbook.aliases)?;
+    let (shown_path, snapshot) = super::load_deal(&args.deal, &playbook)?;
+    let shown_path = shown_path.as_str();
     let (signals, objections) = crate::coach::sightings(&playbook, &snapshot);
     let facts =
         crate::facts::Facts::derive(&snapshot, &signals, &objections, &playbook.engine_settings);

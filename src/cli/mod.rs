@@ -217,6 +217,18 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Reads and validates the deal a command names (`-` for stdin), with the playbook's
+/// aliases; returns the name messages use for it and the snapshot.
+pub fn load_deal(
+    deal: &str,
+    playbook: &Playbook,
+) -> Result<(String, crate::snapshot::Snapshot), Failure> {
+    let text = crate::snapshot::read_text(deal, crate::snapshot::max_input_bytes())?;
+    let shown_path = if deal == "-" { "<stdin>" } else { deal };
+    let snapshot = crate::snapshot::parse(&text, shown_path, &playbook.aliases)?;
+    Ok((shown_path.to_owned(), snapshot))
+}
+
 /// Writes to stdout, treating a closed pipe (`| head`) as success rather than a panic.
 pub fn print(text: &str) -> Result<(), Failure> {
     use std::io::Write;

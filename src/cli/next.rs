@@ -19,13 +19,8 @@ pub struct NextArgs {
 
 pub fn run(args: &NextArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
-    let text = crate::snapshot::read_text(&args.deal, crate::snapshot::max_input_bytes())?;
-    let shown_path = if args.deal == "-" {
-        "<stdin>"
-    } else {
-        args.deal.as_str()
-    };
-    let snapshot = crate::snapshot::parse(&text, shown_path, &playbook.aliases)?;
+    let (shown_path, snapshot) = super::load_deal(&args.deal, &playbook)?;
+    let shown_path = shown_path.as_str();
     let lang = args.output.lang();
     let report = coach(&playbook, &snapshot, lang)
         .map_err(|message| crate::diag::Diagnostic::error(shown_path, 0, 0, message))?;

@@ -19,6 +19,7 @@ use super::{concept_matches, short_money, ErrorEntry, Format, PortfolioSettings,
 use crate::coach::{coach_with, Detail};
 use crate::engine::RuleError;
 use crate::playbook::{Lang, Playbook};
+use crate::render::phase_label;
 use crate::snapshot::Snapshot;
 use crate::template::format_number;
 use crate::vocabulary::{Severity, Vocabulary};
@@ -584,17 +585,6 @@ fn words(lang: Lang) -> &'static Words {
     match lang {
         Lang::Zh => &ZH,
         Lang::En => &EN,
-    }
-}
-
-fn phase_label(phase: &str, lang: Lang) -> &str {
-    match (lang, phase) {
-        (Lang::Zh, "early") => "早期",
-        (Lang::Zh, "middle") => "中期",
-        (Lang::Zh, "late") => "后期",
-        (Lang::Zh, "won") => "已赢单",
-        (Lang::Zh, "lost") => "已丢单",
-        (_, other) => other,
     }
 }
 

@@ -90,6 +90,34 @@ pub struct Report {
     pub errors: Vec<RuleError>,
 }
 
+/// What every rule of one deal reads: the merged signals and objections, the facts, and
+/// the scope with the derived values in it (and the derived values that failed).
+pub struct DealContext {
+    pub signals: Vec<Sighting>,
+    pub objections: Vec<Sighting>,
+    pub facts: Facts,
+    pub scope: rhai::Scope<'static>,
+    pub errors: Vec<RuleError>,
+}
+
+/// Prepares one deal for its rules: the steps before evaluation, shared by `coach` and
+/// `explain`. `Err` only when the deal cannot be handed to the scripts at all.
+pub fn deal_context(playbook: &Playbook, snapshot: &Snapshot) -> Result<DealContext, String> {
+    let (signals, objections) = sightings(playbook, snapshot);
+    let facts = Facts::derive(snapshot, &signals, &objections, &playbook.engine_settings);
+    let mut scope = playbook
+        .scripts
+        .deal_scope(snapshot, &signals, &objections, &facts)?;
+    let errors = playbook.scripts.push_derived(&mut scope);
+    Ok(DealContext {
+        signals,
+        objections,
+        facts,
+        scope,
+        errors,
+    })
+}
+
 /// How much text a report needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
@@ -98,6 +126,13 @@ pub enum Detail {
     /// Titles only (reasons and questions left empty): a pipeline review shows one line
     /// per deal, and filling every reason of every deal was a third of its time.
     Titles,
+}
+
+impl Report {
+    /// Every move, then every warning.
+    pub fn advice(&self) -> impl Iterator<Item = &Advice> {
+        self.moves.iter().chain(&self.warnings)
+    }
 }
 
 /// Coaches one deal. `Err` only when the deal cannot be handed to the scripts at all.
@@ -112,12 +147,14 @@ pub fn coach_with(
     lang: Lang,
     detail: Detail,
 ) -> Result<Report, String> {
-    let (signals, objections) = sightings(playbook, snapshot);
-    let facts = Facts::derive(snapshot, &signals, &objections, &playbook.engine_settings);
-    let scripts = &playbook.scripts;
-    let mut scope = scripts.deal_scope(snapshot, &signals, &objections, &facts)?;
-    let mut errors = scripts.push_derived(&mut scope);
-    let (firings, rule_errors) = scripts.evaluate(&playbook.rules, &mut scope);
+    let DealContext {
+        signals,
+        objections,
+        facts,
+        mut scope,
+        mut errors,
+    } = deal_context(playbook, snapshot)?;
+    let (firings, rule_errors) = playbook.scripts.evaluate(&playbook.rules, &mut scope);
     errors.extend(rule_errors);
 
     let mut moves = Vec::new();

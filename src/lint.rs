@@ -10,7 +10,7 @@ use rhai::{ASTNode, Expr, AST};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{CompiledRule, SCOPE_NAMES};
-use crate::playbook::{find_key, Playbook};
+use crate::playbook::Playbook;
 use crate::snapshot::{Account, Information, Snapshot};
 use crate::template::{parse_placeholder, placeholders};
 
@@ -394,7 +394,6 @@ fn lint_tests(playbook: &Playbook, problems: &mut Diagnostics) {
             }
         }
     }
-    let _ = find_key;
 }
 
 fn find_key_value(text: &str, value: &str) -> (usize, usize) {

@@ -348,9 +348,6 @@ pub struct Playbook {
     pub detector: Detector,
     pub aliases: Arc<Aliases>,
     pub scripts: ScriptEngine,
-    /// Problems that do not stop `next` (a rule whose script does not compile, an unknown
-    /// concept prefix); `check` prints them all.
-    pub warnings: Diagnostics,
 }
 
 /// Concept prefixes of the method (domain.md); a rule under another prefix is allowed but
@@ -408,7 +405,6 @@ impl Playbook {
         let mut aliases = Aliases::new();
         let mut sandbox: Option<crate::engine::SandboxLimits> = None;
         let mut derived: IndexMap<String, DerivedValue> = IndexMap::new();
-        let mut warnings = Diagnostics::default();
 
         for (file, parsed) in parse_playbook_files(&files) {
             let raw: RawPlaybookFile = match parsed {
@@ -561,7 +557,7 @@ impl Playbook {
             }
             let prefix = rule.concept.split('.').next().unwrap_or_default();
             if !KNOWN_CONCEPT_PREFIXES.contains(&prefix) {
-                warnings.push(Diagnostic::warning(
+                problems.push(Diagnostic::warning(
                     &rule.place.file,
                     rule.place.line,
                     0,
@@ -612,7 +608,6 @@ impl Playbook {
             ((scripts, script_problems, rules), detector)
         });
         problems.0.extend(script_problems.0);
-        problems.0.extend(warnings.0.iter().cloned());
         let playbook = Playbook {
             origin: files.origin.clone(),
             digest: std::sync::OnceLock::new(),
@@ -622,7 +617,6 @@ impl Playbook {
             detector,
             aliases: Arc::new(aliases),
             scripts,
-            warnings,
             files,
         };
         (playbook, problems)

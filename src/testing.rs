@@ -160,13 +160,7 @@ pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, V
             let mut failures = Vec::new();
             match test_report(playbook, file, test) {
                 Ok(report) => {
-                    let fired: BTreeSet<&str> = report
-                        .moves
-                        .iter()
-                        .chain(&report.warnings)
-                        .map(|a| a.rule.id.as_str())
-                        .collect();
-                    run.fired.extend(fired.iter().map(|id| (*id).to_owned()));
+                    run.fired.extend(report.advice().map(|a| a.rule.id.clone()));
                     failures =
                         check_expectations(&test.expect, &report, &known_concepts, &known_rules);
                 }
@@ -261,18 +255,8 @@ fn check_expectations(
     known_rules: &BTreeSet<&str>,
 ) -> Vec<String> {
     let mut failures = Vec::new();
-    let advice: Vec<&str> = report
-        .moves
-        .iter()
-        .chain(&report.warnings)
-        .map(|a| a.concept.as_str())
-        .collect();
-    let fired: BTreeSet<&str> = report
-        .moves
-        .iter()
-        .chain(&report.warnings)
-        .map(|a| a.rule.id.as_str())
-        .collect();
+    let advice: Vec<&str> = report.advice().map(|a| a.concept.as_str()).collect();
+    let fired: BTreeSet<&str> = report.advice().map(|a| a.rule.id.as_str()).collect();
     let moves: Vec<&str> = report.moves.iter().map(|a| a.concept.as_str()).collect();
     let listing = || {
         format!(

@@ -28,14 +28,10 @@ pub fn run(args: &ExplainArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
     let (shown_path, snapshot) = super::load_deal(&args.deal, &playbook)?;
     let shown_path = shown_path.as_str();
-    let (signals, objections) = crate::coach::sightings(&playbook, &snapshot);
-    let facts =
-        crate::facts::Facts::derive(&snapshot, &signals, &objections, &playbook.engine_settings);
-    let scripts = &playbook.scripts;
-    let mut scope = scripts
-        .deal_scope(&snapshot, &signals, &objections, &facts)
+    let context = crate::coach::deal_context(&playbook, &snapshot)
         .map_err(|message| crate::diag::Diagnostic::error(shown_path, 0, 0, message))?;
-    let derived_errors = scripts.push_derived(&mut scope);
+    let (mut scope, derived_errors) = (context.scope, context.errors);
+    let scripts = &playbook.scripts;
     let engine = scripts.engine();
 
     let mut out = String::new();

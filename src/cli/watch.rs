@@ -10,36 +10,28 @@ use std::time::{Duration, SystemTime};
 use clap::Args;
 
 use super::next::{run as run_next, NextArgs};
-use super::{Exit, Failure, OutputArgs, PlaybookArgs};
+use super::{Exit, Failure};
 
+/// `next`'s arguments, plus the watch's own.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// The deal snapshot to coach.
-    #[arg(value_name = "DEAL")]
-    pub deal: String,
     #[command(flatten)]
-    pub playbooks: PlaybookArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub next: NextArgs,
     /// Stop after this many runs (for scripts and tests).
     #[arg(long, hide = true)]
     pub max_runs: Option<usize>,
 }
 
 pub fn run(args: &WatchArgs) -> Result<Exit, Failure> {
-    let next = NextArgs {
-        deal: args.deal.clone(),
-        playbooks: args.playbooks.clone(),
-        output: args.output.clone(),
-    };
-    let mut watched = vec![PathBuf::from(&args.deal)];
-    if let Some(folder) = &args.playbooks.playbooks {
+    let next = &args.next;
+    let mut watched = vec![PathBuf::from(&next.deal)];
+    if let Some(folder) = &next.playbooks.playbooks {
         watched.push(folder.clone());
     }
     let mut runs = 0;
     let mut last = fingerprint(&watched);
     loop {
-        match run_next(&next) {
+        match run_next(next) {
             Ok(_) => {}
             Err(Failure::Invalid(problems)) => eprintln!("{problems}"),
             Err(Failure::Other(error)) => eprintln!("dealcoach: {error:#}"),

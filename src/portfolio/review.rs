@@ -171,13 +171,13 @@ pub fn review(
                     failure.deals += 1;
                 }
                 let row = assessed.row;
-                let account_ok = wanted_account.as_ref().map_or(true, |wanted| {
+                let account_ok = wanted_account.as_ref().is_none_or(|wanted| {
                     row.account
                         .as_ref()
                         .is_some_and(|name| name.trim().to_lowercase() == *wanted)
                 });
-                let risk_ok = filters.min_risk.map_or(true, |min| row.risk >= min);
-                let concept_ok = filters.concept.as_ref().map_or(true, |wanted| {
+                let risk_ok = filters.min_risk.is_none_or(|min| row.risk >= min);
+                let concept_ok = filters.concept.as_ref().is_none_or(|wanted| {
                     assessed
                         .concepts
                         .iter()
@@ -222,9 +222,7 @@ fn assess(
         .map_err(|message| ErrorEntry::new(&origin.file, origin.line.unwrap_or(0), 0, message))?;
     let phase = report.assessment.phase;
     let fired: Vec<Fired> = report
-        .moves
-        .iter()
-        .chain(&report.warnings)
+        .advice()
         .map(|advice| Fired {
             concept: &advice.concept,
             rule: &advice.rule.id,

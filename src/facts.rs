@@ -51,6 +51,61 @@ pub struct Person {
     pub hostile: bool,
 }
 
+/// The groups of people several rules speak of (`facts.who`): door openers, supportive
+/// users, people with no influence score, key people out of touch … Each list holds names
+/// in the order of `facts.people` (`key…` and `neglected`: of `facts.key_people`, most
+/// influential first) and is `None` (rhai `()`) when nobody is in it, so a condition tests
+/// `facts.who.openers != ()` and a text line built on an empty list drops out.
+///
+/// This was the playbook's derived value `who`, a rhai function run once per deal: at
+/// ~35 µs a deal it was the costliest derived value, a large share of a pipeline review.
+/// The fields keep the names, order and values that function gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeopleGroups {
+    /// How many people are mapped.
+    pub count: i64,
+    /// The people the rep has met.
+    pub met: Option<Vec<String>>,
+    /// Met champions and supporters other than the top decision maker: the people who
+    /// can open doors for us.
+    pub openers: Option<Vec<String>>,
+    /// The best of the openers to ask for an introduction, as a list of one (empty
+    /// without openers) so a rule can iterate over it with `for_each`.
+    pub best_opener: Vec<BestOpener>,
+    /// Met users who back us (找对点: users rarely reject and sway the deciders).
+    pub supportive_users: Option<Vec<String>>,
+    /// Met users who do not back us yet.
+    pub unconvinced_users: Option<Vec<String>>,
+    /// Decision makers, technical gatekeepers and the top decision maker who are not
+    /// (yet) on our side: whom a supportive user can sway.
+    pub swayable: Option<Vec<String>>,
+    /// Everyone who is not a champion or supporter.
+    pub not_supportive: Option<Vec<String>>,
+    /// The staff-level people among them (the names of `facts.staff_unsupportive`).
+    pub staff_unsupportive: Option<Vec<String>>,
+    /// No influence score yet (step 1 of 关系力 is to score everyone).
+    pub unscored: Option<Vec<String>>,
+    /// Needs not written down (absent or empty).
+    pub no_needs: Option<Vec<String>>,
+    /// The key people (the names of `facts.key_people`).
+    pub key: Option<Vec<String>>,
+    /// The key people whose needs are not written down.
+    pub key_no_needs: Option<Vec<String>>,
+    /// The key people without a VIP card (`facts.key_contacts_without_vip_card`).
+    pub key_no_vip_card: Option<Vec<String>>,
+    /// The key people — persons, not names, so texts can name them and their days —
+    /// not contacted for more than `settings.key_person_contact_days`.
+    pub neglected: Option<Vec<Person>>,
+    /// Anyone has a VIP card (we already do personal relationship work).
+    pub any_vip_card: bool,
+}
+
+/// The element of `facts.who.best_opener`: `{{item.opener}}` in texts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BestOpener {
+    pub opener: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CoverageGap {
     pub role: &'static str,
@@ -109,6 +164,7 @@ pub struct Facts {
     pub staff: Vec<Person>,
     pub staff_unsupportive: Vec<Person>,
     pub opponents_below_top: Vec<Person>,
+    pub who: PeopleGroups,
     pub information_completeness: f64,
     pub info_unknown: Vec<&'static str>,
     pub info_partial: Vec<&'static str>,
@@ -234,6 +290,7 @@ impl Facts {
             })
             .cloned()
             .collect();
+        let who = people_groups(&people, &key_people, settings.key_person_contact_days);
 
         let (information_completeness, info_unknown, info_partial) =
             information(&snapshot.information);
@@ -379,6 +436,7 @@ impl Facts {
             staff,
             staff_unsupportive,
             opponents_below_top,
+            who,
             people,
             information_completeness,
             info_unknown,
@@ -444,6 +502,78 @@ fn describe(person: &Stakeholder, snapshot: &Snapshot, as_of: Date) -> Person {
         days_since_contact: last.map(|date| as_of.days_since(date)),
         supportive: person.stance.is_some_and(Stance::is_supportive),
         hostile: person.stance.is_some_and(Stance::is_hostile),
+    }
+}
+
+/// The groups of `facts.who`: `people` in snapshot order, `key_people` most influential
+/// first, and the days without contact after which a key person is neglected.
+fn people_groups(people: &[Person], key_people: &[Person], contact_days: i64) -> PeopleGroups {
+    // `None` rather than an empty list: rules test `!= ()` and texts drop the line.
+    let names_of = |group: &[Person], keep: &dyn Fn(&Person) -> bool| -> Option<Vec<String>> {
+        let names: Vec<String> = group
+            .iter()
+            .filter(|person| keep(person))
+            .map(|person| person.name.clone())
+            .collect();
+        (!names.is_empty()).then_some(names)
+    };
+    let met = |person: &Person| person.met == Some(true);
+    let opener = |person: &Person| met(person) && person.supportive && !person.top;
+    let user = |person: &Person| person.role == Some("user");
+    let no_needs = |person: &Person| person.needs.as_deref().is_none_or(str::is_empty);
+
+    // The most influential opener, a champion counting one point more; on a tie the
+    // first in snapshot order.
+    let mut best: Option<(&Person, i64)> = None;
+    for person in people.iter().filter(|person| opener(person)) {
+        let score = person.influence.unwrap_or(0) + i64::from(person.stance == Some("champion"));
+        if best.is_none_or(|(_, best_score)| score > best_score) {
+            best = Some((person, score));
+        }
+    }
+
+    let neglected: Vec<Person> = key_people
+        .iter()
+        .filter(|person| {
+            person
+                .days_since_contact
+                .is_some_and(|days| days > contact_days)
+        })
+        .cloned()
+        .collect();
+
+    PeopleGroups {
+        count: people.len() as i64,
+        met: names_of(people, &met),
+        openers: names_of(people, &opener),
+        best_opener: best
+            .map(|(person, _)| BestOpener {
+                opener: person.name.clone(),
+            })
+            .into_iter()
+            .collect(),
+        supportive_users: names_of(people, &|person| {
+            met(person) && user(person) && person.supportive
+        }),
+        unconvinced_users: names_of(people, &|person| {
+            met(person) && user(person) && !person.supportive
+        }),
+        swayable: names_of(people, &|person| {
+            !person.supportive
+                && (person.top
+                    || matches!(person.role, Some("decision_maker" | "technical_gatekeeper")))
+        }),
+        not_supportive: names_of(people, &|person| !person.supportive),
+        staff_unsupportive: names_of(people, &|person| {
+            !person.supportive && person.level == Some("staff")
+        }),
+        unscored: names_of(people, &|person| person.influence.is_none()),
+        no_needs: names_of(people, &no_needs),
+        key: names_of(key_people, &|_| true),
+        key_no_needs: names_of(key_people, &no_needs),
+        key_no_vip_card: names_of(key_people, &|person| !person.has_vip_card),
+        neglected: (!neglected.is_empty()).then_some(neglected),
+        any_vip_card: people.iter().any(|person| person.has_vip_card),
     }
 }
 
@@ -690,4 +820,94 @@ pub fn value_of(
 
 fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    //! `facts.who`: the groups of people rules read, as the rhai function they replace
+    //! gave them.
+    use super::*;
+
+    fn facts_of(yaml: &str) -> Facts {
+        let snapshot: Snapshot = serde_yaml::from_str(yaml).expect("the test deal is valid");
+        Facts::derive(&snapshot, &[], &[], &EngineSettings::default())
+    }
+
+    fn names(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|name| name.to_string()).collect())
+    }
+
+    #[test]
+    fn people_fall_into_the_groups_rules_speak_of() {
+        let facts = facts_of(
+            "deal: {id: x, name: x, as_of: 2026-03-01}
+stakeholders:
+  - {name: 林总, role: decision_maker, top_decision_maker: true, influence: 9,
+     stance: sceptic, met: false, needs: '', last_contact: 2026-01-01}
+  - {name: Ms. Lin, role: user, influence: 6, stance: champion, met: true,
+     needs: faster month-end, vip_card: {}}
+  - {name: 王工, role: technical_gatekeeper, influence: 7, stance: supporter, met: true,
+     last_contact: 2026-02-20}
+  - {name: 小张, role: user, level: staff, met: true}
+",
+        );
+        let who = &facts.who;
+        assert_eq!(who.count, 4);
+        assert_eq!(who.met, names(&["Ms. Lin", "王工", "小张"]));
+        assert_eq!(who.openers, names(&["Ms. Lin", "王工"]));
+        // 6 + 1 for a champion ties 王工's 7: the first in snapshot order wins.
+        assert_eq!(
+            who.best_opener,
+            vec![BestOpener {
+                opener: "Ms. Lin".to_owned()
+            }]
+        );
+        assert_eq!(who.supportive_users, names(&["Ms. Lin"]));
+        assert_eq!(who.unconvinced_users, names(&["小张"]));
+        assert_eq!(who.swayable, names(&["林总"]));
+        assert_eq!(who.not_supportive, names(&["林总", "小张"]));
+        assert_eq!(who.staff_unsupportive, names(&["小张"]));
+        assert_eq!(who.unscored, names(&["小张"]));
+        // An empty `needs` is not written down either.
+        assert_eq!(who.no_needs, names(&["林总", "王工", "小张"]));
+        // Key people, most influential first.
+        assert_eq!(who.key, names(&["林总", "王工"]));
+        assert_eq!(who.key_no_needs, names(&["林总", "王工"]));
+        assert_eq!(who.key_no_vip_card, names(&["林总", "王工"]));
+        let neglected = who.neglected.as_deref().expect("林总 is out of touch");
+        assert_eq!(neglected.len(), 1);
+        assert_eq!(neglected[0].name, "林总");
+        assert_eq!(neglected[0].days_since_contact, Some(59));
+        assert!(who.any_vip_card);
+    }
+
+    #[test]
+    fn empty_groups_are_unknown_to_scripts() {
+        let facts = facts_of(
+            "deal: {id: x, name: x, as_of: 2026-03-01}
+stakeholders:
+  - {name: 王工, role: technical_gatekeeper, influence: 5, stance: supporter, met: true,
+     needs: uptime}
+",
+        );
+        let who = &facts.who;
+        assert_eq!(who.openers, names(&["王工"]));
+        assert_eq!(who.not_supportive, None);
+        assert_eq!(who.unscored, None);
+        assert_eq!(who.key, None);
+        assert!(who.neglected.is_none());
+
+        // Rules test `facts.who.key != ()` and texts drop a line whose list is `()`; a
+        // `for_each` over `best_opener` needs a list even when it is empty.
+        let nobody = facts_of("deal: {id: x, name: x, as_of: 2026-03-01}\n");
+        let who = rhai::serde::to_dynamic(&nobody.who)
+            .expect("facts.who converts")
+            .cast::<rhai::Map>();
+        assert_eq!(who["count"].as_int(), Ok(0));
+        for group in ["met", "openers", "swayable", "no_needs", "key", "neglected"] {
+            assert!(who[group].is_unit(), "{group} is ()");
+        }
+        assert!(who["best_opener"].clone().into_array().unwrap().is_empty());
+        assert_eq!(who["any_vip_card"].as_bool(), Ok(false));
+    }
 }

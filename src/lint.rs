@@ -208,6 +208,7 @@ struct FieldNames {
     information: BTreeSet<String>,
     person: BTreeSet<String>,
     value: BTreeSet<String>,
+    who: BTreeSet<String>,
     settings: BTreeSet<String>,
     derived: BTreeSet<String>,
 }
@@ -233,6 +234,7 @@ impl FieldNames {
             information: keys_of(&Information::default()),
             person: facts.top.as_ref().map(keys_of).unwrap_or_default(),
             value: facts.value.as_ref().map(keys_of).unwrap_or_default(),
+            who: keys_of(&facts.who),
             settings: playbook.settings.keys().cloned().collect(),
             derived: playbook
                 .scripts
@@ -288,6 +290,7 @@ impl FieldNames {
             let nested = match *second {
                 "top" => Some(&self.person),
                 "value" => Some(&self.value),
+                "who" => Some(&self.who),
                 _ => None,
             };
             if let (Some(nested), Some(third)) = (nested, rest.get(1)) {

@@ -16,6 +16,9 @@ pub struct EngineSettings {
     pub influential: i64,
     /// A deal without a stage is late when its close is this many days away or fewer.
     pub late_within_days: i64,
+    /// A key person not contacted for more than this many days is neglected
+    /// (`facts.who.neglected`).
+    pub key_person_contact_days: i64,
     pub evidence_temperature: TemperatureWeights,
     pub value: ValueModel,
 }
@@ -25,6 +28,7 @@ impl Default for EngineSettings {
         EngineSettings {
             influential: 7,
             late_within_days: 45,
+            key_person_contact_days: 30,
             evidence_temperature: TemperatureWeights::default(),
             value: ValueModel::default(),
         }
@@ -179,6 +183,7 @@ impl EngineSettings {
         for key in [
             "influential",
             "late_within_days",
+            "key_person_contact_days",
             "evidence_temperature",
             "value",
         ] {
@@ -211,6 +216,9 @@ impl EngineSettings {
         }
         if self.late_within_days < 0 {
             problems.push("settings.late_within_days must be 0 or more".to_owned());
+        }
+        if self.key_person_contact_days < 0 {
+            problems.push("settings.key_person_contact_days must be 0 or more".to_owned());
         }
         let value = &self.value;
         let weights = [

@@ -7,6 +7,8 @@
 //! goes nowhere (it would corrupt JSON on stdout). A rule that fails is reported by id and
 //! place; the others still run.
 
+mod direct;
+
 use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -19,6 +21,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::facts::{Facts, Sighting};
 use crate::playbook::{PlaybookFiles, RawPriority, Rule, RuleKind};
 use crate::snapshot::Snapshot;
+use direct::{slots, Direct, Memo, MemoNumbers};
 
 /// Sandbox limits, settable in a playbook file under `sandbox:`.
 #[derive(Debug, Clone, Deserialize)]
@@ -81,7 +84,18 @@ pub struct ScriptEngine {
     pub limits: SandboxLimits,
     settings: Dynamic,
     /// Playbook-derived values (`derived:`), compiled, in evaluation order.
-    derived: Vec<(String, Result<AST, String>)>,
+    derived: Vec<DerivedScript>,
+    memo_numbers: MemoNumbers,
+    /// Whether simple scripts are evaluated directly (see `direct`); off only to check
+    /// that both ways agree.
+    direct_evaluation: bool,
+}
+
+/// A derived value's script, compiled.
+struct DerivedScript {
+    name: String,
+    script: Result<AST, String>,
+    direct: Option<Direct>,
 }
 
 /// A rule with its scripts compiled. A script that did not compile keeps its message, so
@@ -94,6 +108,9 @@ pub struct CompiledRule {
     /// Whether `when` reads `item`; when it does not, `when` is evaluated once before
     /// `for_each`, and a false condition skips building the items at all.
     pub when_reads_item: bool,
+    /// `when` and `priority` evaluated without rhai where they are simple enough.
+    when_direct: Option<Direct>,
+    priority_direct: Option<Direct>,
 }
 
 /// A rule that failed at run time.
@@ -190,6 +207,8 @@ impl ScriptEngine {
             limits,
             settings,
             derived: Vec::new(),
+            memo_numbers: MemoNumbers::default(),
+            direct_evaluation: true,
         };
         scripts.compile_derived(derived, &mut problems);
         (scripts, problems)
@@ -216,13 +235,52 @@ impl ScriptEngine {
         let when_reads_item = when
             .as_ref()
             .map_or(true, |ast| reads_variable(ast, "item"));
+        let when_direct = self.direct(&when);
+        let priority_direct = priority.as_ref().and_then(|script| self.direct(script));
         CompiledRule {
             rule,
             when,
             for_each,
             priority,
             when_reads_item,
+            when_direct,
+            priority_direct,
         }
+    }
+
+    /// The names of a rule's scope in order: the deal's sections, the derived values, and
+    /// `item` last (pushed for each `for_each` element).
+    fn layout(&self) -> Vec<&str> {
+        SCOPE_NAMES
+            .iter()
+            .copied()
+            .chain(self.derived.iter().map(|derived| derived.name.as_str()))
+            .chain(["item"])
+            .collect()
+    }
+
+    /// Runs every script in rhai, as if none were simple enough to evaluate directly: the
+    /// reference the direct evaluation is tested against.
+    #[doc(hidden)]
+    pub fn interpret_only(&mut self) {
+        self.direct_evaluation = false;
+    }
+
+    /// `direct`, unless direct evaluation is off.
+    fn enabled<'d>(&self, direct: Option<&'d Direct>) -> Option<&'d Direct> {
+        direct.filter(|_| self.direct_evaluation)
+    }
+
+    fn direct(&self, script: &Result<AST, String>) -> Option<Direct> {
+        let ast = script.as_ref().ok()?;
+        let script_functions: Vec<&str> = self
+            .functions
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let layout = self.layout();
+        let item = layout.len() - 1;
+        Direct::compile(ast, &layout, &script_functions, item, &self.memo_numbers)
     }
 
     /// A scope holding every name a script may read, for compile-time checks (strict
@@ -232,8 +290,8 @@ impl ScriptEngine {
         for name in SCOPE_NAMES {
             scope.push_dynamic(*name, Dynamic::UNIT);
         }
-        for (name, _) in &self.derived {
-            scope.push_dynamic(name.clone(), Dynamic::UNIT);
+        for derived in &self.derived {
+            scope.push_dynamic(derived.name.clone(), Dynamic::UNIT);
         }
         scope
     }
@@ -258,24 +316,42 @@ impl ScriptEngine {
                     message.clone(),
                 ));
             }
-            self.derived.push((name.clone(), compiled));
+            let direct = self.direct(&compiled);
+            self.derived.push(DerivedScript {
+                name: name.clone(),
+                script: compiled,
+                direct,
+            });
         }
     }
 
     /// The names of the derived values, in order.
     pub fn derived_names(&self) -> impl Iterator<Item = &str> {
-        self.derived.iter().map(|(name, _)| name.as_str())
+        self.derived.iter().map(|derived| derived.name.as_str())
     }
 
     /// Evaluates the derived values once for this deal and adds them to its scope. One
     /// that fails becomes `()` and an error entry; the rules still run.
     pub fn push_derived(&self, scope: &mut Scope<'static>) -> Vec<RuleError> {
         let mut errors = Vec::new();
-        for (name, compiled) in &self.derived {
-            let value = compiled
-                .as_ref()
-                .map_err(Clone::clone)
-                .and_then(|ast| self.run(scope, ast));
+        let mut memo = Memo::default();
+        for DerivedScript {
+            name,
+            script,
+            direct,
+        } in &self.derived
+        {
+            let known = self
+                .enabled(direct.as_ref())
+                .and_then(|direct| direct.eval(&slots(scope), &mut memo))
+                .and_then(|value| value.into_dynamic());
+            let value = match known {
+                Some(value) => Ok(value),
+                None => script
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|ast| self.run(scope, ast)),
+            };
             let value = value.unwrap_or_else(|message| {
                 errors.push(RuleError {
                     id: format!("derived.{name}"),
@@ -369,8 +445,25 @@ impl ScriptEngine {
     ) -> (Vec<Firing>, Vec<RuleError>) {
         let mut firings = Vec::new();
         let mut errors = Vec::new();
+        // Conditions that do not read `item` have one value per deal: decide the simple
+        // ones first, while the scope is only read.
+        let decided: Vec<Option<bool>> = {
+            let slots = slots(scope);
+            let mut memo = Memo::default();
+            rules
+                .iter()
+                .map(
+                    |compiled| match self.enabled(compiled.when_direct.as_ref()) {
+                        Some(direct) if !compiled.when_reads_item => {
+                            direct.eval_bool(&slots, &mut memo)
+                        }
+                        _ => None,
+                    },
+                )
+                .collect()
+        };
         for (rule_index, compiled) in rules.iter().enumerate() {
-            match self.evaluate_rule(compiled, scope) {
+            match self.evaluate_rule(compiled, scope, decided[rule_index]) {
                 Ok(mut fired) => {
                     for firing in &mut fired {
                         firing.rule_index = rule_index;
@@ -392,10 +485,15 @@ impl ScriptEngine {
         &self,
         compiled: &CompiledRule,
         scope: &mut Scope<'static>,
+        decided: Option<bool>,
     ) -> Result<Vec<Firing>, String> {
         let when = compiled.when.as_ref().map_err(Clone::clone)?;
         let Some(for_each) = &compiled.for_each else {
-            return Ok(if self.condition(scope, when)? {
+            let holds = match decided {
+                Some(holds) => holds,
+                None => self.condition(scope, when, None)?,
+            };
+            return Ok(if holds {
                 vec![Firing {
                     rule_index: 0,
                     item: None,
@@ -407,10 +505,10 @@ impl ScriptEngine {
         };
         // A condition that does not look at `item` has one value for every item: check it
         // first, and build the items only when it holds.
-        let condition_holds = if compiled.when_reads_item {
-            None
-        } else {
-            Some(self.condition(scope, when)?)
+        let condition_holds = match decided {
+            Some(holds) => Some(holds),
+            None if compiled.when_reads_item => None,
+            None => Some(self.condition(scope, when, None)?),
         };
         if condition_holds == Some(false) {
             return Ok(Vec::new());
@@ -429,7 +527,7 @@ impl ScriptEngine {
             scope.push_constant_dynamic("item", item.clone());
             let fired = match condition_holds {
                 Some(holds) => Ok(holds),
-                None => self.condition(scope, when),
+                None => self.condition(scope, when, compiled.when_direct.as_ref()),
             }
             .and_then(|fired| Ok((fired, self.priority(compiled, scope)?)));
             scope.rewind(depth);
@@ -445,7 +543,18 @@ impl ScriptEngine {
         Ok(firings)
     }
 
-    fn condition(&self, scope: &mut Scope<'static>, when: &AST) -> Result<bool, String> {
+    fn condition(
+        &self,
+        scope: &mut Scope<'static>,
+        when: &AST,
+        direct: Option<&Direct>,
+    ) -> Result<bool, String> {
+        let known = self
+            .enabled(direct)
+            .and_then(|direct| direct.eval_bool(&slots(scope), &mut Memo::default()));
+        if let Some(holds) = known {
+            return Ok(holds);
+        }
         let value = self
             .run(scope, when)
             .map_err(|message| format!("`when` failed: {message}"))?;
@@ -468,9 +577,16 @@ impl ScriptEngine {
             ) => Ok(Some(*fixed)),
             (RuleKind::Move { .. }, Some(script)) => {
                 let script = script.as_ref().map_err(Clone::clone)?;
-                let value = self
-                    .run(scope, script)
-                    .map_err(|message| format!("`priority` failed: {message}"))?;
+                let known = self
+                    .enabled(compiled.priority_direct.as_ref())
+                    .and_then(|direct| direct.eval(&slots(scope), &mut Memo::default()))
+                    .and_then(|value| value.into_dynamic());
+                let value = match known {
+                    Some(value) => value,
+                    None => self
+                        .run(scope, script)
+                        .map_err(|message| format!("`priority` failed: {message}"))?,
+                };
                 let number = value
                     .as_int()
                     .or_else(|_| value.as_float().map(|float| float.round() as i64))
@@ -513,6 +629,10 @@ impl ScriptEngine {
 
 fn configure(engine: &mut Engine, limits: &SandboxLimits) {
     engine.set_optimization_level(OptimizationLevel::Simple);
+    // rhai interns strings in a cache behind a lock shared by every thread; `review`'s
+    // threads queued on it (two threads ran at 1.1x one). Interning saves a little memory
+    // and nothing we need.
+    engine.set_max_strings_interned(0);
     engine.set_strict_variables(true);
     engine.set_fail_on_invalid_map_property(true);
     engine.set_max_operations(limits.max_operations);

@@ -366,3 +366,53 @@ fn moves_and_warnings(report: &Report) -> String {
         warnings.join(", ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playbook::PlaybookFiles;
+
+    /// Every built-in test deal and every example deal gives the same report, in both
+    /// languages, whether the simple scripts are evaluated directly or all by rhai.
+    #[test]
+    fn direct_evaluation_gives_the_reports_rhai_gives() {
+        let direct = Playbook::load(PlaybookFiles::builtin()).expect("built-in playbooks");
+        let mut interpreted = Playbook::load(PlaybookFiles::builtin()).expect("built-in");
+        interpreted.scripts.interpret_only();
+
+        let mut deals: Vec<(String, String)> = Vec::new();
+        for (file, tests, _) in load_tests(&direct).expect("built-in tests load") {
+            for test in tests {
+                let text = match &test.deal {
+                    serde_yaml::Value::String(relative) => {
+                        read_relative(&direct, &file.path, relative).expect("deal file")
+                    }
+                    inline => serde_yaml::to_string(inline).expect("inline deal"),
+                };
+                deals.push((test.name.clone(), text));
+            }
+        }
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        for folder in [examples.join("deals"), examples.join("pipeline")] {
+            for entry in std::fs::read_dir(&folder).expect("examples folder") {
+                let path = entry.expect("entry").path();
+                let text = std::fs::read_to_string(&path).expect("example deal");
+                deals.push((path.display().to_string(), text));
+            }
+        }
+        assert!(deals.len() > 300, "only {} deals found", deals.len());
+
+        for (name, text) in &deals {
+            let snapshot = crate::snapshot::parse(text, name, &direct.aliases).expect(name);
+            for lang in [Lang::En, Lang::Zh] {
+                let fast = coach(&direct, &snapshot, lang).expect(name);
+                let reference = coach(&interpreted, &snapshot, lang).expect(name);
+                assert_eq!(
+                    serde_json::to_string(&fast).expect("json"),
+                    serde_json::to_string(&reference).expect("json"),
+                    "{name}"
+                );
+            }
+        }
+    }
+}

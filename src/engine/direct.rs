@@ -1,0 +1,711 @@
+//! Simple expressions evaluated directly in Rust, without the rhai interpreter.
+//!
+//! Most conditions, priorities and derived values are a handful of field reads,
+//! comparisons and `&&`/`||`: `facts.open && objection_counts.no_trust > 0`. Handing each
+//! to rhai costs a runtime set-up, a search of the scope by name and a clone of every value
+//! read — about a microsecond, a hundred times per deal, more than reading the deal itself.
+//! Such expressions are compiled once here into a small tree over scope slots and
+//! evaluated by reference.
+//!
+//! The tree is an accelerator, never a second language: it covers the part of rhai whose
+//! meaning it reproduces exactly (rhai's own operator rules, including its comparison of
+//! different types and of floats within an epsilon), and everything else — a script
+//! function, a string built with `+`, an error such as a missing field — is a node that
+//! answers "don't know". Then the caller runs the same script in rhai, which gives the
+//! answer or the error message it always gave. Because the expressions have no side
+//! effects, trying here first and re-running in rhai is invisible. A test compares both on
+//! every built-in script and every test deal.
+
+use rhai::{ASTFlags, Dynamic, Expr, FnCallExpr, ImmutableString, Stmt, StmtBlock, AST, INT};
+
+/// A compiled expression. `None` from [`Direct::eval`] means "ask rhai".
+#[derive(Debug)]
+pub struct Direct {
+    root: Node,
+}
+
+#[derive(Debug)]
+enum Node {
+    Constant(Scalar),
+    /// A variable of the deal scope by position, then fields read from it. `memo`: where
+    /// its value is kept for the rest of the deal (many rules read `facts.open`); `None`
+    /// for paths from `item`, whose value changes from one element to the next.
+    Path {
+        slot: usize,
+        steps: Vec<Step>,
+        memo: Option<usize>,
+    },
+    Not(Box<Node>),
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Coalesce(Vec<Node>),
+    Compare(Comparison, Box<Node>, Box<Node>),
+    Add(Box<Node>, Box<Node>),
+    Subtract(Box<Node>, Box<Node>),
+    /// Whole-number division only.
+    Divide(Box<Node>, Box<Node>),
+    /// `item in list`, for a list given as a path.
+    In {
+        item: Box<Node>,
+        list: Box<Node>,
+    },
+    If {
+        condition: Box<Node>,
+        then: Box<Node>,
+        otherwise: Box<Node>,
+    },
+    /// Something rhai must evaluate.
+    Unknown,
+}
+
+#[derive(Debug)]
+struct Step {
+    /// `?.` before this step: a `()` target ends the whole path with `()`.
+    elvis: bool,
+    kind: StepKind,
+}
+
+#[derive(Debug)]
+enum StepKind {
+    /// `.name`, or `["name"]` with a constant key.
+    Field(ImmutableString),
+    /// `.len()`
+    Len,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Comparison {
+    Equal,
+    NotEqual,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Comparison {
+    /// Whether two values whose order is `ordering` satisfy the comparison.
+    fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            Comparison::Equal => ordering == Equal,
+            Comparison::NotEqual => ordering != Equal,
+            Comparison::Less => ordering == Less,
+            Comparison::LessOrEqual => ordering != Greater,
+            Comparison::Greater => ordering == Greater,
+            Comparison::GreaterOrEqual => ordering != Less,
+        }
+    }
+}
+
+/// A value as the comparisons see it. Lists, maps and other values are only told apart by
+/// type: comparing one with a different type has a fixed answer in rhai; comparing two of
+/// the same kind is left to rhai.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Unit,
+    Bool(bool),
+    Int(INT),
+    Float(f64),
+    Str(ImmutableString),
+    /// `[]`, written as a constant.
+    EmptyList,
+    Other(&'static str),
+}
+
+impl Scalar {
+    fn of(value: &Dynamic) -> Option<Scalar> {
+        if value.is_shared() {
+            return None;
+        }
+        Some(if value.is_unit() {
+            Scalar::Unit
+        } else if let Ok(flag) = value.as_bool() {
+            Scalar::Bool(flag)
+        } else if let Ok(number) = value.as_int() {
+            Scalar::Int(number)
+        } else if let Ok(number) = value.as_float() {
+            Scalar::Float(number)
+        } else if value.is_string() {
+            Scalar::Str(value.clone().into_immutable_string().ok()?)
+        } else if value.is_char() {
+            // rhai compares characters with strings by its own rules.
+            return None;
+        } else {
+            Scalar::Other(value.type_name())
+        })
+    }
+
+    fn is_numeric(&self) -> bool {
+        matches!(self, Scalar::Int(_) | Scalar::Float(_))
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Scalar::Unit => "()",
+            Scalar::Bool(_) => "bool",
+            Scalar::Int(_) => "int",
+            Scalar::Float(_) => "float",
+            Scalar::Str(_) => "string",
+            Scalar::EmptyList => "array",
+            Scalar::Other(name) => name,
+        }
+    }
+
+    /// The value as rhai would hold it; `None` for values only known by type.
+    pub fn into_dynamic(self) -> Option<Dynamic> {
+        Some(match self {
+            Scalar::Unit => Dynamic::UNIT,
+            Scalar::Bool(flag) => Dynamic::from_bool(flag),
+            Scalar::Int(number) => Dynamic::from_int(number),
+            Scalar::Float(number) => Dynamic::from_float(number),
+            Scalar::Str(text) => Dynamic::from(text),
+            Scalar::EmptyList => Dynamic::from_array(rhai::Array::new()),
+            Scalar::Other(_) => return None,
+        })
+    }
+}
+
+/// Values of paths already read for the current deal, by memo number.
+#[derive(Default)]
+pub struct Memo {
+    values: Vec<Option<Scalar>>,
+}
+
+/// Gives every distinct path read from the deal a memo number, shared by all scripts.
+#[derive(Default)]
+pub struct MemoNumbers {
+    numbers: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl MemoNumbers {
+    fn number(&self, key: String) -> Option<usize> {
+        let mut numbers = self.numbers.lock().ok()?;
+        let next = numbers.len();
+        Some(*numbers.entry(key).or_insert(next))
+    }
+}
+
+impl Direct {
+    /// Compiles a script made of one expression (or an `if`/`else` of expressions) over
+    /// the scope variables `layout`, in scope order. `None` when nothing of it can be
+    /// evaluated directly. `script_functions` are the names defined in `rules/*.rhai`: a
+    /// trainer may define `len` or `contains`, and then rhai must call theirs. Paths from
+    /// `per_item` (the slot of `item`) are not memoised.
+    pub fn compile(
+        ast: &AST,
+        layout: &[&str],
+        script_functions: &[&str],
+        per_item: usize,
+        memo: &MemoNumbers,
+    ) -> Option<Direct> {
+        let compiler = Compiler {
+            layout,
+            script_functions,
+            per_item,
+            memo,
+        };
+        let [statement] = ast.statements() else {
+            return None;
+        };
+        let root = compiler.statement(statement);
+        (!matches!(root, Node::Unknown)).then_some(Direct { root })
+    }
+
+    /// The value of the expression for the scope values `slots` (in scope order), or
+    /// `None` when rhai must decide.
+    pub fn eval(&self, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
+        eval(&self.root, slots, memo)
+    }
+
+    pub fn eval_bool(&self, slots: &[&Dynamic], memo: &mut Memo) -> Option<bool> {
+        match self.eval(slots, memo)? {
+            Scalar::Bool(flag) => Some(flag),
+            _ => None,
+        }
+    }
+}
+
+/// The values of a scope in order, for [`Direct::eval`].
+pub fn slots<'s>(scope: &'s rhai::Scope<'static>) -> Vec<&'s Dynamic> {
+    // `iter_raw` runs from the newest variable to the oldest.
+    let mut slots: Vec<&Dynamic> = scope.iter_raw().map(|(_, _, value)| value).collect();
+    slots.reverse();
+    slots
+}
+
+struct Compiler<'a> {
+    layout: &'a [&'a str],
+    script_functions: &'a [&'a str],
+    per_item: usize,
+    memo: &'a MemoNumbers,
+}
+
+impl Compiler<'_> {
+    fn statement(&self, statement: &Stmt) -> Node {
+        match statement {
+            Stmt::Expr(expr) => self.expr(expr),
+            Stmt::FnCall(call, _) => self.call(call),
+            Stmt::If(flow, _) => Node::If {
+                condition: Box::new(self.expr(&flow.expr)),
+                then: Box::new(self.block(&flow.body)),
+                otherwise: Box::new(self.block(&flow.branch)),
+            },
+            _ => Node::Unknown,
+        }
+    }
+
+    fn block(&self, block: &StmtBlock) -> Node {
+        match block.statements() {
+            [] => Node::Constant(Scalar::Unit),
+            [statement] => self.statement(statement),
+            _ => Node::Unknown,
+        }
+    }
+
+    fn expr(&self, expr: &Expr) -> Node {
+        match expr {
+            Expr::Unit(_) => Node::Constant(Scalar::Unit),
+            Expr::BoolConstant(flag, _) => Node::Constant(Scalar::Bool(*flag)),
+            Expr::IntegerConstant(number, _) => Node::Constant(Scalar::Int(*number)),
+            Expr::FloatConstant(number, _) => Node::Constant(Scalar::Float(**number)),
+            Expr::StringConstant(text, _) => Node::Constant(Scalar::Str(text.clone())),
+            Expr::Array(elements, _) if elements.is_empty() => Node::Constant(Scalar::EmptyList),
+            Expr::DynamicConstant(value, _) => {
+                Scalar::of(value).map_or(Node::Unknown, Node::Constant)
+            }
+            Expr::Variable(..) | Expr::Dot(..) => self.path(expr).unwrap_or(Node::Unknown),
+            Expr::And(operands, _) => Node::And(operands.iter().map(|e| self.expr(e)).collect()),
+            Expr::Or(operands, _) => Node::Or(operands.iter().map(|e| self.expr(e)).collect()),
+            Expr::Coalesce(operands, _) => {
+                Node::Coalesce(operands.iter().map(|e| self.expr(e)).collect())
+            }
+            Expr::FnCall(call, _) => self.call(call),
+            Expr::Stmt(block) => self.block(block),
+            _ => Node::Unknown,
+        }
+    }
+
+    fn call(&self, call: &FnCallExpr) -> Node {
+        if !call.namespace.is_empty() {
+            return Node::Unknown;
+        }
+        let args = &call.args;
+        let operands = || (Box::new(self.expr(&args[0])), Box::new(self.expr(&args[1])));
+        if call.op_token.is_some() {
+            let comparison = match call.name.as_str() {
+                "==" => Some(Comparison::Equal),
+                "!=" => Some(Comparison::NotEqual),
+                "<" => Some(Comparison::Less),
+                "<=" => Some(Comparison::LessOrEqual),
+                ">" => Some(Comparison::Greater),
+                ">=" => Some(Comparison::GreaterOrEqual),
+                _ => None,
+            };
+            return match (call.name.as_str(), args.len()) {
+                (_, 2) if comparison.is_some() => {
+                    let (left, right) = operands();
+                    Node::Compare(comparison.unwrap_or(Comparison::Equal), left, right)
+                }
+                ("!", 1) => Node::Not(Box::new(self.expr(&args[0]))),
+                ("+", 2) => {
+                    let (left, right) = operands();
+                    Node::Add(left, right)
+                }
+                ("-", 2) => {
+                    let (left, right) = operands();
+                    Node::Subtract(left, right)
+                }
+                ("/", 2) => {
+                    let (left, right) = operands();
+                    Node::Divide(left, right)
+                }
+                _ => Node::Unknown,
+            };
+        }
+        // `item in list` is parsed as `contains(list, item)`, which a script may redefine.
+        if call.name == "contains"
+            && args.len() == 2
+            && !self.script_functions.contains(&"contains")
+        {
+            return Node::In {
+                list: Box::new(self.expr(&args[0])),
+                item: Box::new(self.expr(&args[1])),
+            };
+        }
+        Node::Unknown
+    }
+
+    /// A variable and the fields read from it: `facts`, `facts.top?.name`,
+    /// `facts.activities_30d["call"]`, `facts.allies.len()`.
+    fn path(&self, expr: &Expr) -> Option<Node> {
+        match expr {
+            Expr::Variable(variable, _, _) => {
+                Some(self.path_node(self.slot(variable.1.as_str(), &variable.2)?, Vec::new()))
+            }
+            Expr::Dot(chain, flags, _) => {
+                let Expr::Variable(variable, _, _) = &chain.lhs else {
+                    return None;
+                };
+                let mut steps = Vec::new();
+                self.steps(&chain.rhs, flags.contains(ASTFlags::NEGATED), &mut steps)?;
+                Some(self.path_node(self.slot(variable.1.as_str(), &variable.2)?, steps))
+            }
+            _ => None,
+        }
+    }
+
+    fn path_node(&self, slot: usize, steps: Vec<Step>) -> Node {
+        let memo = if slot == self.per_item {
+            None
+        } else {
+            self.memo.number(format!("{slot}{steps:?}"))
+        };
+        Node::Path { slot, steps, memo }
+    }
+
+    fn slot(&self, name: &str, namespace: &rhai::Namespace) -> Option<usize> {
+        if !namespace.is_empty() {
+            return None;
+        }
+        self.layout.iter().position(|known| *known == name)
+    }
+
+    /// The steps of the right-hand side of a `.` chain. `elvis`: the `.` before it is `?.`.
+    fn steps(&self, expr: &Expr, elvis: bool, steps: &mut Vec<Step>) -> Option<()> {
+        match expr {
+            Expr::Property(property, _) => {
+                steps.push(Step {
+                    elvis,
+                    kind: StepKind::Field(property.2.clone()),
+                });
+                Some(())
+            }
+            Expr::MethodCall(call, _) => {
+                let is_len = call.name == "len"
+                    && call.args.is_empty()
+                    && !self.script_functions.contains(&"len");
+                is_len.then(|| {
+                    steps.push(Step {
+                        elvis,
+                        kind: StepKind::Len,
+                    })
+                })
+            }
+            Expr::Dot(chain, flags, _) => {
+                self.steps(&chain.lhs, elvis, steps)?;
+                self.steps(&chain.rhs, flags.contains(ASTFlags::NEGATED), steps)
+            }
+            Expr::Index(index, flags, _) => {
+                let Expr::StringConstant(key, _) = &index.rhs else {
+                    return None;
+                };
+                self.steps(&index.lhs, elvis, steps)?;
+                steps.push(Step {
+                    elvis: flags.contains(ASTFlags::NEGATED),
+                    kind: StepKind::Field(key.clone()),
+                });
+                Some(())
+            }
+            _ => None,
+        }
+    }
+}
+
+fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
+    match node {
+        Node::Constant(value) => Some(value.clone()),
+        Node::Path {
+            slot,
+            steps,
+            memo: None,
+        } => walk(slots.get(*slot)?, steps, &mut |value| Scalar::of(value)),
+        Node::Path {
+            slot,
+            steps,
+            memo: Some(number),
+        } => {
+            if let Some(Some(known)) = memo.values.get(*number) {
+                return Some(known.clone());
+            }
+            let value = walk(slots.get(*slot)?, steps, &mut |value| Scalar::of(value))?;
+            if memo.values.len() <= *number {
+                memo.values.resize(number + 1, None);
+            }
+            memo.values[*number] = Some(value.clone());
+            Some(value)
+        }
+        Node::Not(operand) => match eval(operand, slots, memo)? {
+            Scalar::Bool(flag) => Some(Scalar::Bool(!flag)),
+            _ => None,
+        },
+        Node::And(operands) => short_circuit(operands, false, slots, memo),
+        Node::Or(operands) => short_circuit(operands, true, slots, memo),
+        Node::Coalesce(operands) => {
+            let mut value = Scalar::Unit;
+            for operand in operands {
+                value = eval(operand, slots, memo)?;
+                if value != Scalar::Unit {
+                    break;
+                }
+            }
+            Some(value)
+        }
+        Node::Compare(comparison, left, right) => compare(
+            *comparison,
+            &eval(left, slots, memo)?,
+            &eval(right, slots, memo)?,
+        )
+        .map(Scalar::Bool),
+        Node::Add(left, right) => {
+            arithmetic(eval(left, slots, memo)?, eval(right, slots, memo)?, false)
+        }
+        Node::Subtract(left, right) => {
+            arithmetic(eval(left, slots, memo)?, eval(right, slots, memo)?, true)
+        }
+        Node::Divide(left, right) => match (eval(left, slots, memo)?, eval(right, slots, memo)?) {
+            // Division by zero and overflow are errors in rhai.
+            (Scalar::Int(a), Scalar::Int(b)) => a.checked_div(b).map(Scalar::Int),
+            _ => None,
+        },
+        Node::In { item, list } => {
+            let item = eval(item, slots, memo)?;
+            let Node::Path { slot, steps, .. } = list.as_ref() else {
+                return None;
+            };
+            walk(slots.get(*slot)?, steps, &mut |list| {
+                let list = list.as_array_ref().ok()?;
+                for element in list.iter() {
+                    if compare(Comparison::Equal, &Scalar::of(element)?, &item)? {
+                        return Some(Scalar::Bool(true));
+                    }
+                }
+                Some(Scalar::Bool(false))
+            })
+        }
+        Node::If {
+            condition,
+            then,
+            otherwise,
+        } => match eval(condition, slots, memo)? {
+            Scalar::Bool(true) => eval(then, slots, memo),
+            Scalar::Bool(false) => eval(otherwise, slots, memo),
+            _ => None,
+        },
+        Node::Unknown => None,
+    }
+}
+
+/// `&&` (stopping at the first `false`) or `||` (at the first `true`); every operand read
+/// must be a boolean, as rhai requires.
+fn short_circuit(
+    operands: &[Node],
+    stop_at: bool,
+    slots: &[&Dynamic],
+    memo: &mut Memo,
+) -> Option<Scalar> {
+    for operand in operands {
+        match eval(operand, slots, memo)? {
+            Scalar::Bool(flag) if flag == stop_at => return Some(Scalar::Bool(stop_at)),
+            Scalar::Bool(_) => {}
+            _ => return None,
+        }
+    }
+    Some(Scalar::Bool(!stop_at))
+}
+
+/// Follows `steps` from `value` and hands the value reached to `leaf`. A missing field or
+/// a field of something that is not a map is an error in rhai (the engine fails on invalid
+/// properties), so rhai must report it.
+fn walk(
+    value: &Dynamic,
+    steps: &[Step],
+    leaf: &mut dyn FnMut(&Dynamic) -> Option<Scalar>,
+) -> Option<Scalar> {
+    let Some((step, rest)) = steps.split_first() else {
+        return leaf(value);
+    };
+    if value.is_shared() {
+        return None;
+    }
+    if step.elvis && value.is_unit() {
+        return Some(Scalar::Unit);
+    }
+    match &step.kind {
+        StepKind::Field(name) => {
+            let map = value.as_map_ref().ok()?;
+            let field = map.get(name.as_str())?;
+            walk(field, rest, leaf)
+        }
+        StepKind::Len if rest.is_empty() => {
+            let length = if let Ok(list) = value.as_array_ref() {
+                list.len()
+            } else if let Ok(map) = value.as_map_ref() {
+                map.len()
+            } else if value.is_string() {
+                value.clone().into_immutable_string().ok()?.chars().count()
+            } else {
+                return None;
+            };
+            Some(Scalar::Int(INT::try_from(length).ok()?))
+        }
+        StepKind::Len => None,
+    }
+}
+
+/// rhai's built-in comparison operators (with fast operators, the default): numbers of
+/// either kind compare as numbers, floats within a relative epsilon; values of different
+/// non-numeric types are unequal and never less or greater; `()` equals `()`.
+fn compare(comparison: Comparison, left: &Scalar, right: &Scalar) -> Option<bool> {
+    use Comparison::*;
+    match (left, right) {
+        (Scalar::Int(a), Scalar::Int(b)) => Some(comparison.holds(a.cmp(b))),
+        (Scalar::Float(_), Scalar::Float(_) | Scalar::Int(_))
+        | (Scalar::Int(_), Scalar::Float(_)) => Some(compare_floats(
+            comparison,
+            as_float(left)?,
+            as_float(right)?,
+        )),
+        (Scalar::Str(a), Scalar::Str(b)) => Some(comparison.holds(a.cmp(b))),
+        // false < true, as in rhai.
+        (Scalar::Bool(a), Scalar::Bool(b)) => Some(comparison.holds(a.cmp(b))),
+        (Scalar::Unit, Scalar::Unit) => Some(comparison == Equal),
+        _ if left.kind() != right.kind() && !(left.is_numeric() && right.is_numeric()) => {
+            Some(comparison == NotEqual)
+        }
+        _ => None,
+    }
+}
+
+fn as_float(value: &Scalar) -> Option<f64> {
+    match value {
+        Scalar::Int(number) => Some(*number as f64),
+        Scalar::Float(number) => Some(*number),
+        _ => None,
+    }
+}
+
+/// rhai's float comparisons (checked build): relative to the larger magnitude, within
+/// `f64::EPSILON`.
+fn compare_floats(comparison: Comparison, x: f64, y: f64) -> bool {
+    use Comparison::*;
+    let max = if x * y == 0.0 {
+        1.0
+    } else {
+        x.abs().max(y.abs())
+    };
+    if max == 0.0 {
+        return matches!(comparison, Equal | LessOrEqual | GreaterOrEqual);
+    }
+    match comparison {
+        Equal => (x - y).abs() / max <= f64::EPSILON,
+        NotEqual => (x - y).abs() / max > f64::EPSILON,
+        Greater => (x - y) / max > f64::EPSILON,
+        GreaterOrEqual => (x - y) / max > -f64::EPSILON,
+        Less => (y - x) / max > f64::EPSILON,
+        LessOrEqual => (y - x) / max > -f64::EPSILON,
+    }
+}
+
+/// `+` and `-` on numbers; integer overflow is an error in rhai, so rhai reports it.
+fn arithmetic(left: Scalar, right: Scalar, subtract: bool) -> Option<Scalar> {
+    match (&left, &right) {
+        (Scalar::Int(a), Scalar::Int(b)) => {
+            let result = if subtract {
+                a.checked_sub(*b)
+            } else {
+                a.checked_add(*b)
+            };
+            result.map(Scalar::Int)
+        }
+        (Scalar::Float(_), Scalar::Float(_) | Scalar::Int(_))
+        | (Scalar::Int(_), Scalar::Float(_)) => {
+            let (a, b) = (as_float(&left)?, as_float(&right)?);
+            Some(Scalar::Float(if subtract { a - b } else { a + b }))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rhai::{Engine, Scope};
+
+    /// Each expression, evaluated directly, gives what rhai gives — or `None` (ask rhai)
+    /// where rhai fails or the expression is out of reach.
+    #[test]
+    fn direct_values_match_rhai_or_defer_to_it() {
+        let mut engine = Engine::new();
+        super::super::configure(&mut engine, &super::super::SandboxLimits::default());
+        let mut scope = Scope::new();
+        let facts = engine
+            .eval::<Dynamic>(
+                r#"#{ open: true, n: 3, big: 9223372036854775807, f: 0.5, tiny: 0.30000000000000004,
+                     s: "won", none: (), list: ["a", "b", 3], map: #{ x: 1, inner: () } }"#,
+            )
+            .expect("facts");
+        scope.push_constant_dynamic("facts", facts);
+        scope.push_constant_dynamic("item", Dynamic::from("a"));
+        let layout = ["facts", "item"];
+        let cases: &[(&str, Option<Scalar>)] = &[
+            ("facts.open && facts.n > 2", Some(Scalar::Bool(true))),
+            ("!facts.open && facts.missing", Some(Scalar::Bool(false))),
+            ("facts.n == 3.0", Some(Scalar::Bool(true))),
+            ("facts.tiny == 0.3", Some(Scalar::Bool(true))),
+            ("facts.f < 1", Some(Scalar::Bool(true))),
+            ("facts.none < 3", Some(Scalar::Bool(false))),
+            ("facts.none != 3", Some(Scalar::Bool(true))),
+            ("facts.s == ()", Some(Scalar::Bool(false))),
+            ("facts.none == ()", Some(Scalar::Bool(true))),
+            ("facts.s > \"apple\"", Some(Scalar::Bool(true))),
+            ("facts.list != ()", Some(Scalar::Bool(true))),
+            ("facts.list.len()", Some(Scalar::Int(3))),
+            ("facts.s.len()", Some(Scalar::Int(3))),
+            ("facts.map[\"x\"] + 1", Some(Scalar::Int(2))),
+            ("facts.none?.x", Some(Scalar::Unit)),
+            ("facts.none?.x.y", Some(Scalar::Unit)),
+            ("facts.map.inner?.y", Some(Scalar::Unit)),
+            ("facts.none ?? 7", Some(Scalar::Int(7))),
+            ("item in facts.list", Some(Scalar::Bool(true))),
+            ("\"c\" in facts.list", Some(Scalar::Bool(false))),
+            (
+                "if facts.n > 5 { 1 } else if facts.open { 2 } else { 3 }",
+                Some(Scalar::Int(2)),
+            ),
+            ("facts.n / 2", Some(Scalar::Int(1))),
+            ("if facts.n > 5 { 1 }", Some(Scalar::Unit)),
+            // rhai reports these: a missing field, a field of (), overflow, a non-bool `&&`,
+            // division by zero, a list compared with a list.
+            ("facts.missing", None),
+            ("facts.none.x", None),
+            ("facts.big + 1", None),
+            ("facts.n && facts.open", None),
+            ("facts.n / 0", None),
+            ("facts.list == facts.list", None),
+        ];
+        // Compiled as the engine compiles rules: against names, not the values (constants
+        // in the scope would be folded into the script by rhai's optimiser).
+        let mut names = Scope::new();
+        for name in layout {
+            names.push_dynamic(name, Dynamic::UNIT);
+        }
+        for (source, expected) in cases {
+            let ast = engine.compile_with_scope(&names, source).expect(source);
+            let direct = Direct::compile(&ast, &layout, &[], 1, &MemoNumbers::default());
+            let value = direct.and_then(|direct| direct.eval(&slots(&scope), &mut Memo::default()));
+            assert_eq!(&value, expected, "{source}");
+            let by_rhai = engine.eval_ast_with_scope::<Dynamic>(&mut scope.clone(), &ast);
+            match (value.and_then(Scalar::into_dynamic), by_rhai) {
+                (Some(direct), Ok(rhai)) => {
+                    assert_eq!(direct.to_string(), rhai.to_string(), "{source}");
+                    assert_eq!(direct.type_name(), rhai.type_name(), "{source}");
+                }
+                (None, _) => {}
+                (Some(direct), Err(error)) => {
+                    panic!("{source}: direct gave {direct}, rhai failed: {error}")
+                }
+            }
+        }
+    }
+}

@@ -123,9 +123,10 @@ pub fn deal_context(playbook: &Playbook, snapshot: &Snapshot) -> Result<DealCont
 pub enum Detail {
     /// Titles, reasons and questions: what `next` shows.
     Full,
-    /// Titles only (reasons and questions left empty): a pipeline review shows one line
-    /// per deal, and filling every reason of every deal was a third of its time.
-    Titles,
+    /// The title of the first move only (every other text left empty): a pipeline review
+    /// shows one line per deal, and filling every text of every deal was a third of its
+    /// time.
+    Headline,
 }
 
 impl Report {
@@ -157,46 +158,53 @@ pub fn coach_with(
     let (firings, rule_errors) = playbook.scripts.evaluate(&playbook.rules, &mut scope);
     errors.extend(rule_errors);
 
-    let mut moves = Vec::new();
+    // Moves keep the rule and element they fired for until they are ranked: with
+    // `Detail::Headline` only the first one's title is filled.
+    let mut moves: Vec<(Advice, usize, Option<rhai::Dynamic>)> = Vec::new();
     let mut warnings = Vec::new();
     for firing in firings {
         let rule = &playbook.rules[firing.rule_index].rule;
-        let depth = scope.len();
-        if let Some(item) = firing.item {
-            scope.push_constant_dynamic("item", item);
-        }
-        let title = fill(rule.title.get(lang), &scope, lang, false).unwrap_or_default();
-        let (why, questions): (Vec<String>, Vec<String>) = match detail {
-            Detail::Full => (
-                rule.why
-                    .get(lang)
-                    .iter()
-                    .filter_map(|line| fill(line, &scope, lang, true))
-                    .collect(),
-                rule.questions
-                    .get(lang)
-                    .iter()
-                    .filter_map(|line| fill(line, &scope, lang, true))
-                    .collect(),
-            ),
-            Detail::Titles => (Vec::new(), Vec::new()),
+        let (title, why, questions) = match detail {
+            Detail::Full => {
+                let depth = scope.len();
+                if let Some(item) = &firing.item {
+                    scope.push_constant_dynamic("item", item.clone());
+                }
+                let lines = |lines: &[String]| -> Vec<String> {
+                    lines
+                        .iter()
+                        .filter_map(|line| fill(line, &scope, lang, true))
+                        .collect()
+                };
+                let texts = (
+                    fill(rule.title.get(lang), &scope, lang, false).unwrap_or_default(),
+                    lines(rule.why.get(lang)),
+                    lines(rule.questions.get(lang)),
+                );
+                scope.rewind(depth);
+                texts
+            }
+            Detail::Headline => (String::new(), Vec::new(), Vec::new()),
         };
-        scope.rewind(depth);
         let rule_ref = RuleRef {
             id: rule.id.clone(),
             file: rule.place.file.clone(),
             line: rule.place.line,
         };
         match &rule.kind {
-            RuleKind::Move { .. } => moves.push(Advice {
-                concept: rule.concept.clone(),
-                priority: firing.priority,
-                severity: None,
-                title,
-                why,
-                questions: Some(questions),
-                rule: rule_ref,
-            }),
+            RuleKind::Move { .. } => moves.push((
+                Advice {
+                    concept: rule.concept.clone(),
+                    priority: firing.priority,
+                    severity: None,
+                    title,
+                    why,
+                    questions: Some(questions),
+                    rule: rule_ref,
+                },
+                firing.rule_index,
+                firing.item,
+            )),
             RuleKind::Warning { severity } => warnings.push(Advice {
                 concept: rule.concept.clone(),
                 priority: None,
@@ -208,7 +216,17 @@ pub fn coach_with(
             }),
         }
     }
-    rank::rank_moves(&mut moves);
+    moves.sort_by(|(a, ..), (b, ..)| rank::compare_moves(a, b));
+    if let (Detail::Headline, Some((first, rule_index, item))) = (detail, moves.first_mut()) {
+        let depth = scope.len();
+        if let Some(item) = item.take() {
+            scope.push_constant_dynamic("item", item);
+        }
+        let title = playbook.rules[*rule_index].rule.title.get(lang);
+        first.title = fill(title, &scope, lang, false).unwrap_or_default();
+        scope.rewind(depth);
+    }
+    let moves = moves.into_iter().map(|(advice, ..)| advice).collect();
     rank::rank_warnings(&mut warnings);
 
     let as_of = snapshot.as_of();

@@ -7,13 +7,13 @@
 use crate::coach::Advice;
 use crate::vocabulary::Severity;
 
-pub fn rank_moves(moves: &mut [Advice]) {
-    moves.sort_by(|a, b| {
-        b.priority
-            .cmp(&a.priority)
-            .then_with(|| a.concept.cmp(&b.concept))
-            .then_with(|| a.rule.id.cmp(&b.rule.id))
-    });
+/// Higher priority first; ties by concept, then rule id (a stable sort keeps the
+/// elements of one rule in their `for_each` order).
+pub fn compare_moves(a: &Advice, b: &Advice) -> std::cmp::Ordering {
+    b.priority
+        .cmp(&a.priority)
+        .then_with(|| a.concept.cmp(&b.concept))
+        .then_with(|| a.rule.id.cmp(&b.rule.id))
 }
 
 pub fn rank_warnings(warnings: &mut [Advice]) {

@@ -218,7 +218,7 @@ fn assess(
     snapshot: Snapshot,
     origin: &Origin,
 ) -> Result<Assessed, ErrorEntry> {
-    let report = coach_with(playbook, &snapshot, lang, Detail::Titles)
+    let report = coach_with(playbook, &snapshot, lang, Detail::Headline)
         .map_err(|message| ErrorEntry::new(&origin.file, origin.line.unwrap_or(0), 0, message))?;
     let phase = report.assessment.phase;
     let fired: Vec<Fired> = report

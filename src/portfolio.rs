@@ -225,11 +225,14 @@ impl PortfolioSettings {
             .iter()
             .flat_map(|rule| [rule.rule.concept.as_str(), rule.rule.id.as_str()])
             .collect();
+        // A concept may be both weighed and summarised: name it once.
+        let mut named = std::collections::BTreeSet::new();
         self.risk
             .points
             .keys()
             .chain(self.review.summary.keys())
             .filter(|concept| !known.contains(concept.as_str()))
+            .filter(|concept| named.insert(concept.as_str()))
             .cloned()
             .collect()
     }

@@ -680,3 +680,23 @@ fn copy_pipeline(dir: &Path) -> usize {
     }
     count
 }
+
+#[test]
+fn a_setting_naming_a_concept_no_rule_produces_is_warned_about_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("playbooks")).unwrap();
+    common::temp_file(
+        &dir,
+        "playbooks/one.yaml",
+        "rules:\n  - id: never\n    concept: risk.stale\n    when: \"false\"\n    severity: low\n    title: {zh: 从不, en: never}\n    why: {zh: [从不], en: [never]}\n",
+    );
+    let folder = dir.path().display().to_string();
+    let (code, _, warnings) = review_json(&["--playbooks", folder.as_str()]);
+    assert_eq!(code, 0, "{warnings}");
+    // The built-in portfolio settings both weigh and summarise `decision.reach_top`.
+    let named = warnings
+        .lines()
+        .filter(|line| line.contains("`decision.reach_top`"))
+        .count();
+    assert_eq!(named, 1, "{warnings}");
+}

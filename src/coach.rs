@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::engine::RuleError;
+use crate::engine::{Pending, RuleError};
 use crate::facts::{Facts, Sighting};
 use crate::playbook::{Lang, Playbook, RuleKind};
 use crate::rank;
@@ -103,19 +103,38 @@ pub struct DealContext {
 /// Prepares one deal for its rules: the steps before evaluation, shared by `coach` and
 /// `explain`. `Err` only when the deal cannot be handed to the scripts at all.
 pub fn deal_context(playbook: &Playbook, snapshot: &Snapshot) -> Result<DealContext, String> {
+    let (context, _) = prepare(playbook, snapshot, false)?;
+    Ok(context)
+}
+
+/// [`deal_context`]; with `lazily`, the derived values are left to be computed when read
+/// (the `Pending` returned).
+fn prepare(
+    playbook: &Playbook,
+    snapshot: &Snapshot,
+    lazily: bool,
+) -> Result<(DealContext, Option<Pending>), String> {
     let (signals, objections) = sightings(playbook, snapshot);
     let facts = Facts::derive(snapshot, &signals, &objections, &playbook.engine_settings);
     let mut scope = playbook
         .scripts
         .deal_scope(snapshot, &signals, &objections, &facts)?;
-    let errors = playbook.scripts.push_derived(&mut scope);
-    Ok(DealContext {
+    let (errors, pending) = if lazily {
+        (
+            Vec::new(),
+            Some(playbook.scripts.push_derived_lazily(&mut scope)),
+        )
+    } else {
+        (playbook.scripts.push_derived(&mut scope), None)
+    };
+    let context = DealContext {
         signals,
         objections,
         facts,
         scope,
         errors,
-    })
+    };
+    Ok((context, pending))
 }
 
 /// How much text a report needs.
@@ -148,19 +167,27 @@ pub fn coach_with(
     lang: Lang,
     detail: Detail,
 ) -> Result<Report, String> {
-    let DealContext {
-        signals,
-        objections,
-        facts,
-        mut scope,
-        mut errors,
-    } = deal_context(playbook, snapshot)?;
-    let (firings, rule_errors) = playbook.scripts.evaluate(&playbook.rules, &mut scope);
+    let (
+        DealContext {
+            signals,
+            objections,
+            facts,
+            mut scope,
+            mut errors,
+        },
+        mut pending,
+    ) = prepare(playbook, snapshot, detail == Detail::Headline)?;
+    let (firings, rule_errors) = match &mut pending {
+        Some(pending) => playbook
+            .scripts
+            .evaluate_headline(&playbook.rules, &mut scope, pending),
+        None => playbook.scripts.evaluate(&playbook.rules, &mut scope),
+    };
     errors.extend(rule_errors);
 
     // Moves keep the rule and element they fired for until they are ranked: with
     // `Detail::Headline` only the first one's title is filled.
-    let mut moves: Vec<(Advice, usize, Option<rhai::Dynamic>)> = Vec::new();
+    let mut moves: Vec<(Advice, usize, Option<rhai::Dynamic>, bool)> = Vec::new();
     let mut warnings = Vec::new();
     for firing in firings {
         let rule = &playbook.rules[firing.rule_index].rule;
@@ -204,6 +231,7 @@ pub fn coach_with(
                 },
                 firing.rule_index,
                 firing.item,
+                firing.deferred,
             )),
             RuleKind::Warning { severity } => warnings.push(Advice {
                 concept: rule.concept.clone(),
@@ -217,14 +245,21 @@ pub fn coach_with(
         }
     }
     moves.sort_by(|(a, ..), (b, ..)| rank::compare_moves(a, b));
-    if let (Detail::Headline, Some((first, rule_index, item))) = (detail, moves.first_mut()) {
+    if let (Some(pending), Some((first, rule_index, item, deferred))) =
+        (&mut pending, moves.first_mut())
+    {
+        let compiled = &playbook.rules[*rule_index];
+        let built = playbook.scripts.item(compiled, &mut scope, pending);
+        let item = if *deferred { built } else { item.take() };
         let depth = scope.len();
-        if let Some(item) = item.take() {
+        if let Some(item) = item {
             scope.push_constant_dynamic("item", item);
         }
-        let title = playbook.rules[*rule_index].rule.title.get(lang);
-        first.title = fill(title, &scope, lang, false).unwrap_or_default();
+        first.title = fill(compiled.rule.title.get(lang), &scope, lang, false).unwrap_or_default();
         scope.rewind(depth);
+    }
+    if let Some(pending) = pending {
+        errors.extend(pending.errors);
     }
     let moves = moves.into_iter().map(|(advice, ..)| advice).collect();
     rank::rank_warnings(&mut warnings);

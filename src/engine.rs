@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::facts::{Facts, Sighting};
-use crate::playbook::{PlaybookFiles, RawPriority, Rule, RuleKind};
+use crate::playbook::{Lang, PlaybookFiles, RawPriority, Rule, RuleKind};
 use crate::snapshot::Snapshot;
 use direct::{slots, Direct, Memo, MemoNumbers};
 
@@ -96,6 +96,16 @@ struct DerivedScript {
     name: String,
     script: Result<AST, String>,
     direct: Option<Direct>,
+    /// The derived values its script reads (all before it).
+    reads: Vec<usize>,
+}
+
+/// Which derived values of a deal are still to be computed, when they are computed on
+/// demand (a pipeline review), and the failures met computing them.
+#[derive(Default)]
+pub struct Pending {
+    waiting: Vec<bool>,
+    pub errors: Vec<RuleError>,
 }
 
 /// A rule with its scripts compiled. A script that did not compile keeps its message, so
@@ -108,9 +118,20 @@ pub struct CompiledRule {
     /// Whether `when` reads `item`; when it does not, `when` is evaluated once before
     /// `for_each`, and a false condition skips building the items at all.
     pub when_reads_item: bool,
-    /// `when` and `priority` evaluated without rhai where they are simple enough.
+    /// `when`, `for_each` and `priority` evaluated without rhai where they are simple
+    /// enough.
     when_direct: Option<Direct>,
+    for_each_direct: Option<Direct>,
     priority_direct: Option<Direct>,
+    /// The derived values read by `when`, `for_each`, `priority` and the titles.
+    when_reads: Vec<usize>,
+    item_reads: Vec<usize>,
+    priority_reads: Vec<usize>,
+    title_reads: Vec<usize>,
+    /// `for_each` is `[name]`, one element that cannot fail, and neither `when` nor
+    /// `priority` reads `item`: the rule fires once whatever the element, so a review,
+    /// which shows one title, builds it only for the move it shows.
+    single_item: Option<usize>,
 }
 
 /// A rule that failed at run time.
@@ -127,6 +148,9 @@ pub struct Firing {
     pub rule_index: usize,
     pub item: Option<Dynamic>,
     pub priority: Option<i64>,
+    /// The element was not built (see `CompiledRule::single_item`); [`ScriptEngine::item`]
+    /// builds it.
+    pub deferred: bool,
 }
 
 impl ScriptEngine {
@@ -236,7 +260,30 @@ impl ScriptEngine {
             .as_ref()
             .map_or(true, |ast| reads_variable(ast, "item"));
         let when_direct = self.direct(&when);
+        let for_each_direct = for_each.as_ref().and_then(|script| self.direct(script));
         let priority_direct = priority.as_ref().and_then(|script| self.direct(script));
+        let when_reads = self.derived_read(when.iter());
+        let item_reads = self.derived_read(for_each.iter().flatten());
+        let priority_reads = self.derived_read(priority.iter().flatten());
+        let title_names: Vec<&str> = [Lang::Zh, Lang::En]
+            .into_iter()
+            .flat_map(|lang| crate::template::placeholders(rule.title.get(lang)))
+            .filter_map(|placeholder| {
+                crate::template::parse_placeholder(placeholder)
+                    .0
+                    .first()
+                    .copied()
+            })
+            .collect();
+        let title_reads = self.derived_named(|name| title_names.contains(&name));
+        let priority_reads_item = priority
+            .as_ref()
+            .and_then(|script| script.as_ref().ok())
+            .is_some_and(|ast| reads_variable(ast, "item"));
+        let single_item = match (&for_each, when_reads_item || priority_reads_item) {
+            (Some(Ok(ast)), false) => self.single_variable_list(ast),
+            _ => None,
+        };
         CompiledRule {
             rule,
             when,
@@ -244,7 +291,13 @@ impl ScriptEngine {
             priority,
             when_reads_item,
             when_direct,
+            for_each_direct,
             priority_direct,
+            when_reads,
+            item_reads,
+            priority_reads,
+            title_reads,
+            single_item,
         }
     }
 
@@ -256,6 +309,34 @@ impl ScriptEngine {
             .copied()
             .chain(self.derived.iter().map(|derived| derived.name.as_str()))
             .chain(["item"])
+            .collect()
+    }
+
+    /// The scope position of the variable `[name]` lists, when the script is just that:
+    /// its one element is the variable's value and cannot fail.
+    fn single_variable_list(&self, ast: &AST) -> Option<usize> {
+        let [rhai::Stmt::Expr(expr)] = ast.statements() else {
+            return None;
+        };
+        let rhai::Expr::Array(elements, _) = expr.as_ref() else {
+            return None;
+        };
+        let [rhai::Expr::Variable(variable, _, _)] = elements.as_slice() else {
+            return None;
+        };
+        let name = variable.1.as_str();
+        self.layout().iter().position(|known| *known == name)
+    }
+
+    /// The derived values (by position) any of `scripts` reads.
+    fn derived_read<'a>(&self, scripts: impl Iterator<Item = &'a AST>) -> Vec<usize> {
+        let asts: Vec<&AST> = scripts.collect();
+        self.derived_named(|name| asts.iter().any(|ast| reads_variable(ast, name)))
+    }
+
+    fn derived_named(&self, wanted: impl Fn(&str) -> bool) -> Vec<usize> {
+        (0..self.derived.len())
+            .filter(|index| wanted(&self.derived[*index].name))
             .collect()
     }
 
@@ -317,10 +398,12 @@ impl ScriptEngine {
                 ));
             }
             let direct = self.direct(&compiled);
+            let reads = self.derived_read(compiled.iter());
             self.derived.push(DerivedScript {
                 name: name.clone(),
                 script: compiled,
                 direct,
+                reads,
             });
         }
     }
@@ -335,35 +418,75 @@ impl ScriptEngine {
     pub fn push_derived(&self, scope: &mut Scope<'static>) -> Vec<RuleError> {
         let mut errors = Vec::new();
         let mut memo = Memo::default();
-        for DerivedScript {
+        for index in 0..self.derived.len() {
+            let value = self.derived_value(index, scope, &mut memo, &mut errors);
+            scope.push_constant_dynamic(self.derived[index].name.clone(), value);
+        }
+        errors
+    }
+
+    /// Adds the derived values to the scope as placeholders, each computed only when a
+    /// script about to run reads it ([`Self::ensure`]): a review of thousands of deals
+    /// skips the text contexts of the rules that do not fire.
+    pub fn push_derived_lazily(&self, scope: &mut Scope<'static>) -> Pending {
+        for derived in &self.derived {
+            // Writable until computed, then constant like the others.
+            scope.push_dynamic(derived.name.clone(), Dynamic::UNIT);
+        }
+        Pending {
+            waiting: vec![true; self.derived.len()],
+            errors: Vec::new(),
+        }
+    }
+
+    /// Computes the derived values `needed` (and those they read) that are still waiting.
+    fn ensure(&self, scope: &mut Scope<'static>, pending: &mut Pending, needed: &[usize]) {
+        for &index in needed {
+            if !pending.waiting.get(index).copied().unwrap_or(false) {
+                continue;
+            }
+            self.ensure(scope, pending, &self.derived[index].reads);
+            let value = self.derived_value(index, scope, &mut Memo::default(), &mut pending.errors);
+            if let Some(placeholder) = scope.get_mut(&self.derived[index].name) {
+                *placeholder = value.into_read_only();
+            }
+            pending.waiting[index] = false;
+        }
+    }
+
+    /// One derived value, evaluated in `scope`; a failure is recorded and gives `()`.
+    fn derived_value(
+        &self,
+        index: usize,
+        scope: &mut Scope<'static>,
+        memo: &mut Memo,
+        errors: &mut Vec<RuleError>,
+    ) -> Dynamic {
+        let DerivedScript {
             name,
             script,
             direct,
-        } in &self.derived
-        {
-            let known = self
-                .enabled(direct.as_ref())
-                .and_then(|direct| direct.eval(&slots(scope), &mut memo))
-                .and_then(|value| value.into_dynamic());
-            let value = match known {
-                Some(value) => Ok(value),
-                None => script
-                    .as_ref()
-                    .map_err(Clone::clone)
-                    .and_then(|ast| self.run(scope, ast)),
-            };
-            let value = value.unwrap_or_else(|message| {
-                errors.push(RuleError {
-                    id: format!("derived.{name}"),
-                    file: "playbooks".to_owned(),
-                    line: 0,
-                    message,
-                });
-                Dynamic::UNIT
+            ..
+        } = &self.derived[index];
+        let known = self
+            .enabled(direct.as_ref())
+            .and_then(|direct| direct.eval_value(&slots(scope), memo));
+        let value = match known {
+            Some(value) => Ok(value),
+            None => script
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|ast| self.run(scope, ast)),
+        };
+        value.unwrap_or_else(|message| {
+            errors.push(RuleError {
+                id: format!("derived.{name}"),
+                file: "playbooks".to_owned(),
+                line: 0,
+                message,
             });
-            scope.push_constant_dynamic(name.clone(), value);
-        }
-        errors
+            Dynamic::UNIT
+        })
     }
 
     fn compile_script(
@@ -443,27 +566,55 @@ impl ScriptEngine {
         rules: &[CompiledRule],
         scope: &mut Scope<'static>,
     ) -> (Vec<Firing>, Vec<RuleError>) {
+        self.evaluate_with(rules, scope, None)
+    }
+
+    /// [`Self::evaluate`] for a headline: derived values computed on demand (`pending`,
+    /// from [`Self::push_derived_lazily`]) and single elements left to [`Self::item`].
+    pub fn evaluate_headline(
+        &self,
+        rules: &[CompiledRule],
+        scope: &mut Scope<'static>,
+        pending: &mut Pending,
+    ) -> (Vec<Firing>, Vec<RuleError>) {
+        self.evaluate_with(rules, scope, Some(pending))
+    }
+
+    /// Builds the element of a firing left deferred, and the derived values its rule's
+    /// title reads.
+    pub fn item(
+        &self,
+        compiled: &CompiledRule,
+        scope: &mut Scope<'static>,
+        pending: &mut Pending,
+    ) -> Option<Dynamic> {
+        self.ensure(scope, pending, &compiled.title_reads);
+        self.ensure(scope, pending, &compiled.item_reads);
+        let slot = compiled.single_item?;
+        slots(scope).get(slot).map(|value| (*value).clone())
+    }
+
+    fn evaluate_with(
+        &self,
+        rules: &[CompiledRule],
+        scope: &mut Scope<'static>,
+        mut pending: Option<&mut Pending>,
+    ) -> (Vec<Firing>, Vec<RuleError>) {
         let mut firings = Vec::new();
         let mut errors = Vec::new();
+        // With derived values computed on demand, those the conditions read are computed
+        // first (trying to skip the ones behind a false `&&` cost more than it saved).
+        if let Some(pending) = pending.as_deref_mut() {
+            for compiled in rules {
+                self.ensure(scope, pending, &compiled.when_reads);
+            }
+        }
         // Conditions that do not read `item` have one value per deal: decide the simple
         // ones first, while the scope is only read.
-        let decided: Vec<Option<bool>> = {
-            let slots = slots(scope);
-            let mut memo = Memo::default();
-            rules
-                .iter()
-                .map(
-                    |compiled| match self.enabled(compiled.when_direct.as_ref()) {
-                        Some(direct) if !compiled.when_reads_item => {
-                            direct.eval_bool(&slots, &mut memo)
-                        }
-                        _ => None,
-                    },
-                )
-                .collect()
-        };
+        let mut decided = vec![None; rules.len()];
+        self.decide(rules, scope, &mut decided);
         for (rule_index, compiled) in rules.iter().enumerate() {
-            match self.evaluate_rule(compiled, scope, decided[rule_index]) {
+            match self.evaluate_rule(compiled, scope, decided[rule_index], pending.as_deref_mut()) {
                 Ok(mut fired) => {
                     for firing in &mut fired {
                         firing.rule_index = rule_index;
@@ -481,11 +632,27 @@ impl ScriptEngine {
         (firings, errors)
     }
 
+    /// Decides the undecided conditions that do not read `item` and are simple enough,
+    /// while the scope is only read.
+    fn decide(&self, rules: &[CompiledRule], scope: &Scope<'static>, decided: &mut [Option<bool>]) {
+        let slots = slots(scope);
+        let mut memo = Memo::default();
+        for (compiled, decided) in rules.iter().zip(decided) {
+            if decided.is_some() || compiled.when_reads_item {
+                continue;
+            }
+            if let Some(direct) = self.enabled(compiled.when_direct.as_ref()) {
+                *decided = direct.eval_bool(&slots, &mut memo);
+            }
+        }
+    }
+
     fn evaluate_rule(
         &self,
         compiled: &CompiledRule,
         scope: &mut Scope<'static>,
         decided: Option<bool>,
+        pending: Option<&mut Pending>,
     ) -> Result<Vec<Firing>, String> {
         let when = compiled.when.as_ref().map_err(Clone::clone)?;
         let Some(for_each) = &compiled.for_each else {
@@ -493,11 +660,17 @@ impl ScriptEngine {
                 Some(holds) => holds,
                 None => self.condition(scope, when, None)?,
             };
+            if holds {
+                if let Some(pending) = pending {
+                    self.ensure(scope, pending, &compiled.priority_reads);
+                }
+            }
             return Ok(if holds {
                 vec![Firing {
                     rule_index: 0,
                     item: None,
                     priority: self.priority(compiled, scope)?,
+                    deferred: false,
                 }]
             } else {
                 Vec::new()
@@ -513,10 +686,29 @@ impl ScriptEngine {
         if condition_holds == Some(false) {
             return Ok(Vec::new());
         }
+        if let Some(pending) = pending {
+            self.ensure(scope, pending, &compiled.priority_reads);
+            if compiled.single_item.is_some() {
+                // Fires once; the element is built only if its title is shown.
+                return Ok(vec![Firing {
+                    rule_index: 0,
+                    item: None,
+                    priority: self.priority(compiled, scope)?,
+                    deferred: true,
+                }]);
+            }
+            self.ensure(scope, pending, &compiled.item_reads);
+        }
         let for_each = for_each.as_ref().map_err(Clone::clone)?;
-        let items = self
-            .run(scope, for_each)
-            .map_err(|message| format!("`for_each` failed: {message}"))?;
+        let known = self
+            .enabled(compiled.for_each_direct.as_ref())
+            .and_then(|direct| direct.eval_value(&slots(scope), &mut Memo::default()));
+        let items = match known {
+            Some(items) => items,
+            None => self
+                .run(scope, for_each)
+                .map_err(|message| format!("`for_each` failed: {message}"))?,
+        };
         let type_name = items.type_name();
         let items = items
             .into_array()
@@ -537,6 +729,7 @@ impl ScriptEngine {
                     rule_index: 0,
                     item: Some(item),
                     priority,
+                    deferred: false,
                 });
             }
         }

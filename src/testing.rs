@@ -370,22 +370,17 @@ fn moves_and_warnings(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coach::Advice;
     use crate::playbook::PlaybookFiles;
 
-    /// Every built-in test deal and every example deal gives the same report, in both
-    /// languages, whether the simple scripts are evaluated directly or all by rhai.
-    #[test]
-    fn direct_evaluation_gives_the_reports_rhai_gives() {
-        let direct = Playbook::load(PlaybookFiles::builtin()).expect("built-in playbooks");
-        let mut interpreted = Playbook::load(PlaybookFiles::builtin()).expect("built-in");
-        interpreted.scripts.interpret_only();
-
+    /// Every deal of the built-in tests and of the examples: (name, text).
+    fn every_known_deal(playbook: &Playbook) -> Vec<(String, String)> {
         let mut deals: Vec<(String, String)> = Vec::new();
-        for (file, tests, _) in load_tests(&direct).expect("built-in tests load") {
+        for (file, tests, _) in load_tests(playbook).expect("built-in tests load") {
             for test in tests {
                 let text = match &test.deal {
                     serde_yaml::Value::String(relative) => {
-                        read_relative(&direct, &file.path, relative).expect("deal file")
+                        read_relative(playbook, &file.path, relative).expect("deal file")
                     }
                     inline => serde_yaml::to_string(inline).expect("inline deal"),
                 };
@@ -401,8 +396,17 @@ mod tests {
             }
         }
         assert!(deals.len() > 300, "only {} deals found", deals.len());
+        deals
+    }
 
-        for (name, text) in &deals {
+    /// Every built-in test deal and every example deal gives the same report, in both
+    /// languages, whether the simple scripts are evaluated directly or all by rhai.
+    #[test]
+    fn direct_evaluation_gives_the_reports_rhai_gives() {
+        let direct = Playbook::load(PlaybookFiles::builtin()).expect("built-in playbooks");
+        let mut interpreted = Playbook::load(PlaybookFiles::builtin()).expect("built-in");
+        interpreted.scripts.interpret_only();
+        for (name, text) in &every_known_deal(&direct) {
             let snapshot = crate::snapshot::parse(text, name, &direct.aliases).expect(name);
             for lang in [Lang::En, Lang::Zh] {
                 let fast = coach(&direct, &snapshot, lang).expect(name);
@@ -412,6 +416,49 @@ mod tests {
                     serde_json::to_string(&reference).expect("json"),
                     "{name}"
                 );
+            }
+        }
+    }
+
+    /// A review's headline (derived values computed on demand, single elements built only
+    /// for the move shown) fires the same rules, in the same order, with the same
+    /// priorities and failures as the full report, and the same first title.
+    #[test]
+    fn a_headline_agrees_with_the_full_report() {
+        let playbook = Playbook::load(PlaybookFiles::builtin()).expect("built-in playbooks");
+        let outline = |advice: &Advice| {
+            (
+                advice.concept.clone(),
+                advice.rule.id.clone(),
+                advice.priority,
+                advice.severity,
+            )
+        };
+        for (name, text) in &every_known_deal(&playbook) {
+            let snapshot = crate::snapshot::parse(text, name, &playbook.aliases).expect(name);
+            for lang in [Lang::En, Lang::Zh] {
+                let full = coach(&playbook, &snapshot, lang).expect(name);
+                let headline = crate::coach::coach_with(
+                    &playbook,
+                    &snapshot,
+                    lang,
+                    crate::coach::Detail::Headline,
+                )
+                .expect(name);
+                let fired = |report: &Report| report.advice().map(outline).collect::<Vec<_>>();
+                assert_eq!(fired(&full), fired(&headline), "{name}");
+                assert_eq!(
+                    full.moves.first().map(|advice| &advice.title),
+                    headline.moves.first().map(|advice| &advice.title),
+                    "{name}"
+                );
+                let failed = |report: &Report| {
+                    let mut ids: Vec<String> =
+                        report.errors.iter().map(|error| error.id.clone()).collect();
+                    ids.sort();
+                    ids
+                };
+                assert_eq!(failed(&full), failed(&headline), "{name}");
             }
         }
     }

@@ -44,6 +44,9 @@ enum Node {
     Subtract(Box<Node>, Box<Node>),
     /// Whole-number division only.
     Divide(Box<Node>, Box<Node>),
+    /// `[a, b]` and `#{key: a}`: built only by [`Direct::eval_value`].
+    List(Vec<Node>),
+    Map(Vec<(ImmutableString, Node)>),
     /// `item in list`, for a list given as a path.
     In {
         item: Box<Node>,
@@ -69,6 +72,8 @@ struct Step {
 enum StepKind {
     /// `.name`, or `["name"]` with a constant key.
     Field(ImmutableString),
+    /// `[0]`: an element of a list, counted from the start.
+    Position(usize),
     /// `.len()`
     Len,
 }
@@ -218,6 +223,12 @@ impl Direct {
         eval(&self.root, slots, memo)
     }
 
+    /// The value as rhai would give it, lists and maps included (a `for_each`, a derived
+    /// value): those read from the deal are copied, as rhai copies them.
+    pub fn eval_value(&self, slots: &[&Dynamic], memo: &mut Memo) -> Option<Dynamic> {
+        value(&self.root, slots, memo)
+    }
+
     pub fn eval_bool(&self, slots: &[&Dynamic], memo: &mut Memo) -> Option<bool> {
         match self.eval(slots, memo)? {
             Scalar::Bool(flag) => Some(flag),
@@ -271,10 +282,19 @@ impl Compiler<'_> {
             Expr::FloatConstant(number, _) => Node::Constant(Scalar::Float(**number)),
             Expr::StringConstant(text, _) => Node::Constant(Scalar::Str(text.clone())),
             Expr::Array(elements, _) if elements.is_empty() => Node::Constant(Scalar::EmptyList),
+            Expr::Array(elements, _) => Node::List(elements.iter().map(|e| self.expr(e)).collect()),
+            Expr::Map(map, _) => Node::Map(
+                map.0
+                    .iter()
+                    .map(|(key, value)| (key.name.clone(), self.expr(value)))
+                    .collect(),
+            ),
             Expr::DynamicConstant(value, _) => {
                 Scalar::of(value).map_or(Node::Unknown, Node::Constant)
             }
-            Expr::Variable(..) | Expr::Dot(..) => self.path(expr).unwrap_or(Node::Unknown),
+            Expr::Variable(..) | Expr::Dot(..) | Expr::Index(..) => {
+                self.path(expr).unwrap_or(Node::Unknown)
+            }
             Expr::And(operands, _) => Node::And(operands.iter().map(|e| self.expr(e)).collect()),
             Expr::Or(operands, _) => Node::Or(operands.iter().map(|e| self.expr(e)).collect()),
             Expr::Coalesce(operands, _) => {
@@ -351,6 +371,13 @@ impl Compiler<'_> {
                 self.steps(&chain.rhs, flags.contains(ASTFlags::NEGATED), &mut steps)?;
                 Some(self.path_node(self.slot(variable.1.as_str(), &variable.2)?, steps))
             }
+            Expr::Index(index, flags, _) => {
+                let Expr::Variable(variable, _, _) = &index.lhs else {
+                    return None;
+                };
+                let step = index_step(&index.rhs, flags.contains(ASTFlags::NEGATED))?;
+                Some(self.path_node(self.slot(variable.1.as_str(), &variable.2)?, vec![step]))
+            }
             _ => None,
         }
     }
@@ -397,18 +424,78 @@ impl Compiler<'_> {
                 self.steps(&chain.rhs, flags.contains(ASTFlags::NEGATED), steps)
             }
             Expr::Index(index, flags, _) => {
-                let Expr::StringConstant(key, _) = &index.rhs else {
-                    return None;
-                };
+                let step = index_step(&index.rhs, flags.contains(ASTFlags::NEGATED))?;
                 self.steps(&index.lhs, elvis, steps)?;
-                steps.push(Step {
-                    elvis: flags.contains(ASTFlags::NEGATED),
-                    kind: StepKind::Field(key.clone()),
-                });
+                steps.push(step);
                 Some(())
             }
             _ => None,
         }
+    }
+}
+
+/// `["key"]` or `[0]`, with a constant key or position.
+fn index_step(key: &Expr, elvis: bool) -> Option<Step> {
+    let kind = match key {
+        Expr::StringConstant(key, _) => StepKind::Field(key.clone()),
+        // A negative position counts from the end in rhai; left to rhai.
+        Expr::IntegerConstant(position, _) => StepKind::Position(usize::try_from(*position).ok()?),
+        _ => return None,
+    };
+    Some(Step { elvis, kind })
+}
+
+/// [`Direct::eval_value`]: lists and maps are built or copied; everything else is a
+/// [`Scalar`] made a value.
+fn value(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Dynamic> {
+    match node {
+        Node::Path { slot, steps, .. } => {
+            let mut copy = None;
+            walk(root(slots, *slot)?, steps, &mut |value| {
+                if value.is_shared() {
+                    return None;
+                }
+                copy = Some(value.clone());
+                Some(Scalar::Unit)
+            })?;
+            // `walk` ends early with `()` on a `?.` of nothing, and `.len()` is a number.
+            copy.or_else(|| eval(node, slots, memo)?.into_dynamic())
+        }
+        Node::List(elements) => {
+            let elements = elements
+                .iter()
+                .map(|element| value(element, slots, memo))
+                .collect::<Option<rhai::Array>>()?;
+            Some(Dynamic::from_array(elements))
+        }
+        Node::Map(entries) => {
+            let mut map = rhai::Map::new();
+            for (key, entry) in entries {
+                map.insert(key.as_str().into(), value(entry, slots, memo)?);
+            }
+            Some(Dynamic::from_map(map))
+        }
+        // `map + map`: the right map's keys win, as in rhai's `+` for maps; numbers add.
+        Node::Add(left, right) => {
+            let left = value(left, slots, memo)?;
+            let right = value(right, slots, memo)?;
+            if left.is_map() && right.is_map() {
+                let mut merged = left.try_cast::<rhai::Map>()?;
+                merged.extend(right.try_cast::<rhai::Map>()?);
+                return Some(Dynamic::from_map(merged));
+            }
+            arithmetic(Scalar::of(&left)?, Scalar::of(&right)?, false)?.into_dynamic()
+        }
+        Node::If {
+            condition,
+            then,
+            otherwise,
+        } => match eval(condition, slots, memo)? {
+            Scalar::Bool(true) => value(then, slots, memo),
+            Scalar::Bool(false) => value(otherwise, slots, memo),
+            _ => None,
+        },
+        _ => eval(node, slots, memo)?.into_dynamic(),
     }
 }
 
@@ -419,7 +506,7 @@ fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
             slot,
             steps,
             memo: None,
-        } => walk(slots.get(*slot)?, steps, &mut |value| Scalar::of(value)),
+        } => walk(root(slots, *slot)?, steps, &mut |value| Scalar::of(value)),
         Node::Path {
             slot,
             steps,
@@ -428,7 +515,7 @@ fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
             if let Some(Some(known)) = memo.values.get(*number) {
                 return Some(known.clone());
             }
-            let value = walk(slots.get(*slot)?, steps, &mut |value| Scalar::of(value))?;
+            let value = walk(root(slots, *slot)?, steps, &mut |value| Scalar::of(value))?;
             if memo.values.len() <= *number {
                 memo.values.resize(number + 1, None);
             }
@@ -473,7 +560,7 @@ fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
             let Node::Path { slot, steps, .. } = list.as_ref() else {
                 return None;
             };
-            walk(slots.get(*slot)?, steps, &mut |list| {
+            walk(root(slots, *slot)?, steps, &mut |list| {
                 let list = list.as_array_ref().ok()?;
                 for element in list.iter() {
                     if compare(Comparison::Equal, &Scalar::of(element)?, &item)? {
@@ -492,7 +579,7 @@ fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
             Scalar::Bool(false) => eval(otherwise, slots, memo),
             _ => None,
         },
-        Node::Unknown => None,
+        Node::List(_) | Node::Map(_) | Node::Unknown => None,
     }
 }
 
@@ -512,6 +599,16 @@ fn short_circuit(
         }
     }
     Some(Scalar::Bool(!stop_at))
+}
+
+/// The scope value in `slot`. Every value of a deal's scope is constant except a derived
+/// value not computed yet (a placeholder): reading one is left to the caller, who
+/// computes it and asks again.
+fn root<'s>(slots: &[&'s Dynamic], slot: usize) -> Option<&'s Dynamic> {
+    slots
+        .get(slot)
+        .copied()
+        .filter(|value| value.is_read_only())
 }
 
 /// Follows `steps` from `value` and hands the value reached to `leaf`. A missing field or
@@ -536,6 +633,10 @@ fn walk(
             let map = value.as_map_ref().ok()?;
             let field = map.get(name.as_str())?;
             walk(field, rest, leaf)
+        }
+        StepKind::Position(position) => {
+            let list = value.as_array_ref().ok()?;
+            walk(list.get(*position)?, rest, leaf)
         }
         StepKind::Len if rest.is_empty() => {
             let length = if let Ok(list) = value.as_array_ref() {

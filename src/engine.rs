@@ -330,8 +330,11 @@ impl ScriptEngine {
 
     /// The derived values (by position) any of `scripts` reads.
     fn derived_read<'a>(&self, scripts: impl Iterator<Item = &'a AST>) -> Vec<usize> {
-        let asts: Vec<&AST> = scripts.collect();
-        self.derived_named(|name| asts.iter().any(|ast| reads_variable(ast, name)))
+        let mut names = BTreeSet::new();
+        for ast in scripts {
+            names.extend(variables_read(ast));
+        }
+        self.derived_named(|name| names.contains(name))
     }
 
     fn derived_named(&self, wanted: impl Fn(&str) -> bool) -> Vec<usize> {
@@ -912,6 +915,18 @@ fn at(place: Position) -> String {
         (Some(line), None) => format!(" (line {line})"),
         _ => String::new(),
     }
+}
+
+/// The variables the script reads (or assigns), in one walk of its tree.
+fn variables_read(ast: &AST) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    ast.walk(&mut |path: &[rhai::ASTNode]| {
+        if let Some(rhai::ASTNode::Expr(rhai::Expr::Variable(variable, _, _))) = path.last() {
+            names.insert(variable.1.to_string());
+        }
+        true
+    });
+    names
 }
 
 /// Whether the script reads the variable `name` anywhere.

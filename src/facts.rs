@@ -114,6 +114,15 @@ pub struct CoverageGap {
     pub names: Vec<String>,
 }
 
+/// A coverage gap as a text context (`facts.gaps.<role>`): the status, and the names of
+/// the identified people other than the top decision maker, whose own rule
+/// (decision.reach_top) already asks for that meeting; `None` when nobody is left.
+#[derive(Debug, Clone, Serialize)]
+pub struct GapContext {
+    pub status: &'static str,
+    pub names: Option<Vec<String>>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TemperaturePart {
     /// The settings key of the weight (`per_signal_type` …).
@@ -171,6 +180,13 @@ pub struct Facts {
     pub info_days_since_review: Option<i64>,
     pub open_objections: IndexMap<&'static str, Vec<Sighting>>,
     pub open_objection_count: i64,
+    /// Open objections of each type that name who raised them (`no_trust` …) and that do
+    /// not (`no_trust_unattributed` …), and handled ones that name who raised them
+    /// (`handled`): the objection rules build their items only when there is one.
+    pub objection_counts: IndexMap<String, i64>,
+    /// Each buying-influencer role → its coverage gap as a text context, `None` when the
+    /// role is engaged.
+    pub gaps: IndexMap<&'static str, Option<GapContext>>,
     pub signals_by_type: IndexMap<&'static str, i64>,
     pub signal_types: i64,
     pub spin: IndexMap<&'static str, i64>,
@@ -308,6 +324,15 @@ impl Facts {
             }
         }
         let open_objection_count = open_objections.values().map(|list| list.len() as i64).sum();
+        let objection_counts = objection_counts(objections);
+        let top_name = top.as_ref().map(|person| person.name.as_str());
+        let gaps = coverage
+            .keys()
+            .map(|role| {
+                let gap = coverage_gaps.iter().find(|gap| gap.role == *role);
+                (*role, gap.map(|gap| gap_context(gap, top_name)))
+            })
+            .collect();
 
         let signals_by_type: IndexMap<&'static str, i64> = SignalType::ALL
             .iter()
@@ -443,6 +468,8 @@ impl Facts {
             info_partial,
             info_days_since_review: days_since(snapshot.information.reviewed),
             open_objections,
+            objection_counts,
+            gaps,
             open_objection_count,
             signals_by_type,
             signal_types,
@@ -507,6 +534,49 @@ fn describe(person: &Stakeholder, snapshot: &Snapshot, as_of: Date) -> Person {
 
 /// The groups of `facts.who`: `people` in snapshot order, `key_people` most influential
 /// first, and the days without contact after which a key person is neglected.
+fn objection_counts(objections: &[Sighting]) -> IndexMap<String, i64> {
+    let mut counts: IndexMap<String, i64> = ObjectionType::ALL
+        .iter()
+        .flat_map(|kind| {
+            [
+                kind.as_str().to_owned(),
+                format!("{}_unattributed", kind.as_str()),
+            ]
+        })
+        .chain(["handled".to_owned()])
+        .map(|key| (key, 0))
+        .collect();
+    for objection in objections {
+        let key = if objection.handled == Some(true) {
+            if objection.from.is_none() {
+                continue;
+            }
+            "handled".to_owned()
+        } else if objection.from.is_none() {
+            format!("{}_unattributed", objection.kind)
+        } else {
+            objection.kind.clone()
+        };
+        if let Some(count) = counts.get_mut(&key) {
+            *count += 1;
+        }
+    }
+    counts
+}
+
+fn gap_context(gap: &CoverageGap, top_name: Option<&str>) -> GapContext {
+    let names: Vec<String> = gap
+        .names
+        .iter()
+        .filter(|name| Some(name.as_str()) != top_name)
+        .cloned()
+        .collect();
+    GapContext {
+        status: gap.status,
+        names: (!names.is_empty()).then_some(names),
+    }
+}
+
 fn people_groups(people: &[Person], key_people: &[Person], contact_days: i64) -> PeopleGroups {
     // `None` rather than an empty list: rules test `!= ()` and texts drop the line.
     let names_of = |group: &[Person], keep: &dyn Fn(&Person) -> bool| -> Option<Vec<String>> {
@@ -909,5 +979,66 @@ stakeholders:
         }
         assert!(who["best_opener"].clone().into_array().unwrap().is_empty());
         assert_eq!(who["any_vip_card"].as_bool(), Ok(false));
+    }
+
+    fn objection(kind: &str, from: Option<&str>, handled: bool) -> Sighting {
+        Sighting {
+            concept: format!("objection.{kind}"),
+            kind: kind.to_owned(),
+            from: from.map(str::to_owned),
+            date: None,
+            said: None,
+            handled: Some(handled),
+            source: "objections[0]".to_owned(),
+            evidence: None,
+        }
+    }
+
+    #[test]
+    fn objections_are_counted_by_type_with_and_without_who_raised_them() {
+        let snapshot: Snapshot =
+            serde_yaml::from_str("deal: {id: x, name: x, as_of: 2026-03-01}").expect("valid");
+        let objections = [
+            objection("no_trust", Some("林总"), false),
+            objection("no_trust", None, false),
+            objection("no_budget", None, false),
+            objection("no_need", Some("王工"), true),
+            objection("no_hurry", None, true),
+        ];
+        let facts = Facts::derive(&snapshot, &[], &objections, &EngineSettings::default());
+        let count = |key: &str| facts.objection_counts[key];
+        assert_eq!(count("no_trust"), 1);
+        assert_eq!(count("no_trust_unattributed"), 1);
+        assert_eq!(count("no_budget"), 0);
+        assert_eq!(count("no_budget_unattributed"), 1);
+        // Handled: counted only when it names who raised it.
+        assert_eq!(count("handled"), 1);
+        assert_eq!(count("no_need"), 0);
+        assert_eq!(facts.objection_counts.len(), 9);
+    }
+
+    #[test]
+    fn a_coverage_gap_names_everyone_identified_but_the_top_decision_maker() {
+        let facts = facts_of(
+            "deal: {id: x, name: x, as_of: 2026-03-01}
+stakeholders:
+  - {name: 林总, role: decision_maker, top_decision_maker: true, met: false}
+  - {name: 钱经理, role: decision_maker, met: false}
+  - {name: 小张, role: user, met: false}
+  - {name: 王工, role: technical_gatekeeper, stance: supporter, met: true}
+",
+        );
+        let gap = |role: &str| {
+            facts.gaps[role]
+                .as_ref()
+                .map(|gap| (gap.status, gap.names.clone()))
+        };
+        assert_eq!(
+            gap("decision_maker"),
+            Some(("identified", names(&["钱经理"])))
+        );
+        assert_eq!(gap("user"), Some(("identified", names(&["小张"]))));
+        assert_eq!(gap("influencer"), Some(("missing", None)));
+        assert_eq!(gap("technical_gatekeeper"), None);
     }
 }

@@ -209,6 +209,8 @@ struct FieldNames {
     person: BTreeSet<String>,
     value: BTreeSet<String>,
     who: BTreeSet<String>,
+    objection_counts: BTreeSet<String>,
+    gaps: BTreeSet<String>,
     settings: BTreeSet<String>,
     derived: BTreeSet<String>,
 }
@@ -235,6 +237,8 @@ impl FieldNames {
             person: facts.top.as_ref().map(keys_of).unwrap_or_default(),
             value: facts.value.as_ref().map(keys_of).unwrap_or_default(),
             who: keys_of(&facts.who),
+            objection_counts: facts.objection_counts.keys().cloned().collect(),
+            gaps: facts.gaps.keys().map(|role| role.to_string()).collect(),
             settings: playbook.settings.keys().cloned().collect(),
             derived: playbook
                 .scripts
@@ -291,6 +295,8 @@ impl FieldNames {
                 "top" => Some(&self.person),
                 "value" => Some(&self.value),
                 "who" => Some(&self.who),
+                "objection_counts" => Some(&self.objection_counts),
+                "gaps" => Some(&self.gaps),
                 _ => None,
             };
             if let (Some(nested), Some(third)) = (nested, rest.get(1)) {

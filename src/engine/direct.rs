@@ -1,7 +1,7 @@
 //! Simple expressions evaluated directly in Rust, without the rhai interpreter.
 //!
 //! Most conditions, priorities and derived values are a handful of field reads,
-//! comparisons and `&&`/`||`: `facts.open && objection_counts.no_trust > 0`. Handing each
+//! comparisons and `&&`/`||`: `facts.open && facts.signal_types >= 2`. Handing each
 //! to rhai costs a runtime set-up, a search of the scope by name and a clone of every value
 //! read — about a microsecond, a hundred times per deal, more than reading the deal itself.
 //! Such expressions are compiled once here into a small tree over scope slots and

@@ -114,6 +114,7 @@ pub struct CompiledRule {
     pub rule: Rule,
     pub when: Result<AST, String>,
     pub for_each: Option<Result<AST, String>>,
+    pub count: Option<Result<AST, String>>,
     pub priority: Option<Result<AST, String>>,
     /// Whether `when` reads `item`; when it does not, `when` is evaluated once before
     /// `for_each`, and a false condition skips building the items at all.
@@ -122,16 +123,23 @@ pub struct CompiledRule {
     /// enough.
     when_direct: Option<Direct>,
     for_each_direct: Option<Direct>,
+    count_direct: Option<Direct>,
     priority_direct: Option<Direct>,
     /// The derived values read by `when`, `for_each`, `priority` and the titles.
     when_reads: Vec<usize>,
     item_reads: Vec<usize>,
+    count_reads: Vec<usize>,
     priority_reads: Vec<usize>,
     title_reads: Vec<usize>,
     /// `for_each` is `[name]`, one element that cannot fail, and neither `when` nor
     /// `priority` reads `item`: the rule fires once whatever the element, so a review,
     /// which shows one title, builds it only for the move it shows.
     single_item: Option<usize>,
+    /// Neither `when` nor `priority` reads `item`, so every element fires alike: with a
+    /// `count`, a review counts the firings and builds only the shown move's element.
+    item_free: bool,
+    /// `for_each` is a list written with one element (`[#{…}]`): it fires once.
+    one_element: bool,
 }
 
 /// A rule that failed at run time.
@@ -246,6 +254,10 @@ impl ScriptEngine {
             .for_each
             .as_ref()
             .map(|script| self.compile_script(&scope, script, &rule, "for_each"));
+        let count = rule
+            .count
+            .as_ref()
+            .map(|script| self.compile_script(&scope, script, &rule, "count"));
         if rule.for_each.is_some() {
             scope.push_dynamic("item", Dynamic::UNIT);
         }
@@ -261,10 +273,12 @@ impl ScriptEngine {
             .map_or(true, |ast| reads_variable(ast, "item"));
         let when_direct = self.direct(&when);
         let for_each_direct = for_each.as_ref().and_then(|script| self.direct(script));
+        let count_direct = count.as_ref().and_then(|script| self.direct(script));
         let priority_direct = priority.as_ref().and_then(|script| self.direct(script));
         let when_reads = self.derived_read(when.iter());
         let item_reads = self.derived_read(for_each.iter().flatten());
         let priority_reads = self.derived_read(priority.iter().flatten());
+        let count_reads = self.derived_read(count.iter().flatten());
         let title_names: Vec<&str> = [Lang::Zh, Lang::En]
             .into_iter()
             .flat_map(|lang| crate::template::placeholders(rule.title.get(lang)))
@@ -280,24 +294,31 @@ impl ScriptEngine {
             .as_ref()
             .and_then(|script| script.as_ref().ok())
             .is_some_and(|ast| reads_variable(ast, "item"));
-        let single_item = match (&for_each, when_reads_item || priority_reads_item) {
-            (Some(Ok(ast)), false) => self.single_variable_list(ast),
+        let item_free = !(when_reads_item || priority_reads_item);
+        let one_element = matches!(&for_each, Some(Ok(ast)) if one_element_list(ast));
+        let single_item = match (&for_each, item_free) {
+            (Some(Ok(ast)), true) => self.single_variable_list(ast),
             _ => None,
         };
         CompiledRule {
             rule,
             when,
             for_each,
+            count,
             priority,
             when_reads_item,
             when_direct,
             for_each_direct,
+            count_direct,
             priority_direct,
             when_reads,
             item_reads,
+            count_reads,
             priority_reads,
             title_reads,
             single_item,
+            item_free,
+            one_element,
         }
     }
 
@@ -593,8 +614,13 @@ impl ScriptEngine {
     ) -> Option<Dynamic> {
         self.ensure(scope, pending, &compiled.title_reads);
         self.ensure(scope, pending, &compiled.item_reads);
-        let slot = compiled.single_item?;
-        slots(scope).get(slot).map(|value| (*value).clone())
+        if let Some(slot) = compiled.single_item {
+            return slots(scope).get(slot).map(|value| (*value).clone());
+        }
+        // Counted firings are alike: the first element is the shown one.
+        let for_each = compiled.for_each.as_ref()?.as_ref().ok()?;
+        let items = self.items(compiled, scope, for_each).ok()?;
+        items.into_iter().next()
     }
 
     fn evaluate_with(
@@ -691,31 +717,31 @@ impl ScriptEngine {
         }
         if let Some(pending) = pending {
             self.ensure(scope, pending, &compiled.priority_reads);
-            if compiled.single_item.is_some() {
-                // Fires once; the element is built only if its title is shown.
-                return Ok(vec![Firing {
-                    rule_index: 0,
-                    item: None,
-                    priority: self.priority(compiled, scope)?,
-                    deferred: true,
-                }]);
+            let count = match (&compiled.count, compiled.single_item, compiled.item_free) {
+                (_, Some(_), _) => Some(1),
+                (_, None, true) if compiled.one_element => Some(1),
+                (Some(count), None, true) => {
+                    self.ensure(scope, pending, &compiled.count_reads);
+                    Some(self.count(compiled, scope, count)?)
+                }
+                _ => None,
+            };
+            if let Some(count) = count {
+                // Every element fires alike; only the shown one is built (`item`).
+                let priority = self.priority(compiled, scope)?;
+                return Ok((0..count)
+                    .map(|_| Firing {
+                        rule_index: 0,
+                        item: None,
+                        priority,
+                        deferred: true,
+                    })
+                    .collect());
             }
             self.ensure(scope, pending, &compiled.item_reads);
         }
         let for_each = for_each.as_ref().map_err(Clone::clone)?;
-        let known = self
-            .enabled(compiled.for_each_direct.as_ref())
-            .and_then(|direct| direct.eval_value(&slots(scope), &mut Memo::default()));
-        let items = match known {
-            Some(items) => items,
-            None => self
-                .run(scope, for_each)
-                .map_err(|message| format!("`for_each` failed: {message}"))?,
-        };
-        let type_name = items.type_name();
-        let items = items
-            .into_array()
-            .map_err(|_| format!("`for_each` gave {type_name}, not a list"))?;
+        let items = self.items(compiled, scope, for_each)?;
         let mut firings = Vec::new();
         for item in items {
             let depth = scope.len();
@@ -737,6 +763,68 @@ impl ScriptEngine {
             }
         }
         Ok(firings)
+    }
+
+    /// A script's value: directly when it is simple enough, else by rhai; a failure
+    /// names the rule key the script is under.
+    fn value_of(
+        &self,
+        direct: Option<&Direct>,
+        script: &AST,
+        scope: &mut Scope<'static>,
+        key: &str,
+    ) -> Result<Dynamic, String> {
+        let known = self
+            .enabled(direct)
+            .and_then(|direct| direct.eval_value(&slots(scope), &mut Memo::default()));
+        match known {
+            Some(value) => Ok(value),
+            None => self
+                .run(scope, script)
+                .map_err(|message| format!("`{key}` failed: {message}")),
+        }
+    }
+
+    /// The elements `for_each` gives.
+    fn items(
+        &self,
+        compiled: &CompiledRule,
+        scope: &mut Scope<'static>,
+        for_each: &AST,
+    ) -> Result<rhai::Array, String> {
+        let items = self.value_of(
+            compiled.for_each_direct.as_ref(),
+            for_each,
+            scope,
+            "for_each",
+        )?;
+        let type_name = items.type_name();
+        items
+            .into_array()
+            .map_err(|_| format!("`for_each` gave {type_name}, not a list"))
+    }
+
+    /// How many elements the rule's `count` says `for_each` gives.
+    fn count(
+        &self,
+        compiled: &CompiledRule,
+        scope: &mut Scope<'static>,
+        count: &Result<AST, String>,
+    ) -> Result<usize, String> {
+        let script = count.as_ref().map_err(Clone::clone)?;
+        let value = self.value_of(compiled.count_direct.as_ref(), script, scope, "count")?;
+        let number = value
+            .as_int()
+            .map_err(|type_name| format!("`count` gave {type_name}, not a whole number"))?;
+        usize::try_from(number)
+            .ok()
+            .filter(|number| *number <= self.limits.max_array_size)
+            .ok_or_else(|| {
+                format!(
+                    "`count` gave {number}: a count is 0 to {} (sandbox.max_array_size)",
+                    self.limits.max_array_size
+                )
+            })
     }
 
     fn condition(
@@ -773,16 +861,8 @@ impl ScriptEngine {
             ) => Ok(Some(*fixed)),
             (RuleKind::Move { .. }, Some(script)) => {
                 let script = script.as_ref().map_err(Clone::clone)?;
-                let known = self
-                    .enabled(compiled.priority_direct.as_ref())
-                    .and_then(|direct| direct.eval(&slots(scope), &mut Memo::default()))
-                    .and_then(|value| value.into_dynamic());
-                let value = match known {
-                    Some(value) => value,
-                    None => self
-                        .run(scope, script)
-                        .map_err(|message| format!("`priority` failed: {message}"))?,
-                };
+                let value =
+                    self.value_of(compiled.priority_direct.as_ref(), script, scope, "priority")?;
                 let number = value
                     .as_int()
                     .or_else(|_| value.as_float().map(|float| float.round() as i64))
@@ -915,6 +995,12 @@ fn at(place: Position) -> String {
         (Some(line), None) => format!(" (line {line})"),
         _ => String::new(),
     }
+}
+
+/// Whether the script is a list written with one element, `[…]`.
+fn one_element_list(ast: &AST) -> bool {
+    matches!(ast.statements(), [rhai::Stmt::Expr(expr)]
+        if matches!(expr.as_ref(), rhai::Expr::Array(elements, _) if elements.len() == 1))
 }
 
 /// The variables the script reads (or assigns), in one walk of its tree.

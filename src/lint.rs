@@ -74,6 +74,7 @@ fn lint_rule(
     let scripts = [
         ("when", Some(&compiled.when)),
         ("for_each", compiled.for_each.as_ref()),
+        ("count", compiled.count.as_ref()),
         ("priority", compiled.priority.as_ref()),
     ];
     for (key, script) in scripts {

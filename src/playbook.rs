@@ -235,6 +235,9 @@ pub struct RawRule {
     #[serde(default)]
     pub questions: TextList,
     pub for_each: Option<String>,
+    /// How many elements `for_each` gives, when a cheaper script can tell: a review
+    /// counts the firings without building their texts.
+    pub count: Option<String>,
 }
 
 /// A move's priority: a fixed number or a rhai expression giving one.
@@ -326,12 +329,14 @@ pub struct Rule {
     pub concept: String,
     pub when: String,
     pub for_each: Option<String>,
+    pub count: Option<String>,
     pub kind: RuleKind,
     pub title: Text,
     pub why: TextList,
     pub questions: TextList,
     pub place: RulePlace,
-    /// The lines of the `when:`, `for_each:` and `priority:` keys, for script errors.
+    /// The lines of the `when:`, `for_each:`, `count:` and `priority:` keys, for script
+    /// errors.
     pub script_lines: IndexMap<&'static str, usize>,
 }
 
@@ -731,7 +736,13 @@ fn validate_rule(
             raw.id
         )));
     }
-    let script_lines = ["when", "for_each", "priority"]
+    if raw.count.is_some() && raw.for_each.is_none() {
+        return Err(problem(format!(
+            "rule `{}` has `count` but no `for_each`: `count` says how many elements `for_each` gives",
+            raw.id
+        )));
+    }
+    let script_lines = ["when", "for_each", "count", "priority"]
         .into_iter()
         .filter_map(|key| key_line_in(lines, key, line).map(|found| (key, found)))
         .collect();
@@ -740,6 +751,7 @@ fn validate_rule(
         concept: raw.concept,
         when: raw.when,
         for_each: raw.for_each,
+        count: raw.count,
         kind,
         title: raw.title,
         why: raw.why,

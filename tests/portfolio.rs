@@ -700,3 +700,47 @@ fn a_setting_naming_a_concept_no_rule_produces_is_warned_about_once() {
         .count();
     assert_eq!(named, 1, "{warnings}");
 }
+
+/// A trainer's `count` that does not give a whole number fails that rule, by name, in a
+/// review (the only command that uses it); one without `for_each` refuses the folder.
+#[test]
+fn a_broken_count_is_reported_by_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("playbooks")).unwrap();
+    let rule = |count: &str, for_each: &str| {
+        format!(
+            "rules:\n  - id: stale.counted\n    concept: risk.stale\n{for_each}    count: {count}\n    when: \"true\"\n    severity: low\n    title: {{zh: 计数, en: counted}}\n    why: {{zh: [计数], en: [counted]}}\n"
+        )
+    };
+    common::temp_file(
+        &dir,
+        "playbooks/one.yaml",
+        &rule("deal.name", "    for_each: \"[1, 2]\"\n"),
+    );
+    let folder = dir.path().display().to_string();
+    let (code, report, warnings) = review_json(&["--playbooks", folder.as_str()]);
+    assert_eq!(code, 1, "{warnings}");
+    let failures = report["rule_failures"].as_array().expect("rule_failures");
+    assert_eq!(failures.len(), 1, "{report}");
+    assert_eq!(failures[0]["rule"], "stale.counted");
+    let example = failures[0]["example"].as_str().unwrap_or_default();
+    assert!(example.contains("`count` gave string"), "{example}");
+
+    common::temp_file(&dir, "playbooks/one.yaml", &rule("\"1\"", ""));
+    let output = dealcoach()
+        .args([
+            "review",
+            pipeline().to_str().unwrap(),
+            "--playbooks",
+            folder.as_str(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty());
+    assert!(
+        stderr(&output).contains("has `count` but no `for_each`"),
+        "{}",
+        stderr(&output)
+    );
+}

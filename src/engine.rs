@@ -140,6 +140,8 @@ pub struct CompiledRule {
     item_free: bool,
     /// `for_each` is a list written with one element (`[#{…}]`): it fires once.
     one_element: bool,
+    /// A title reads `item`: only then is a deferred element built for it.
+    title_reads_item: bool,
 }
 
 /// A rule that failed at run time.
@@ -290,6 +292,7 @@ impl ScriptEngine {
             })
             .collect();
         let title_reads = self.derived_named(|name| title_names.contains(&name));
+        let title_reads_item = title_names.contains(&"item");
         let priority_reads_item = priority
             .as_ref()
             .and_then(|script| script.as_ref().ok())
@@ -319,6 +322,7 @@ impl ScriptEngine {
             single_item,
             item_free,
             one_element,
+            title_reads_item,
         }
     }
 
@@ -604,8 +608,8 @@ impl ScriptEngine {
         self.evaluate_with(rules, scope, Some(pending))
     }
 
-    /// Builds the element of a firing left deferred, and the derived values its rule's
-    /// title reads.
+    /// Builds the element of a firing left deferred — only when its rule's title reads
+    /// `item` — and the derived values the title reads.
     pub fn item(
         &self,
         compiled: &CompiledRule,
@@ -613,6 +617,9 @@ impl ScriptEngine {
         pending: &mut Pending,
     ) -> Option<Dynamic> {
         self.ensure(scope, pending, &compiled.title_reads);
+        if !compiled.title_reads_item {
+            return None;
+        }
         self.ensure(scope, pending, &compiled.item_reads);
         if let Some(slot) = compiled.single_item {
             return slots(scope).get(slot).map(|value| (*value).clone());

@@ -28,9 +28,30 @@ fn main() {
         .expect("writing to a String");
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("builtin_playbooks.rs");
-    std::fs::write(out, code).expect("OUT_DIR is writable");
+    // The playbook files as JSON, for a faster start-up. A file that does not parse is
+    // left out: loading then parses its YAML and reports the error with its place.
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    code.push_str("/// The built-in playbook files as JSON: (path, JSON).\npub static BUILTIN_JSON: &[(&str, &str)] = &[\n");
+    for (index, relative) in files.iter().enumerate() {
+        if !relative.ends_with(".yaml") {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(root.join(relative)).expect("a playbook file is readable");
+        let Ok(value) = serde_yaml::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let json_path = out_dir.join(format!("builtin-{index}.json"));
+        std::fs::write(&json_path, value.to_string()).expect("OUT_DIR is writable");
+        writeln!(
+            code,
+            "    ({relative:?}, include_str!({:?})),",
+            json_path.display().to_string()
+        )
+        .expect("writing to a String");
+    }
+    code.push_str("];\n");
+    std::fs::write(out_dir.join("builtin_playbooks.rs"), code).expect("OUT_DIR is writable");
 }
 
 fn collect(root: &Path, folder: &Path, files: &mut Vec<String>) {

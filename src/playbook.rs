@@ -636,8 +636,15 @@ type Parsed = Result<RawPlaybookFile, Diagnostic>;
 /// first, to use both cores.
 fn parse_playbook_files(files: &PlaybookFiles) -> Vec<(&SourceFile, Option<Parsed>)> {
     let parse = |file: &SourceFile| {
-        (!file.text.trim().is_empty())
-            .then(|| crate::snapshot::from_yaml::<RawPlaybookFile>(&file.text, &file.path))
+        if file.text.trim().is_empty() {
+            return None;
+        }
+        if let Some(parsed) = prepared(files, file) {
+            return Some(Ok(parsed));
+        }
+        Some(crate::snapshot::from_yaml::<RawPlaybookFile>(
+            &file.text, &file.path,
+        ))
     };
     let mut order: Vec<(usize, &SourceFile)> = files.playbook_yaml().enumerate().collect();
     order.sort_by_key(|(_, file)| std::cmp::Reverse(file.text.len()));
@@ -675,6 +682,24 @@ fn parse_playbook_files(files: &PlaybookFiles) -> Vec<(&SourceFile, Option<Parse
         .into_iter()
         .map(|(_, file, result)| (file, result))
         .collect()
+}
+
+/// A built-in file as parsed at build time (JSON, see build.rs), when the file is the one
+/// that was built in.
+fn prepared(files: &PlaybookFiles, file: &SourceFile) -> Option<RawPlaybookFile> {
+    if files.origin != Origin::Builtin {
+        return None;
+    }
+    let (_, json) = builtin::BUILTIN_JSON
+        .iter()
+        .find(|(path, _)| *path == file.path)?;
+    let (_, yaml) = builtin::BUILTIN_FILES
+        .iter()
+        .find(|(path, _)| *path == file.path)?;
+    if *yaml != file.text {
+        return None;
+    }
+    serde_json::from_str(json).ok()
 }
 
 impl Playbook {
@@ -811,4 +836,46 @@ pub fn find_key(text: &str, key: &str) -> (usize, usize) {
                 .map(|column| (index + 1, line[..column].chars().count() + 1))
         })
         .unwrap_or((0, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in files as prepared at build time (JSON) read exactly as their YAML.
+    #[test]
+    fn the_prepared_built_in_files_read_as_their_yaml() {
+        let files = PlaybookFiles::builtin();
+        let mut compared = 0;
+        for file in files.playbook_yaml() {
+            let prepared = prepared(&files, file).expect("every built-in file is prepared");
+            let from_yaml = crate::snapshot::from_yaml::<RawPlaybookFile>(&file.text, &file.path)
+                .expect("the built-in YAML parses");
+            assert_eq!(
+                format!("{prepared:?}"),
+                format!("{from_yaml:?}"),
+                "{}",
+                file.path
+            );
+            compared += 1;
+        }
+        assert!(compared >= 8, "only {compared} playbook files");
+    }
+
+    /// A built-in file changed in memory is read from its text, not from the prepared copy.
+    #[test]
+    fn a_changed_built_in_file_is_read_from_its_text() {
+        let mut files = PlaybookFiles::builtin();
+        let file = files
+            .files
+            .iter_mut()
+            .find(|file| file.path.ends_with("hygiene.yaml"))
+            .expect("hygiene.yaml is built in");
+        file.text = file.text.replacen("rules:", "rules: []\nunused:", 1);
+        let file = files
+            .playbook_yaml()
+            .find(|file| file.path.ends_with("hygiene.yaml"))
+            .expect("still there");
+        assert!(prepared(&files, file).is_none());
+    }
 }

@@ -722,6 +722,8 @@ impl ScriptEngine {
         if condition_holds == Some(false) {
             return Ok(Vec::new());
         }
+        // A `for_each` that does not compile fails its rule even where it would not run.
+        let for_each = for_each.as_ref().map_err(Clone::clone)?;
         if let Some(pending) = pending {
             self.ensure(scope, pending, &compiled.priority_reads);
             let count = match (&compiled.count, compiled.single_item, compiled.item_free) {
@@ -747,7 +749,6 @@ impl ScriptEngine {
             }
             self.ensure(scope, pending, &compiled.item_reads);
         }
-        let for_each = for_each.as_ref().map_err(Clone::clone)?;
         let items = self.items(compiled, scope, for_each)?;
         let mut firings = Vec::new();
         for item in items {

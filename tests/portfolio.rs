@@ -744,3 +744,34 @@ fn a_broken_count_is_reported_by_rule() {
         stderr(&output)
     );
 }
+
+/// A counted rule whose `for_each` does not compile still fails, by name, in a review,
+/// which would not have run that `for_each`.
+#[test]
+fn a_counted_rule_with_a_broken_for_each_fails_in_a_review() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("playbooks")).unwrap();
+    common::temp_file(
+        &dir,
+        "playbooks/one.yaml",
+        "rules:\n  - id: counted.broken\n    concept: risk.stale\n    for_each: \"[1, 2\"\n    count: \"2\"\n    when: \"true\"\n    severity: low\n    title: {zh: 计数, en: counted}\n    why: {zh: [计数], en: [counted]}\n",
+    );
+    let folder = dir.path().display().to_string();
+    let output = dealcoach()
+        .args([
+            "review",
+            pipeline().to_str().unwrap(),
+            "--format",
+            "json",
+            "--playbooks",
+            folder.as_str(),
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    let report: Value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}\n{}", stderr(&output)));
+    let failures = report["rule_failures"].as_array().expect("rule_failures");
+    assert_eq!(failures.len(), 1, "{report}");
+    assert_eq!(failures[0]["rule"], "counted.broken");
+}

@@ -681,17 +681,32 @@ fn copy_pipeline(dir: &Path) -> usize {
     count
 }
 
-#[test]
-fn a_setting_naming_a_concept_no_rule_produces_is_warned_about_once() {
+/// A one-rule playbook file: a low warning on `risk.stale`, with `keys` (each line
+/// indented as a rule key) between its concept and its condition.
+fn one_rule(id: &str, keys: &str, when: &str) -> String {
+    format!(
+        "rules:\n  - id: {id}\n    concept: risk.stale\n{keys}    when: {when}\n    severity: low\n    title: {{zh: 规则, en: rule}}\n    why: {{zh: [规则], en: [rule]}}\n"
+    )
+}
+
+/// A playbook folder holding `playbook` as its one file, and its path.
+fn playbook_folder(playbook: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("playbooks")).unwrap();
-    common::temp_file(
-        &dir,
-        "playbooks/one.yaml",
-        "rules:\n  - id: never\n    concept: risk.stale\n    when: \"false\"\n    severity: low\n    title: {zh: 从不, en: never}\n    why: {zh: [从不], en: [never]}\n",
-    );
+    common::temp_file(&dir, "playbooks/one.yaml", playbook);
     let folder = dir.path().display().to_string();
-    let (code, _, warnings) = review_json(&["--playbooks", folder.as_str()]);
+    (dir, folder)
+}
+
+/// A review with the playbook folder holding `playbook`: (exit code, JSON, stderr).
+fn review_with(playbook: &str) -> (i32, Value, String) {
+    let (_dir, folder) = playbook_folder(playbook);
+    review_json(&["--playbooks", folder.as_str()])
+}
+
+#[test]
+fn a_setting_naming_a_concept_no_rule_produces_is_warned_about_once() {
+    let (code, _, warnings) = review_with(&one_rule("never", "", "\"false\""));
     assert_eq!(code, 0, "{warnings}");
     // The built-in portfolio settings both weigh and summarise `decision.reach_top`.
     let named = warnings
@@ -701,32 +716,32 @@ fn a_setting_naming_a_concept_no_rule_produces_is_warned_about_once() {
     assert_eq!(named, 1, "{warnings}");
 }
 
+/// The one rule that failed in a review, and its example message.
+fn only_failure(report: &Value) -> (String, String) {
+    let failures = report["rule_failures"].as_array().expect("rule_failures");
+    assert_eq!(failures.len(), 1, "{report}");
+    (
+        failures[0]["rule"].as_str().unwrap_or_default().to_owned(),
+        failures[0]["example"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
 /// A trainer's `count` that does not give a whole number fails that rule, by name, in a
 /// review (the only command that uses it); one without `for_each` refuses the folder.
 #[test]
 fn a_broken_count_is_reported_by_rule() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("playbooks")).unwrap();
-    let rule = |count: &str, for_each: &str| {
-        format!(
-            "rules:\n  - id: stale.counted\n    concept: risk.stale\n{for_each}    count: {count}\n    when: \"true\"\n    severity: low\n    title: {{zh: 计数, en: counted}}\n    why: {{zh: [计数], en: [counted]}}\n"
-        )
-    };
-    common::temp_file(
-        &dir,
-        "playbooks/one.yaml",
-        &rule("deal.name", "    for_each: \"[1, 2]\"\n"),
-    );
-    let folder = dir.path().display().to_string();
-    let (code, report, warnings) = review_json(&["--playbooks", folder.as_str()]);
+    let counted = "    for_each: \"[1, 2]\"\n    count: deal.name\n";
+    let (code, report, warnings) = review_with(&one_rule("stale.counted", counted, "\"true\""));
     assert_eq!(code, 1, "{warnings}");
-    let failures = report["rule_failures"].as_array().expect("rule_failures");
-    assert_eq!(failures.len(), 1, "{report}");
-    assert_eq!(failures[0]["rule"], "stale.counted");
-    let example = failures[0]["example"].as_str().unwrap_or_default();
+    let (rule, example) = only_failure(&report);
+    assert_eq!(rule, "stale.counted");
     assert!(example.contains("`count` gave string"), "{example}");
 
-    common::temp_file(&dir, "playbooks/one.yaml", &rule("\"1\"", ""));
+    let (_dir, folder) =
+        playbook_folder(&one_rule("stale.counted", "    count: \"1\"\n", "\"true\""));
     let output = dealcoach()
         .args([
             "review",
@@ -749,29 +764,8 @@ fn a_broken_count_is_reported_by_rule() {
 /// which would not have run that `for_each`.
 #[test]
 fn a_counted_rule_with_a_broken_for_each_fails_in_a_review() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("playbooks")).unwrap();
-    common::temp_file(
-        &dir,
-        "playbooks/one.yaml",
-        "rules:\n  - id: counted.broken\n    concept: risk.stale\n    for_each: \"[1, 2\"\n    count: \"2\"\n    when: \"true\"\n    severity: low\n    title: {zh: 计数, en: counted}\n    why: {zh: [计数], en: [counted]}\n",
-    );
-    let folder = dir.path().display().to_string();
-    let output = dealcoach()
-        .args([
-            "review",
-            pipeline().to_str().unwrap(),
-            "--format",
-            "json",
-            "--playbooks",
-            folder.as_str(),
-        ])
-        .output()
-        .unwrap();
-    let text = stdout(&output);
-    let report: Value =
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}\n{}", stderr(&output)));
-    let failures = report["rule_failures"].as_array().expect("rule_failures");
-    assert_eq!(failures.len(), 1, "{report}");
-    assert_eq!(failures[0]["rule"], "counted.broken");
+    let broken = "    for_each: \"[1, 2\"\n    count: \"2\"\n";
+    let (code, report, warnings) = review_with(&one_rule("counted.broken", broken, "\"true\""));
+    assert_eq!(code, 1, "{warnings}");
+    assert_eq!(only_failure(&report).0, "counted.broken");
 }

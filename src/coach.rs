@@ -249,8 +249,10 @@ pub fn coach_with(
         (&mut pending, moves.first_mut())
     {
         let compiled = &playbook.rules[*rule_index];
-        let built = playbook.scripts.item(compiled, &mut scope, pending);
-        let item = if *deferred { built } else { item.take() };
+        let item =
+            playbook
+                .scripts
+                .title_item(compiled, &mut scope, pending, item.take(), *deferred);
         let depth = scope.len();
         if let Some(item) = item {
             scope.push_constant_dynamic("item", item);

@@ -608,15 +608,21 @@ impl ScriptEngine {
         self.evaluate_with(rules, scope, Some(pending))
     }
 
-    /// Builds the element of a firing left deferred — only when its rule's title reads
-    /// `item` — and the derived values the title reads.
-    pub fn item(
+    /// Readies the title of a firing of `compiled` for filling: computes the derived values
+    /// it reads, and gives the element it fired for — `built` when the firing has one,
+    /// else, for a deferred firing whose title reads `item`, the element built now.
+    pub fn title_item(
         &self,
         compiled: &CompiledRule,
         scope: &mut Scope<'static>,
         pending: &mut Pending,
+        built: Option<Dynamic>,
+        deferred: bool,
     ) -> Option<Dynamic> {
         self.ensure(scope, pending, &compiled.title_reads);
+        if !deferred {
+            return built;
+        }
         if !compiled.title_reads_item {
             return None;
         }
@@ -841,16 +847,7 @@ impl ScriptEngine {
         when: &AST,
         direct: Option<&Direct>,
     ) -> Result<bool, String> {
-        let known = self
-            .enabled(direct)
-            .and_then(|direct| direct.eval_bool(&slots(scope), &mut Memo::default()));
-        if let Some(holds) = known {
-            return Ok(holds);
-        }
-        let value = self
-            .run(scope, when)
-            .map_err(|message| format!("`when` failed: {message}"))?;
-        value
+        self.value_of(direct, when, scope, "when")?
             .as_bool()
             .map_err(|type_name| format!("`when` gave {type_name}, not true or false"))
     }

@@ -397,17 +397,11 @@ fn a_trainer_edits_an_exported_playbook_without_rebuilding() {
 }
 
 fn folder_with(rules: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("playbooks")).unwrap();
-    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
-    std::fs::write(dir.path().join("playbooks/main.yaml"), rules).unwrap();
-    dir
+    common::playbook_folder(rules)
 }
 
-const RULE: &str = "  - id: {ID}\n    concept: risk.stale\n    when: {WHEN}\n    severity: high\n    title: {zh: 标题, en: title {ID}}\n    why: {zh: [原因], en: [reason]}\n";
-
 fn rule(id: &str, when: &str) -> String {
-    RULE.replace("{ID}", id).replace("{WHEN}", when)
+    common::rule_with(id, "", when)
 }
 
 #[test]

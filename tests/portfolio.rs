@@ -681,19 +681,14 @@ fn copy_pipeline(dir: &Path) -> usize {
     count
 }
 
-/// A one-rule playbook file: a low warning on `risk.stale`, with `keys` (each line
-/// indented as a rule key) between its concept and its condition.
+/// A playbook file with one rule (see `common::rule_with`).
 fn one_rule(id: &str, keys: &str, when: &str) -> String {
-    format!(
-        "rules:\n  - id: {id}\n    concept: risk.stale\n{keys}    when: {when}\n    severity: low\n    title: {{zh: 规则, en: rule}}\n    why: {{zh: [规则], en: [rule]}}\n"
-    )
+    format!("rules:\n{}", common::rule_with(id, keys, when))
 }
 
 /// A playbook folder holding `playbook` as its one file, and its path.
 fn playbook_folder(playbook: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("playbooks")).unwrap();
-    common::temp_file(&dir, "playbooks/one.yaml", playbook);
+    let dir = common::playbook_folder(playbook);
     let folder = dir.path().display().to_string();
     (dir, folder)
 }

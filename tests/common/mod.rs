@@ -55,3 +55,20 @@ pub fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     std::fs::write(&path, text).expect("temp dir is writable");
     path.display().to_string()
 }
+
+/// A playbook folder holding `text` as `playbooks/main.yaml`, with an empty `rules/`.
+pub fn playbook_folder(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir_all(dir.path().join("playbooks")).expect("temp dir is writable");
+    std::fs::create_dir_all(dir.path().join("rules")).expect("temp dir is writable");
+    std::fs::write(dir.path().join("playbooks/main.yaml"), text).expect("temp dir is writable");
+    dir
+}
+
+/// One entry of a `rules:` list: a high warning on `risk.stale` titled `title {id}`, with
+/// `keys` (whole lines, indented as rule keys) before its condition.
+pub fn rule_with(id: &str, keys: &str, when: &str) -> String {
+    format!(
+        "  - id: {id}\n    concept: risk.stale\n{keys}    when: {when}\n    severity: high\n    title: {{zh: 标题, en: title {id}}}\n    why: {{zh: [原因], en: [reason]}}\n"
+    )
+}

@@ -7,14 +7,13 @@
 //! Reading back is a k-way merge that keeps one row and a small buffer per run. A pipeline
 //! that fits in one run never touches the disk.
 //!
-//! The file lives in the system's temporary folder (`TMPDIR`); on Unix it is unlinked as
-//! soon as it is opened, so nothing is left behind even if the process is killed.
+//! The file lives in the system's temporary folder (`TMPDIR`), created by `tempfile`:
+//! private to the user, unpredictable, and gone when the process ends however it ends.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -35,55 +34,30 @@ pub struct Sorter<T> {
 struct Spill {
     writer: BufWriter<File>,
     written: u64,
-    /// Removed on drop where the file could not be unlinked while open.
-    path: Option<PathBuf>,
-}
-
-impl Drop for Spill {
-    fn drop(&mut self) {
-        if let Some(path) = self.path.take() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
 }
 
 impl Spill {
+    /// An anonymous file, readable and writable by this user only (mode 0600), with a
+    /// name nobody can predict, already unlinked (or deleted on close where the system
+    /// cannot unlink an open file): the rows of a private pipeline are never visible to
+    /// other users and nothing is left behind, even if the process is killed.
     fn create() -> io::Result<Spill> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| elapsed.subsec_nanos())
-            .unwrap_or(0);
-        let mut attempt = 0u32;
-        loop {
-            let path = std::env::temp_dir().join(format!(
-                "dealcoach-{}-{nanos}-{attempt}.rows",
-                std::process::id()
-            ));
-            match std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(file) => {
-                    // Unix keeps an unlinked file readable through the open handle.
-                    let path = if cfg!(unix) && std::fs::remove_file(&path).is_ok() {
-                        None
-                    } else {
-                        Some(path)
-                    };
-                    return Ok(Spill {
-                        writer: BufWriter::new(file),
-                        written: 0,
-                        path,
-                    });
-                }
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
-                    attempt += 1;
-                }
-                Err(error) => return Err(error),
-            }
+        Spill::create_in(&std::env::temp_dir())
+    }
+
+    fn create_in(folder: &std::path::Path) -> io::Result<Spill> {
+        let file = tempfile::tempfile_in(folder)?;
+        // Linux's nameless O_TMPFILE takes the usual 0666 minus umask; nobody else can
+        // reach a file without a name, but the mode says so too.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
+        Ok(Spill {
+            writer: BufWriter::new(file),
+            written: 0,
+        })
     }
 }
 
@@ -278,6 +252,29 @@ impl RunReader {
 mod tests {
     //! The merge must give exactly the order a plain sort gives, whatever the run size.
     use super::*;
+
+    /// D6: the rows of a private pipeline must not be readable by other users while a
+    /// review runs, nor left behind under a predictable name.
+    #[cfg(unix)]
+    #[test]
+    fn d6_the_spill_file_is_private_and_nameless() {
+        use std::os::unix::fs::PermissionsExt;
+        let scratch = tempfile::tempdir().unwrap();
+        let spill = Spill::create_in(scratch.path()).unwrap();
+        let mode = spill
+            .writer
+            .get_ref()
+            .metadata()
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+        assert_eq!(
+            std::fs::read_dir(scratch.path()).unwrap().count(),
+            0,
+            "the spill file has a name in the temporary folder"
+        );
+    }
 
     #[test]
     fn spilled_runs_merge_into_one_sorted_sequence() {

@@ -8,9 +8,13 @@
 //! 4. [`facts`] — derive once per deal what every rule needs;
 //! 5. [`engine`] — evaluate the rules, sandboxed;
 //! 6. [`coach`] and [`rank`] — turn firings into ranked advice;
-//! 7. [`render`] — text, JSON or Markdown.
+//! 7. [`render`] — text, JSON or Markdown, made safe to open by [`escape`].
 //!
 //! [`cli`] puts a command line on top; [`diag`] is how every stage reports problems.
+
+// `println!` and `eprintln!` panic when the other end of a pipe is closed (`| head`);
+// output goes through `cli::print` and `cli::say`, which end quietly instead.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod checked;
 pub mod cli;
@@ -19,6 +23,7 @@ pub mod date;
 pub mod detect;
 pub mod diag;
 pub mod engine;
+pub mod escape;
 pub mod facts;
 pub mod lint;
 pub mod playbook;

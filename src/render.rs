@@ -3,11 +3,13 @@
 //! JSON is the contract (`spec/cli-and-output.md`) and is byte-identical for the same deal
 //! and playbooks. Text leads with the assessment and the few moves that matter most.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::coach::{Advice, Report, SightingOut};
+use crate::escape::markdown as md;
 use crate::playbook::{Lang, Playbook};
 use crate::template::format_number;
 use crate::vocabulary::Severity;
@@ -295,17 +297,22 @@ fn assessment_lines(report: &Report, lang: Lang) -> Vec<String> {
     lines
 }
 
-fn sighting_line(sighting: &SightingOut, lang: Lang) -> String {
+/// `escape` is applied to the words that come from the deal.
+fn sighting_line(
+    sighting: &SightingOut,
+    lang: Lang,
+    escape: fn(&str) -> std::borrow::Cow<'_, str>,
+) -> String {
     let w = words(lang);
     let mut line = sighting.concept.clone();
     if let Some(from) = &sighting.from {
-        let _ = write!(line, " {} {from}", w.from);
+        let _ = write!(line, " {} {}", w.from, escape(from));
     }
     if let Some(handled) = sighting.handled {
         let _ = write!(line, " [{}]", if handled { w.handled } else { w.open });
     }
     if let Some(evidence) = &sighting.evidence {
-        let _ = write!(line, " — “{evidence}”");
+        let _ = write!(line, " — “{}”", escape(evidence));
     }
     let _ = write!(line, " ({})", sighting.source);
     line
@@ -378,7 +385,11 @@ pub fn text(report: &Report, lang: Lang, shown: Shown, style: Style) -> String {
         if !list.is_empty() {
             let _ = writeln!(out, "\n{}", style.bold(label));
             for sighting in list {
-                let _ = writeln!(out, "  - {}", sighting_line(sighting, lang));
+                let _ = writeln!(
+                    out,
+                    "  - {}",
+                    sighting_line(sighting, lang, |text| Cow::Borrowed(text))
+                );
             }
         }
     }
@@ -404,7 +415,10 @@ pub fn markdown(report: &Report, lang: Lang, shown: Shown) -> String {
     let _ = writeln!(
         out,
         "## {} ({}) · {} {}\n",
-        report.deal.name, report.deal.id, w.as_of, report.deal.as_of
+        md(&report.deal.name),
+        md(&report.deal.id),
+        w.as_of,
+        report.deal.as_of
     );
     for line in assessment_lines(report, lang) {
         let _ = writeln!(out, "- {line}");
@@ -419,15 +433,15 @@ pub fn markdown(report: &Report, lang: Lang, shown: Shown) -> String {
             out,
             "{}. **{}** (`{}`, {})",
             index + 1,
-            advice.title,
+            md(&advice.title),
             advice.concept,
             advice.priority.unwrap_or_default()
         );
         for reason in &advice.why {
-            let _ = writeln!(out, "   - {reason}");
+            let _ = writeln!(out, "   - {}", md(reason));
         }
         for question in advice.questions.iter().flatten() {
-            let _ = writeln!(out, "   - {}: {question}", w.ask);
+            let _ = writeln!(out, "   - {}: {}", w.ask, md(question));
         }
     }
     if !warnings.is_empty() {
@@ -436,12 +450,12 @@ pub fn markdown(report: &Report, lang: Lang, shown: Shown) -> String {
             let _ = writeln!(
                 out,
                 "- **{}** (`{}`, {})",
-                advice.title,
+                md(&advice.title),
                 advice.concept,
                 severity_label(advice.severity, lang)
             );
             for reason in &advice.why {
-                let _ = writeln!(out, "  - {reason}");
+                let _ = writeln!(out, "  - {}", md(reason));
             }
         }
     }
@@ -452,7 +466,7 @@ pub fn markdown(report: &Report, lang: Lang, shown: Shown) -> String {
         if !list.is_empty() {
             let _ = writeln!(out, "\n### {label}\n");
             for sighting in list {
-                let _ = writeln!(out, "- {}", sighting_line(sighting, lang));
+                let _ = writeln!(out, "- {}", sighting_line(sighting, lang, md));
             }
         }
     }
@@ -465,7 +479,10 @@ pub fn markdown(report: &Report, lang: Lang, shown: Shown) -> String {
             let _ = writeln!(
                 out,
                 "- `{}` ({}:{}): {}",
-                error.id, error.file, error.line, error.message
+                error.id.replace('`', "'"),
+                md(&error.file),
+                error.line,
+                md(&error.message)
             );
         }
     }

@@ -61,11 +61,13 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
     let classified = accounts::classify(inputs, &playbook, &settings, lang);
     if format == Format::Csv {
         for error in &errors {
-            eprintln!("{}", error.message);
+            super::say(&error.message);
         }
     }
     for (rule, (count, example)) in &classified.rule_failures {
-        eprintln!("rule `{rule}` failed on {count} account(s), e.g. {example}");
+        super::say(format_args!(
+            "rule `{rule}` failed on {count} account(s), e.g. {example}"
+        ));
     }
     let view = View {
         format,
@@ -77,7 +79,15 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
         without_account,
     };
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let buffered = std::io::BufWriter::new(stdout.lock());
+    // JSON and CSV escape text themselves; text and Markdown go through the terminal filter.
+    let mut out: Box<dyn Write> = match format {
+        Format::Json | Format::Csv => Box::new(buffered),
+        Format::Text | Format::Markdown => Box::new(crate::escape::TerminalSafe::new(
+            buffered,
+            stdout_style().color && format == Format::Text,
+        )),
+    };
     ignore_broken_pipe(accounts::write(&classified, &view, &mut out).and_then(|()| out.flush()))
         .map_err(|error| {
             Failure::Other(anyhow::Error::new(error).context("cannot write the accounts"))

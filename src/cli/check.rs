@@ -22,7 +22,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     let errors = problems.0.iter().filter(|p| p.is_error()).count();
     let warnings = problems.0.len() - errors;
     if !problems.is_empty() {
-        eprintln!("{problems}");
+        super::say(problems);
     }
     let rules = playbook.rules.len();
     let summary = format!(

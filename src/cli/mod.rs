@@ -207,11 +207,11 @@ pub fn run() -> ExitCode {
     match outcome {
         Ok(exit) => exit.into(),
         Err(Failure::Invalid(diagnostics)) => {
-            eprintln!("{diagnostics}");
+            say(diagnostics);
             Exit::Invalid.into()
         }
         Err(Failure::Other(error)) => {
-            eprintln!("dealcoach: {error:#}");
+            say(format_args!("dealcoach: {error:#}"));
             Exit::Invalid.into()
         }
     }
@@ -229,8 +229,19 @@ pub fn load_deal(
     Ok((shown_path.to_owned(), snapshot))
 }
 
-/// Writes to stdout, treating a closed pipe (`| head`) as success rather than a panic.
+/// Set once a write to stdout met a closed pipe: whoever read the output stopped
+/// reading, so a command that would go on producing output (`watch`) stops.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes text for a person to stdout (see [`crate::escape::terminal`]: a deal's text
+/// cannot drive the terminal), treating a closed pipe (`| head`) as success rather than a
+/// panic.
 pub fn print(text: &str) -> Result<(), Failure> {
+    print_raw(&crate::escape::terminal(text, stdout_style().color))
+}
+
+/// Writes to stdout as it is: JSON, whose strings are escaped by JSON itself.
+pub fn print_raw(text: &str) -> Result<(), Failure> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     match stdout
@@ -238,9 +249,29 @@ pub fn print(text: &str) -> Result<(), Failure> {
         .and_then(|()| stdout.flush())
     {
         Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
         Err(error) => Err(Failure::Other(
             anyhow::Error::new(error).context("cannot write the output"),
         )),
     }
+}
+
+/// Whether a write to stdout found nobody reading any more.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Writes one line to stderr. `eprintln!` panics when stderr is a closed pipe
+/// (`2>&1 | head -1`); a message nobody can read any more is dropped instead, and the
+/// exit code still tells what happened.
+/// Messages quote files people wrote, so they pass [`crate::escape::terminal`] too.
+pub fn say(message: impl std::fmt::Display) {
+    use std::io::Write;
+    let text = format!("{message}\n");
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(crate::escape::terminal(&text, false).as_bytes());
 }

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{print, stdout_style, Exit, Failure, Format, OutputArgs, PlaybookArgs};
+use super::{print, print_raw, stdout_style, Exit, Failure, Format, OutputArgs, PlaybookArgs};
 use crate::coach::coach;
 use crate::render::{self, Shown};
 
@@ -28,17 +28,16 @@ pub fn run(args: &NextArgs) -> Result<Exit, Failure> {
         top: args.output.top,
         all: args.output.all,
     };
-    let output = match args.output.format {
-        Format::Json => render::json(&report, &playbook),
-        Format::Text => render::text(&report, lang, shown, stdout_style()),
-        Format::Markdown => render::markdown(&report, lang, shown),
-    };
-    print(&output)?;
+    match args.output.format {
+        Format::Json => print_raw(&render::json(&report, &playbook))?,
+        Format::Text => print(&render::text(&report, lang, shown, stdout_style()))?,
+        Format::Markdown => print(&render::markdown(&report, lang, shown))?,
+    }
     for error in &report.errors {
-        eprintln!(
+        super::say(format_args!(
             "{}:{}: rule `{}` failed: {}",
             error.file, error.line, error.id, error.message
-        );
+        ));
     }
     Ok(if report.errors.is_empty() {
         Exit::Success

@@ -108,14 +108,14 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     if format == Format::Csv {
         // CSV has no room for them; they go to stderr.
         for error in &reviewed.errors {
-            eprintln!("{}", error.message);
+            super::say(&error.message);
         }
     }
     for failure in &reviewed.rule_failures {
-        eprintln!(
+        super::say(format_args!(
             "rule `{}` failed on {} deal(s), e.g. {}",
             failure.rule, failure.deals, failure.example
-        );
+        ));
     }
     let view = View {
         format,
@@ -127,7 +127,15 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
         playbook: &playbook,
     };
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let buffered = std::io::BufWriter::new(stdout.lock());
+    // JSON and CSV escape text themselves; text and Markdown go through the terminal filter.
+    let mut out: Box<dyn Write> = match format {
+        Format::Json | Format::Csv => Box::new(buffered),
+        Format::Text | Format::Markdown => Box::new(crate::escape::TerminalSafe::new(
+            buffered,
+            stdout_style().color && format == Format::Text,
+        )),
+    };
     ignore_broken_pipe(review::write(reviewed, &view, &mut out).and_then(|()| out.flush()))
         .map_err(|error| {
             Failure::Other(anyhow::Error::new(error).context("cannot write the review"))
@@ -142,9 +150,9 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
 /// Settings that name a concept no rule produces are probably typos; say so, once.
 pub fn warn_unknown_concepts(settings: &PortfolioSettings, playbook: &Playbook) {
     for concept in settings.unknown_concepts(playbook) {
-        eprintln!(
+        super::say(format_args!(
             "warning: the portfolio settings name concept `{concept}`, which no rule of the playbooks produces"
-        );
+        ));
     }
 }
 

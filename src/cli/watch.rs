@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use clap::Args;
 
 use super::next::{run as run_next, NextArgs};
-use super::{Exit, Failure};
+use super::{print, say, stdout_closed, Exit, Failure};
 
 /// `next`'s arguments, plus the watch's own.
 #[derive(Debug, Args)]
@@ -33,21 +33,23 @@ pub fn run(args: &WatchArgs) -> Result<Exit, Failure> {
     loop {
         match run_next(next) {
             Ok(_) => {}
-            Err(Failure::Invalid(problems)) => eprintln!("{problems}"),
-            Err(Failure::Other(error)) => eprintln!("dealcoach: {error:#}"),
+            Err(Failure::Invalid(problems)) => say(problems),
+            Err(Failure::Other(error)) => say(format_args!("dealcoach: {error:#}")),
         }
         runs += 1;
-        if args.max_runs.is_some_and(|max| runs >= max) {
+        // Nobody reads the output any more (`watch deal.yaml | head`): stop, as a
+        // pipeline's producer does.
+        if args.max_runs.is_some_and(|max| runs >= max) || stdout_closed() {
             return Ok(Exit::Success);
         }
-        eprintln!(
+        say(format_args!(
             "-- watching {} for changes (Ctrl-C to stop)",
             watched
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ));
         loop {
             std::thread::sleep(Duration::from_millis(500));
             let now = fingerprint(&watched);
@@ -56,7 +58,7 @@ pub fn run(args: &WatchArgs) -> Result<Exit, Failure> {
                 break;
             }
         }
-        println!();
+        print("\n")?;
     }
 }
 

@@ -937,7 +937,11 @@ fn write_csv(classified: &Classified, out: &mut dyn Write) -> io::Result<()> {
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
         ]);
-        writer.write_record(&record)?;
+        writer.write_record(
+            record
+                .iter()
+                .map(|cell| crate::escape::spreadsheet(cell).into_owned()),
+        )?;
     }
     writer.flush()
 }
@@ -1336,9 +1340,9 @@ fn write_markdown(classified: &Classified, view: &View, out: &mut dyn Write) -> 
             writeln!(out, "**{}**", cell(&row.name))?;
             writeln!(out)?;
             for warning in &row.warnings {
-                writeln!(out, "- {} (`{}`)", warning.title, warning.concept)?;
+                writeln!(out, "- {} (`{}`)", cell(&warning.title), warning.concept)?;
                 for why in &warning.why {
-                    writeln!(out, "  - {why}")?;
+                    writeln!(out, "  - {}", cell(why))?;
                 }
             }
         }
@@ -1390,7 +1394,7 @@ fn write_markdown(classified: &Classified, view: &View, out: &mut dyn Write) -> 
         writeln!(out, "### {}", w.errors)?;
         writeln!(out)?;
         for error in view.errors {
-            writeln!(out, "- `{}`", error.message.replace('`', "'"))?;
+            writeln!(out, "- {}", cell(&error.message))?;
         }
     }
     Ok(())

@@ -481,30 +481,35 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
         let row = row?;
         let number = |value: Option<f64>| value.map(format_number).unwrap_or_default();
         let integer = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
-        writer.write_record([
-            row.id.as_str(),
-            &row.name,
-            row.account.as_deref().unwrap_or_default(),
-            &number(row.amount),
-            row.currency.as_deref().unwrap_or_default(),
-            row.stage.as_deref().unwrap_or_default(),
-            &row.phase,
-            &integer(row.temperature),
-            &row.temperature_evidence.to_string(),
-            &row.risk.to_string(),
-            &row.warnings.len().to_string(),
-            &row.warnings.join(";"),
-            row.top_move
-                .as_ref()
-                .map(|m| m.concept.as_str())
-                .unwrap_or_default(),
-            row.top_move
-                .as_ref()
-                .map(|m| m.title.as_str())
-                .unwrap_or_default(),
-            &row.file,
-            &row.line.map(|line| line.to_string()).unwrap_or_default(),
-        ])?;
+        writer.write_record(
+            [
+                row.id.as_str(),
+                &row.name,
+                row.account.as_deref().unwrap_or_default(),
+                &number(row.amount),
+                row.currency.as_deref().unwrap_or_default(),
+                row.stage.as_deref().unwrap_or_default(),
+                &row.phase,
+                &integer(row.temperature),
+                &row.temperature_evidence.to_string(),
+                &row.risk.to_string(),
+                &row.warnings.len().to_string(),
+                &row.warnings.join(";"),
+                row.top_move
+                    .as_ref()
+                    .map(|m| m.concept.as_str())
+                    .unwrap_or_default(),
+                row.top_move
+                    .as_ref()
+                    .map(|m| m.title.as_str())
+                    .unwrap_or_default(),
+                &row.file,
+                &row.line.map(|line| line.to_string()).unwrap_or_default(),
+            ]
+            .map(crate::escape::spreadsheet)
+            .iter()
+            .map(|cell| cell.as_bytes()),
+        )?;
     }
     writer.flush()
 }
@@ -992,7 +997,7 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
     writeln!(out, "{}", risk_explanation(view))?;
     writeln!(out)?;
     for row in &explained {
-        writeln!(out, "- `{}`: {}", row.id, risk_breakdown(row, lang))?;
+        writeln!(out, "- {}: {}", cell(&row.id), risk_breakdown(row, lang))?;
     }
     if !review.rule_failures.is_empty() {
         writeln!(out)?;
@@ -1013,7 +1018,7 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
         writeln!(out, "### {}", w.errors)?;
         writeln!(out)?;
         for error in &review.errors {
-            writeln!(out, "- `{}`", error.message.replace('`', "'"))?;
+            writeln!(out, "- {}", cell(&error.message))?;
         }
     }
     Ok(())

@@ -68,7 +68,7 @@ pub fn right(text: &str, cells: usize) -> String {
 
 /// A Markdown table cell: no pipes or line breaks inside.
 pub fn markdown_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    crate::escape::markdown(text).into_owned()
 }
 
 /// ANSI styling, only on a terminal (the caller decides).

@@ -177,6 +177,7 @@ pub fn coach_with(
         },
         mut pending,
     ) = prepare(playbook, snapshot, detail == Detail::Headline)?;
+    let words = crate::present::Words::new(&playbook.labels, lang);
     let (firings, rule_errors) = match &mut pending {
         Some(pending) => playbook
             .scripts
@@ -200,11 +201,11 @@ pub fn coach_with(
                 let lines = |lines: &[String]| -> Vec<String> {
                     lines
                         .iter()
-                        .filter_map(|line| fill(line, &scope, lang, true))
+                        .filter_map(|line| fill(line, &scope, words, true))
                         .collect()
                 };
                 let texts = (
-                    fill(rule.title.get(lang), &scope, lang, false).unwrap_or_default(),
+                    fill(rule.title.get(lang), &scope, words, false).unwrap_or_default(),
                     lines(rule.why.get(lang)),
                     lines(rule.questions.get(lang)),
                 );
@@ -257,7 +258,7 @@ pub fn coach_with(
         if let Some(item) = item {
             scope.push_constant_dynamic("item", item);
         }
-        first.title = fill(compiled.rule.title.get(lang), &scope, lang, false).unwrap_or_default();
+        first.title = fill(compiled.rule.title.get(lang), &scope, words, false).unwrap_or_default();
         scope.rewind(depth);
     }
     if let Some(pending) = pending {

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::facts::{Facts, Sighting};
-use crate::playbook::{Lang, PlaybookFiles, RawPriority, Rule, RuleKind};
+use crate::playbook::{PlaybookFiles, RawPriority, Rule, RuleKind};
 use crate::snapshot::Snapshot;
 use direct::{slots, Direct, Memo, MemoNumbers};
 
@@ -281,9 +281,10 @@ impl ScriptEngine {
         let item_reads = self.derived_read(for_each.iter().flatten());
         let priority_reads = self.derived_read(priority.iter().flatten());
         let count_reads = self.derived_read(count.iter().flatten());
-        let title_names: Vec<&str> = [Lang::Zh, Lang::En]
-            .into_iter()
-            .flat_map(|lang| crate::template::placeholders(rule.title.get(lang)))
+        let title_names: Vec<&str> = rule
+            .title
+            .languages()
+            .flat_map(|(_, title)| crate::template::placeholders(title))
             .filter_map(|placeholder| {
                 crate::template::parse_placeholder(placeholder)
                     .0

@@ -900,7 +900,7 @@ mod tests {
 
     fn facts_of(yaml: &str) -> Facts {
         let snapshot: Snapshot = serde_yaml::from_str(yaml).expect("the test deal is valid");
-        Facts::derive(&snapshot, &[], &[], &EngineSettings::default())
+        Facts::derive(&snapshot, &[], &[], &EngineSettings::builtin())
     }
 
     fn names(list: &[&str]) -> Option<Vec<String>> {
@@ -1005,7 +1005,7 @@ stakeholders:
             objection("no_need", Some("王工"), true),
             objection("no_hurry", None, true),
         ];
-        let facts = Facts::derive(&snapshot, &[], &objections, &EngineSettings::default());
+        let facts = Facts::derive(&snapshot, &[], &objections, &EngineSettings::builtin());
         let count = |key: &str| facts.objection_counts[key];
         assert_eq!(count("no_trust"), 1);
         assert_eq!(count("no_trust_unattributed"), 1);

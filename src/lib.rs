@@ -3,12 +3,14 @@
 //! The pipeline, one module per stage, in the order data flows:
 //!
 //! 1. [`snapshot`] — read and validate a deal (with [`vocabulary`], [`date`], [`checked`]);
-//! 2. [`playbook`] — read and validate the coaching method (with [`settings`]);
+//! 2. [`playbook`] — read and validate the coaching method (with [`settings`] and the
+//!    [`labels`] every output word comes from);
 //! 3. [`detect`] — find objections and buying signals in free-text notes;
 //! 4. [`facts`] — derive once per deal what every rule needs;
 //! 5. [`engine`] — evaluate the rules, sandboxed;
 //! 6. [`coach`] and [`rank`] — turn firings into ranked advice;
-//! 7. [`render`] — text, JSON or Markdown, made safe to open by [`escape`].
+//! 7. [`present`] — every report as text, Markdown, CSV or JSON, in the words of the
+//!    label catalog, made safe to open by [`escape`].
 //!
 //! [`cli`] puts a command line on top; [`diag`] is how every stage reports problems.
 
@@ -25,11 +27,12 @@ pub mod diag;
 pub mod engine;
 pub mod escape;
 pub mod facts;
+pub mod labels;
 pub mod lint;
 pub mod playbook;
 pub mod portfolio;
+pub mod present;
 pub mod rank;
-pub mod render;
 pub mod settings;
 pub mod snapshot;
 pub mod template;

@@ -10,7 +10,7 @@ use rhai::{ASTNode, Expr, AST};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{CompiledRule, SCOPE_NAMES};
-use crate::playbook::Playbook;
+use crate::playbook::{Lang, Playbook};
 use crate::snapshot::{Account, Information, Snapshot};
 use crate::template::{parse_placeholder, placeholders};
 
@@ -55,7 +55,87 @@ pub fn lint(playbook: &Playbook) -> Diagnostics {
         lint_rule(playbook, compiled, &fields, native.as_ref(), &mut problems);
     }
     lint_tests(playbook, &mut problems);
+    lint_labels(playbook, &mut problems);
     problems
+}
+
+/// The label catalog: every label in zh and en, and a label for every concept a rule
+/// produces and every word of the snapshot's vocabularies (else the output shows ids).
+fn lint_labels(playbook: &Playbook, problems: &mut Diagnostics) {
+    let labels = &playbook.labels;
+    let place = |key: &str| {
+        playbook.files.playbook_yaml().find_map(|file| {
+            let (line, column) = crate::playbook::find_key(&file.text, key);
+            (line > 0).then(|| (file.path.clone(), line, column, file.text.as_str()))
+        })
+    };
+    for key in labels.keys() {
+        let Some(label) = labels.get(key) else {
+            continue;
+        };
+        for required in [Lang::Zh, Lang::En] {
+            if !label.contains_key(required.code()) {
+                let message = format!(
+                    "label `{key}` has no `{required}` text: every label is written in zh and en"
+                );
+                problems.push(match place(key) {
+                    Some((file, line, column, text)) => {
+                        Diagnostic::error(file, line, column, message).with_source(text)
+                    }
+                    None => Diagnostic::error(playbook.origin.label(), 0, 0, message),
+                });
+            }
+        }
+    }
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for compiled in &playbook.rules {
+        let key = format!("concept.{}", compiled.rule.concept);
+        if !wanted.iter().any(|(known, _)| *known == key) {
+            wanted.push((
+                key,
+                format!(
+                    "concept `{}` (rule `{}`)",
+                    compiled.rule.concept, compiled.rule.id
+                ),
+            ));
+        }
+    }
+    for vocabulary in crate::vocabulary::VOCABULARY_NAMES {
+        if matches!(*vocabulary, "objection" | "signal") {
+            continue; // their words are concepts: `concept.objection.no_need`
+        }
+        for word in crate::vocabulary::vocabulary_words(vocabulary).unwrap_or_default() {
+            wanted.push((
+                format!("{vocabulary}.{word}"),
+                format!("{vocabulary} `{word}`"),
+            ));
+        }
+    }
+    for word in ["early", "middle", "late", "won", "lost"] {
+        wanted.push((format!("phase.{word}"), format!("phase `{word}`")));
+    }
+    let quadrants = &playbook.engine_settings.value.quadrants;
+    for quadrant in [
+        &quadrants.high_current_high_potential,
+        &quadrants.high_current_low_potential,
+        &quadrants.low_current_high_potential,
+        &quadrants.low_current_low_potential,
+    ] {
+        wanted.push((
+            format!("quadrant.{quadrant}"),
+            format!("quadrant `{quadrant}`"),
+        ));
+    }
+    for (key, what) in wanted {
+        if !labels.contains(&key) {
+            problems.push(Diagnostic::warning(
+                playbook.origin.label(),
+                0,
+                0,
+                format!("{what} has no label `{key}`: the output shows it as written"),
+            ));
+        }
+    }
 }
 
 fn lint_rule(
@@ -110,20 +190,26 @@ fn lint_rule(
             }
         }
     }
-    let texts = [("title", vec![&rule.title.zh, &rule.title.en])]
-        .into_iter()
-        .chain([(
+    let texts = [
+        (
+            "title",
+            rule.title
+                .languages()
+                .map(|(_, text)| text)
+                .collect::<Vec<_>>(),
+        ),
+        (
             "why",
-            rule.why.zh.iter().chain(&rule.why.en).collect::<Vec<_>>(),
-        )])
-        .chain([(
+            rule.why.languages().flat_map(|(_, lines)| lines).collect(),
+        ),
+        (
             "questions",
             rule.questions
-                .zh
-                .iter()
-                .chain(&rule.questions.en)
-                .collect::<Vec<_>>(),
-        )]);
+                .languages()
+                .flat_map(|(_, lines)| lines)
+                .collect(),
+        ),
+    ];
     for (key, lines) in texts {
         for template in lines {
             for placeholder in placeholders(template) {
@@ -145,12 +231,18 @@ fn lint_rule(
             }
         }
     }
+    let lines =
+        |texts: &crate::playbook::TextList, lang: Lang| texts.exactly(lang).map_or(0, Vec::len);
     for (key, zh, en) in [
-        ("why", rule.why.zh.len(), rule.why.en.len()),
+        (
+            "why",
+            lines(&rule.why, Lang::Zh),
+            lines(&rule.why, Lang::En),
+        ),
         (
             "questions",
-            rule.questions.zh.len(),
-            rule.questions.en.len(),
+            lines(&rule.questions, Lang::Zh),
+            lines(&rule.questions, Lang::En),
         ),
     ] {
         if zh != en {

@@ -211,6 +211,9 @@ pub struct RawPlaybookFile {
     /// labels many texts share: `name: rhai expression`.
     #[serde(default)]
     pub derived: IndexMap<String, String>,
+    /// The label catalog (see [`crate::labels`]): key → language → text.
+    #[serde(default)]
+    pub labels: crate::labels::RawLabels,
 }
 
 /// A `derived:` value with where it is written.
@@ -248,20 +251,66 @@ pub enum RawPriority {
     Expression(String),
 }
 
-/// One text in both languages.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Text {
-    pub zh: String,
-    pub en: String,
+/// A text written in several languages (`{zh: …, en: …, fr: …}`): zh and en are
+/// required, any other language is optional and falls back to en.
+#[derive(Debug, Clone, Default)]
+pub struct Localized<T> {
+    by_lang: IndexMap<String, T>,
+    /// What a language no text is written in gets: only an absent optional text (no
+    /// `questions:`) has none at all.
+    none: T,
 }
 
-/// Lines of text in both languages.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TextList {
-    pub zh: Vec<String>,
-    pub en: Vec<String>,
+/// One text, per language.
+pub type Text = Localized<String>;
+
+/// Lines of text, per language.
+pub type TextList = Localized<Vec<String>>;
+
+impl<T> Localized<T> {
+    /// The text in `lang`, else in English.
+    pub fn get(&self, lang: Lang) -> &T {
+        self.by_lang
+            .get(lang.code())
+            .or_else(|| self.by_lang.get(Lang::En.code()))
+            .unwrap_or(&self.none)
+    }
+
+    /// Every language written, with its text.
+    pub fn languages(&self) -> impl Iterator<Item = (Lang, &T)> {
+        self.by_lang
+            .iter()
+            .map(|(code, text)| (Lang::new(code), text))
+    }
+
+    /// The text in `lang` only (no fallback).
+    pub fn exactly(&self, lang: Lang) -> Option<&T> {
+        self.by_lang.get(lang.code())
+    }
+}
+
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Localized<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let by_lang = IndexMap::<String, T>::deserialize(deserializer)?;
+        for code in by_lang.keys() {
+            if !Lang::is_code(code) {
+                return Err(serde::de::Error::custom(format!(
+                    "`{code}` is not a language code: texts are written per language (`zh:`, `en:`, `fr:` …)"
+                )));
+            }
+        }
+        for required in ["zh", "en"] {
+            if !by_lang.contains_key(required) {
+                return Err(serde::de::Error::custom(format!(
+                    "missing the `{required}` text: every text is written in zh and en (other languages are optional)"
+                )));
+            }
+        }
+        Ok(Localized {
+            by_lang,
+            none: T::default(),
+        })
+    }
 }
 
 /// `when: false` is YAML's boolean, not a string; accept any scalar as script text.
@@ -283,30 +332,7 @@ fn script_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stri
 // ---------------------------------------------------------------------------------------
 // Stage two: the validated playbook.
 
-/// Output language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Text {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
-    }
-}
-
-impl TextList {
-    pub fn get(&self, lang: Lang) -> &[String] {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
-    }
-}
+pub use crate::labels::Lang;
 
 /// Where a rule is written, for the output's `rule` field and for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -353,6 +379,8 @@ pub struct Playbook {
     pub detector: Detector,
     pub aliases: Arc<Aliases>,
     pub scripts: ScriptEngine,
+    /// Every word of the output that is not advice.
+    pub labels: crate::labels::Labels,
 }
 
 /// Concept prefixes of the method (domain.md); a rule under another prefix is allowed but
@@ -410,6 +438,13 @@ impl Playbook {
         let mut aliases = Aliases::new();
         let mut sandbox: Option<crate::engine::SandboxLimits> = None;
         let mut derived: IndexMap<String, DerivedValue> = IndexMap::new();
+        // A trainer's folder stands on the built-in method: a setting or a label it leaves
+        // out is the built-in one, never a value kept in Rust.
+        let builtin = (files.origin != Origin::Builtin).then(builtin_defaults);
+        let mut labels: IndexMap<String, crate::labels::Label> = builtin
+            .map(|defaults| defaults.labels.clone())
+            .unwrap_or_default();
+        let mut label_files: IndexMap<(String, String), String> = IndexMap::new();
 
         for (file, parsed) in parse_playbook_files(&files) {
             let raw: RawPlaybookFile = match parsed {
@@ -523,6 +558,39 @@ impl Playbook {
                     );
                 }
             }
+            for (key, label) in raw.labels {
+                for (code, form) in label {
+                    let place = (key.clone(), code.clone());
+                    if let Some(first) = label_files.get(&place) {
+                        let (line, column) = find_key(&file.text, &key);
+                        problems.push(
+                            Diagnostic::error(
+                                &file.path,
+                                line,
+                                column,
+                                format!("label `{key}` in `{code}` is also defined in {first}"),
+                            )
+                            .with_source(&file.text),
+                        );
+                        continue;
+                    }
+                    if !crate::labels::Lang::is_code(&code) {
+                        let (line, column) = find_key(&file.text, &key);
+                        problems.push(
+                            Diagnostic::error(
+                                &file.path,
+                                line,
+                                column,
+                                format!("label `{key}`: `{code}` is not a language code (write `zh:`, `en:`, `fr:` …)"),
+                            )
+                            .with_source(&file.text),
+                        );
+                        continue;
+                    }
+                    label_files.insert(place, file.path.clone());
+                    labels.entry(key.clone()).or_default().insert(code, form);
+                }
+            }
             if let Some(limits) = raw.sandbox {
                 sandbox = Some(limits);
             }
@@ -578,6 +646,9 @@ impl Playbook {
                 "the playbook folder has no rules: add at least one under `rules:` in a playbooks/*.yaml file",
             ));
         }
+        if let Some(defaults) = builtin {
+            settings = merge_settings(&defaults.settings, settings);
+        }
         let engine_settings = match EngineSettings::from_map(&settings) {
             Ok(engine_settings) => engine_settings,
             Err(messages) => {
@@ -589,7 +660,8 @@ impl Playbook {
                         .unwrap_or_else(|| files.origin.label());
                     problems.push(Diagnostic::error(file, 0, 0, message));
                 }
-                EngineSettings::default()
+                EngineSettings::from_map(&builtin_defaults().settings)
+                    .unwrap_or_else(|_| panic!("the built-in settings are valid (tested)"))
             }
         };
 
@@ -623,9 +695,71 @@ impl Playbook {
             aliases: Arc::new(aliases),
             scripts,
             files,
+            labels: crate::labels::Labels::new(labels),
         };
         (playbook, problems)
     }
+}
+
+/// What a trainer's folder falls back to: the built-in method's settings and labels.
+struct BuiltinDefaults {
+    settings: IndexMap<String, serde_yaml::Value>,
+    labels: IndexMap<String, crate::labels::Label>,
+}
+
+/// The built-in settings and labels, read once per process from the prepared copies.
+fn builtin_defaults() -> &'static BuiltinDefaults {
+    static DEFAULTS: std::sync::OnceLock<BuiltinDefaults> = std::sync::OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        let files = PlaybookFiles::builtin();
+        let mut defaults = BuiltinDefaults {
+            settings: IndexMap::new(),
+            labels: IndexMap::new(),
+        };
+        for file in files.playbook_yaml() {
+            let Some(raw) = prepared(&files, file) else {
+                continue;
+            };
+            defaults.settings.extend(raw.settings);
+            for (key, label) in raw.labels {
+                defaults.labels.entry(key).or_default().extend(label);
+            }
+        }
+        defaults
+    })
+}
+
+/// The folder's settings over the built-in ones: a mapping is merged key by key (a
+/// trainer may change one weight of `evidence_temperature`), anything else replaced.
+fn merge_settings(
+    base: &IndexMap<String, serde_yaml::Value>,
+    over: IndexMap<String, serde_yaml::Value>,
+) -> IndexMap<String, serde_yaml::Value> {
+    fn merge(base: &serde_yaml::Value, over: serde_yaml::Value) -> serde_yaml::Value {
+        match (base, over) {
+            (serde_yaml::Value::Mapping(base), serde_yaml::Value::Mapping(over)) => {
+                let mut merged = base.clone();
+                for (key, value) in over {
+                    let value = match base.get(&key) {
+                        Some(inner) => merge(inner, value),
+                        None => value,
+                    };
+                    merged.insert(key, value);
+                }
+                serde_yaml::Value::Mapping(merged)
+            }
+            (_, over) => over,
+        }
+    }
+    let mut merged = base.clone();
+    for (key, value) in over {
+        let value = match base.get(&key) {
+            Some(inner) => merge(inner, value),
+            None => value,
+        };
+        merged.insert(key, value);
+    }
+    merged
 }
 
 /// One playbook file parsed, or why it could not be.
@@ -741,7 +875,7 @@ fn validate_rule(
             "a rule's `id` and `concept` may not be empty".to_owned(),
         ));
     }
-    for (lang, title) in [("zh", &raw.title.zh), ("en", &raw.title.en)] {
+    for (lang, title) in raw.title.languages() {
         if title.trim().is_empty() {
             return Err(problem(format!(
                 "rule `{}` has an empty {lang} title",
@@ -749,13 +883,14 @@ fn validate_rule(
             )));
         }
     }
-    if raw.why.zh.is_empty() != raw.why.en.is_empty() {
+    let lines_in = |texts: &TextList, lang: Lang| texts.exactly(lang).map_or(0, Vec::len);
+    if (lines_in(&raw.why, Lang::Zh) == 0) != (lines_in(&raw.why, Lang::En) == 0) {
         return Err(problem(format!(
             "rule `{}` gives `why` in one language only: write both zh and en",
             raw.id
         )));
     }
-    if raw.questions.zh.is_empty() != raw.questions.en.is_empty() {
+    if (lines_in(&raw.questions, Lang::Zh) == 0) != (lines_in(&raw.questions, Lang::En) == 0) {
         return Err(problem(format!(
             "rule `{}` gives `questions` in one language only: write both zh and en",
             raw.id

@@ -18,13 +18,12 @@ pub mod accounts;
 pub mod pipeline;
 pub mod review;
 mod spill;
-mod table;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
-use crate::playbook::{Lang, Playbook, PlaybookFiles, RawPlaybookFile, Text};
+use crate::playbook::{Playbook, PlaybookFiles, RawPlaybookFile, Text};
 
 /// How a portfolio view is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,9 +132,6 @@ pub struct ReviewTexts {
 pub struct AccountTexts {
     /// Warning concepts (or prefixes such as `value.misjudge`) shown per account.
     pub warnings: Vec<String>,
-    /// Quadrant name (settings.value.quadrants) → label per language.
-    #[serde(default)]
-    pub quadrant_labels: IndexMap<String, Text>,
 }
 
 /// Every setting the portfolio views read, validated.
@@ -236,14 +232,6 @@ impl PortfolioSettings {
             .cloned()
             .collect()
     }
-
-    pub fn quadrant_label(&self, quadrant: &str, lang: Lang) -> String {
-        self.accounts
-            .quadrant_labels
-            .get(quadrant)
-            .map(|text| text.get(lang).to_owned())
-            .unwrap_or_else(|| quadrant.to_owned())
-    }
 }
 
 const BUILTIN_FILE: &str = "playbooks/portfolio.yaml";
@@ -305,32 +293,6 @@ pub fn concept_matches(concept: &str, wanted: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.'))
 }
 
-/// Money in a few characters: `2.4M`, `850K` (en) or `240万`, `1.2亿` (zh).
-pub fn short_money(amount: f64, lang: Lang) -> String {
-    let (sign, value) = if amount < 0.0 {
-        ("-", -amount)
-    } else {
-        ("", amount)
-    };
-    let scaled = |divisor: f64, unit: &str| {
-        let number = value / divisor;
-        let text = if number >= 100.0 {
-            format!("{number:.0}")
-        } else {
-            crate::template::format_number((number * 10.0).round() / 10.0)
-        };
-        format!("{sign}{text}{unit}")
-    };
-    match lang {
-        Lang::Zh if value >= 1e8 => scaled(1e8, "亿"),
-        Lang::Zh if value >= 1e4 => scaled(1e4, "万"),
-        Lang::En if value >= 1e9 => scaled(1e9, "B"),
-        Lang::En if value >= 1e6 => scaled(1e6, "M"),
-        Lang::En if value >= 1e3 => scaled(1e3, "K"),
-        _ => format!("{sign}{}", crate::template::format_number(value)),
-    }
-}
-
 /// Numbers in JSON as people write them: `2400000`, not `2400000.0`.
 pub mod whole {
     use serde::Serializer;
@@ -355,11 +317,6 @@ pub mod whole {
     }
 }
 
-/// The text styling of the portfolio views (colour only when the caller says so).
-pub fn table_paint(color: bool) -> table::Paint {
-    table::Paint { color }
-}
-
 /// Writes to `out`, treating a closed pipe (`| head`) as the reader's choice, not an error.
 pub fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
     match result {
@@ -381,14 +338,5 @@ mod tests {
         ));
         assert!(concept_matches("risk.stale", "risk.stale"));
         assert!(!concept_matches("risk.stalemate", "risk.stale"));
-    }
-
-    #[test]
-    fn money_is_short_in_both_languages() {
-        assert_eq!(short_money(2_400_000.0, Lang::En), "2.4M");
-        assert_eq!(short_money(850_000.0, Lang::En), "850K");
-        assert_eq!(short_money(2_400_000.0, Lang::Zh), "240万");
-        assert_eq!(short_money(120_000_000.0, Lang::Zh), "1.2亿");
-        assert_eq!(short_money(999.0, Lang::En), "999");
     }
 }

@@ -2,15 +2,15 @@
 //!
 //! Rules read every setting freely (`settings.stale_days`). The few the engine itself
 //! needs to derive facts are read here into [`EngineSettings`], checked for type and
-//! range. Their defaults apply only to a trainer's folder that leaves them out; the
-//! built-in `playbooks/settings.yaml` states every one of them.
+//! range. A trainer's folder that leaves one out gets the built-in one (the folder's
+//! settings are merged over `playbooks/settings.yaml`): no setting has a value in Rust.
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 
 /// The settings the engine uses to derive facts.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct EngineSettings {
     /// Influence (1..10) from which a person counts as a key person.
     pub influential: i64,
@@ -23,22 +23,10 @@ pub struct EngineSettings {
     pub value: ValueModel,
 }
 
-impl Default for EngineSettings {
-    fn default() -> Self {
-        EngineSettings {
-            influential: 7,
-            late_within_days: 45,
-            key_person_contact_days: 30,
-            evidence_temperature: TemperatureWeights::default(),
-            value: ValueModel::default(),
-        }
-    }
-}
-
 /// Points that each piece of evidence adds to (or, negative, takes from) the estimated
 /// buying temperature; the sum is clamped to 0..100.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct TemperatureWeights {
     pub base: f64,
     pub per_signal_type: f64,
@@ -49,26 +37,11 @@ pub struct TemperatureWeights {
     pub per_missing_influencer: f64,
 }
 
-impl Default for TemperatureWeights {
-    fn default() -> Self {
-        TemperatureWeights {
-            base: 10.0,
-            per_signal_type: 18.0,
-            per_spin_type: 5.0,
-            per_open_objection: -10.0,
-            top_not_met: -15.0,
-            top_supportive: 10.0,
-            per_missing_influencer: -5.0,
-        }
-    }
-}
-
 /// The value pyramid (weighted single indicators → score → tier) and the value
 /// scorecard (current × potential → quadrant).
 /// Not `deny_unknown_fields`: rules keep their own value thresholds beside these (serde
 /// cannot combine that with `flatten`).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
 pub struct ValueModel {
     pub weights: Indicators,
     /// The value of each indicator that scores 100.
@@ -82,51 +55,6 @@ pub struct ValueModel {
     /// Any other value settings (thresholds rules read, such as `poor_collection_below`).
     #[serde(flatten)]
     pub other: IndexMap<String, serde_yaml::Value>,
-}
-
-impl Default for ValueModel {
-    fn default() -> Self {
-        ValueModel {
-            weights: Indicators {
-                revenue: 0.35,
-                profit: 0.3,
-                collected: 0.2,
-                transactions: 0.15,
-            },
-            full_marks: Indicators {
-                revenue: 5_000_000.0,
-                profit: 1_000_000.0,
-                collected: 5_000_000.0,
-                transactions: 50.0,
-            },
-            tiers: vec![
-                Tier {
-                    name: "A".into(),
-                    min: 75.0,
-                },
-                Tier {
-                    name: "B".into(),
-                    min: 50.0,
-                },
-                Tier {
-                    name: "C".into(),
-                    min: 25.0,
-                },
-                Tier {
-                    name: "D".into(),
-                    min: 0.0,
-                },
-            ],
-            potential_weights: PotentialWeights {
-                growth: 0.4,
-                strategic_fit: 0.35,
-                share_of_wallet_left: 0.25,
-            },
-            quadrant_cut: 5.0,
-            quadrants: Quadrants::default(),
-            other: IndexMap::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,18 +90,14 @@ pub struct Quadrants {
     pub low_current_low_potential: String,
 }
 
-impl Default for Quadrants {
-    fn default() -> Self {
-        Quadrants {
-            high_current_high_potential: "develop".into(),
-            high_current_low_potential: "keep".into(),
-            low_current_high_potential: "grow".into(),
-            low_current_low_potential: "deprioritise".into(),
-        }
-    }
-}
-
 impl EngineSettings {
+    /// The built-in method's settings (playbooks/settings.yaml).
+    pub fn builtin() -> EngineSettings {
+        crate::playbook::Playbook::load(crate::playbook::PlaybookFiles::builtin())
+            .map(|playbook| playbook.engine_settings)
+            .unwrap_or_else(|problems| panic!("the built-in settings are invalid: {problems}"))
+    }
+
     /// Reads the engine's settings out of the merged settings map; every problem is a
     /// message naming the setting.
     pub fn from_map(

@@ -2,11 +2,21 @@
 //!
 //! A placeholder is a dotted path from one of the condition's names (`deal.name`,
 //! `item.from`) or, for any other first name, from `facts` (`{{top.name}}`). Optional
-//! filters: `| count` (length of a list) and `| percent` (0.45 → 45%).
+//! filters, all of them words of the label catalog ([`crate::labels`]):
+//! - `| count` — the length of a list;
+//! - `| count: UNIT` — a number (or a list's length) with its noun, `unit.UNIT` in the
+//!   catalog: "1 person" / "3 people", "没有拜访" for zero;
+//! - `| percent` — 0.45 → 45%;
+//! - `| money` — an amount, short, in the deal's currency: 2.4M CNY / 240万元;
+//! - `| label: VOCABULARY` — a word of the snapshot (or a list of them) by its label,
+//!   `VOCABULARY.word` in the catalog: `{{facts.phase | label: phase}}` → 后期.
 
 use rhai::{Dynamic, Map, Scope};
 
-use crate::playbook::Lang;
+use crate::present::Words;
+
+/// The filters a placeholder may use, for `check`.
+pub const FILTERS: &[&str] = &["count", "percent", "money", "label"];
 
 /// What a placeholder resolved to.
 pub enum Filled {
@@ -17,7 +27,7 @@ pub enum Filled {
 
 /// Fills `template`. `None` when a placeholder is unknown and `drop_unknown` is set;
 /// otherwise an unknown value prints as `?`.
-pub fn fill(template: &str, scope: &Scope, lang: Lang, drop_unknown: bool) -> Option<String> {
+pub fn fill(template: &str, scope: &Scope, words: Words, drop_unknown: bool) -> Option<String> {
     let mut output = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -28,7 +38,7 @@ pub fn fill(template: &str, scope: &Scope, lang: Lang, drop_unknown: bool) -> Op
             rest = "";
             break;
         };
-        match resolve(after[..end].trim(), scope, lang) {
+        match resolve(after[..end].trim(), scope, words) {
             Filled::Text(text) => output.push_str(&text),
             Filled::Unknown if drop_unknown => return None,
             Filled::Unknown => output.push('?'),
@@ -61,7 +71,15 @@ pub fn parse_placeholder(placeholder: &str) -> (Vec<&str>, Option<&str>) {
     (path.split('.').map(str::trim).collect(), filter)
 }
 
-fn resolve(placeholder: &str, scope: &Scope, lang: Lang) -> Filled {
+/// Splits a filter into its name and argument: `count: visit` → (`count`, `visit`).
+pub fn parse_filter(filter: &str) -> (&str, Option<&str>) {
+    match filter.split_once(':') {
+        Some((name, argument)) => (name.trim(), Some(argument.trim())),
+        None => (filter.trim(), None),
+    }
+}
+
+fn resolve(placeholder: &str, scope: &Scope, words: Words) -> Filled {
     let (segments, filter) = parse_placeholder(placeholder);
     let Some((first, rest)) = segments.split_first() else {
         return Filled::Unknown;
@@ -72,25 +90,74 @@ fn resolve(placeholder: &str, scope: &Scope, lang: Lang) -> Filled {
     };
     // Walk by reference and copy only the value found: the root is usually `facts`,
     // and copying it for every placeholder cost more than evaluating the rules.
-    let Some(value) = root.and_then(|root| lookup(root, rest)) else {
+    let value = root.and_then(|root| lookup(root, rest));
+    let (filter, argument) = filter.map_or(("", None), parse_filter);
+    if filter == "label" {
+        // A word nobody recorded reads as the vocabulary's "unknown" label when it has
+        // one ("of unknown stance"); otherwise the line is left out.
+        let vocabulary = argument.unwrap_or_default();
+        let missing = value.as_ref().is_none_or(Dynamic::is_unit);
+        if missing {
+            let key = format!("{vocabulary}.unknown");
+            return match words.labels.get(&key) {
+                Some(_) => Filled::Text(words.ui_owned(&key)),
+                None => Filled::Unknown,
+            };
+        }
+    }
+    let Some(value) = value.filter(|value| !value.is_unit()) else {
         return Filled::Unknown;
     };
-    if value.is_unit() {
-        return Filled::Unknown;
-    }
-    match filter {
-        Some("count") => {
+    match (filter, argument) {
+        ("count", unit) => {
             let count = value
                 .read_lock::<rhai::Array>()
-                .map(|array| array.len())
-                .unwrap_or(0);
-            Filled::Text(count.to_string())
+                .map(|array| array.len() as i64)
+                .or_else(|| value.as_int().ok());
+            match (count, unit) {
+                (Some(count), Some(unit)) => Filled::Text(words.labels.count(
+                    &format!("unit.{unit}"),
+                    count,
+                    words.lang,
+                )),
+                (Some(count), None) => Filled::Text(count.to_string()),
+                (None, _) => Filled::Unknown,
+            }
         }
-        Some("percent") => match number(&value) {
+        ("percent", _) => match number(&value) {
             Some(fraction) => Filled::Text(format!("{}%", (fraction * 100.0).round())),
             None => Filled::Unknown,
         },
-        _ => match format_value(&value, lang) {
+        ("money", _) => match number(&value) {
+            Some(amount) => {
+                let currency = scope
+                    .get("deal")
+                    .and_then(|deal| lookup(deal, &["currency"]))
+                    .filter(|currency| currency.is_string())
+                    .map(|currency| currency.to_string());
+                Filled::Text(words.money(amount, currency.as_deref()))
+            }
+            None => Filled::Unknown,
+        },
+        ("label", vocabulary) => {
+            let vocabulary = vocabulary.unwrap_or_default();
+            let label = |value: &Dynamic| {
+                value
+                    .clone()
+                    .into_immutable_string()
+                    .ok()
+                    .map(|word| words.labels.word(vocabulary, &word, words.lang).to_owned())
+            };
+            let labelled = match value.read_lock::<rhai::Array>() {
+                Some(array) => {
+                    let parts: Vec<String> = array.iter().filter_map(label).collect();
+                    (!parts.is_empty()).then(|| words.join(&parts))
+                }
+                None => label(&value),
+            };
+            labelled.map_or(Filled::Unknown, Filled::Text)
+        }
+        _ => match format_value(&value, words) {
             Some(text) => Filled::Text(text),
             None => Filled::Unknown,
         },
@@ -124,19 +191,15 @@ fn number(value: &Dynamic) -> Option<f64> {
 
 /// A value as text in `lang`: lists joined, people by name, numbers plainly. An empty
 /// list is unknown too: "who is missing: " with nobody is not a reason.
-pub fn format_value(value: &Dynamic, lang: Lang) -> Option<String> {
+pub fn format_value(value: &Dynamic, words: Words) -> Option<String> {
     if value.is_unit() {
         return None;
     }
     if let Ok(flag) = value.as_bool() {
         return Some(
-            match (lang, flag) {
-                (Lang::Zh, true) => "是",
-                (Lang::Zh, false) => "否",
-                (Lang::En, true) => "yes",
-                (Lang::En, false) => "no",
-            }
-            .to_owned(),
+            words
+                .ui(if flag { "word.yes" } else { "word.no" })
+                .to_owned(),
         );
     }
     if let Ok(int) = value.as_int() {
@@ -148,17 +211,17 @@ pub fn format_value(value: &Dynamic, lang: Lang) -> Option<String> {
     if let Some(array) = value.read_lock::<rhai::Array>() {
         let parts: Vec<String> = array
             .iter()
-            .filter_map(|element| format_value(element, lang))
+            .filter_map(|element| format_value(element, words))
             .collect();
         if parts.is_empty() {
             return None;
         }
-        return Some(parts.join(if lang == Lang::Zh { "、" } else { ", " }));
+        return Some(words.join(&parts));
     }
     if let Some(map) = value.read_lock::<Map>() {
         // People, objections and gaps print by their most telling field.
         for key in ["name", "from", "role", "type"] {
-            if let Some(text) = map.get(key).and_then(|field| format_value(field, lang)) {
+            if let Some(text) = map.get(key).and_then(|field| format_value(field, words)) {
                 return Some(text);
             }
         }

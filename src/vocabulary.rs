@@ -171,6 +171,9 @@ vocabulary!(
     Situation => "situation", Problem => "problem", Implication => "implication",
     NeedPayoff => "need_payoff",
 });
+vocabulary!(
+    /// Yes or no, as a CRM export writes it (`是`, `否` are aliases).
+    Flag, "flag", { True => "true", False => "false" });
 vocabulary!(ActivityType, "activity", {
     Visit => "visit", Call => "call", Meeting => "meeting", TechExchange => "tech_exchange",
     Demo => "demo", Favor => "favor", AfterSales => "after_sales", Proposal => "proposal",
@@ -208,6 +211,7 @@ pub fn vocabulary_words(name: &str) -> Option<Vec<&'static str>> {
         "signal" => words::<SignalType>(),
         "question" => words::<QuestionType>(),
         "activity" => words::<ActivityType>(),
+        "flag" => words::<Flag>(),
         _ => return None,
     })
 }
@@ -227,4 +231,5 @@ pub const VOCABULARY_NAMES: &[&str] = &[
     "signal",
     "question",
     "activity",
+    "flag",
 ];

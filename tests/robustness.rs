@@ -126,7 +126,7 @@ fn outcome(text: &str) -> Result<String, String> {
     let result = catch_unwind(AssertUnwindSafe(|| {
         match parse(text, "mutated.yaml", &playbook.aliases) {
             Ok(snapshot) => coach(playbook, &snapshot, Lang::En)
-                .map(|report| dealcoach::render::json(&report, playbook)),
+                .map(|report| dealcoach::present::next::json(&report, playbook)),
             Err(diagnostic) => Err(diagnostic.to_string()),
         }
     }));

@@ -1,7 +1,6 @@
 //! The command line: argument types (their doc comments are the `--help` text) and the
 //! dispatch to one file per subcommand.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -86,21 +85,14 @@ pub enum Format {
     Markdown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LangArg {
-    Zh,
-    En,
-}
-
 /// How to print a report.
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Output language (default: from LC_ALL / LANG; zh for zh_*, else en).
-    #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
+    #[command(flatten)]
+    pub lang: LangArgs,
     /// How many moves the text and markdown formats show.
     #[arg(long, default_value_t = 7, value_name = "N")]
     pub top: usize,
@@ -109,36 +101,75 @@ pub struct OutputArgs {
     pub all: bool,
 }
 
-impl OutputArgs {
-    pub fn lang(&self) -> Lang {
-        match self.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => lang_from_locale(),
+/// The output language.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LangArgs {
+    /// Output language: zh, en, or any language the playbooks' label catalog speaks
+    /// (default: from LC_ALL / LC_MESSAGES / LANG; English when the locale's language
+    /// is not one of them).
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<String>,
+}
+
+impl LangArgs {
+    /// The language asked for, checked against what the playbooks speak.
+    pub fn resolve(&self, playbook: &Playbook) -> Result<Lang, Failure> {
+        let spoken = playbook.labels.languages();
+        match &self.lang {
+            Some(code) => {
+                let lang = Lang::new(code);
+                if spoken.contains(&lang) {
+                    return Ok(lang);
+                }
+                let codes: Vec<&str> = spoken.iter().map(|lang| lang.code()).collect();
+                let hint = crate::diag::did_you_mean(lang.code(), codes.iter().copied())
+                    .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                    .unwrap_or_default();
+                Err(crate::diag::Diagnostic::error(
+                    "--lang",
+                    0,
+                    0,
+                    format!(
+                        "the playbooks have no words in `{code}`{hint} (they speak: {}; add a language to the label catalog, playbooks/labels.yaml)",
+                        codes.join(", ")
+                    ),
+                )
+                .into())
+            }
+            None => {
+                let wanted = lang_from_locale();
+                Ok(if spoken.contains(&wanted) {
+                    wanted
+                } else {
+                    Lang::En
+                })
+            }
         }
     }
 }
 
-/// `LC_ALL` overrides `LANG`, as in every POSIX program.
+/// The language of the locale (`LC_ALL` overrides `LC_MESSAGES` overrides `LANG`, as in
+/// every POSIX program): `zh_CN.UTF-8` → zh.
 pub fn lang_from_locale() -> Lang {
     let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .filter_map(|name| std::env::var(name).ok())
         .find(|value| !value.is_empty())
         .unwrap_or_default();
-    if locale.to_ascii_lowercase().starts_with("zh") {
-        Lang::Zh
+    let code = locale
+        .split(['_', '.', '@', '-'])
+        .next()
+        .unwrap_or_default();
+    if Lang::is_code(code) {
+        Lang::new(code)
     } else {
         Lang::En
     }
 }
 
-/// Colour only on a terminal, and never with `NO_COLOR` set.
-pub fn stdout_style() -> crate::render::Style {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    crate::render::Style {
-        color: !no_color && std::io::stdout().is_terminal(),
-    }
+/// Colour by the usual conventions (NO_COLOR, CLICOLOR_FORCE, a terminal).
+pub fn stdout_style() -> crate::present::Style {
+    crate::present::Style::for_stdout()
 }
 
 /// The exit codes, as the README documents them.

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{lang_from_locale, stdout_style, Exit, Failure, LangArg, PlaybookArgs};
+use super::{stdout_style, Exit, Failure, LangArgs, PlaybookArgs};
 use crate::diag::{did_you_mean, Diagnostic};
-use crate::playbook::{Lang, Playbook};
-use crate::portfolio::review::{self, Filters, View};
-use crate::portfolio::table_paint;
+use crate::playbook::Playbook;
+use crate::portfolio::review::{self, Filters};
 use crate::portfolio::{ignore_broken_pipe, Format, PortfolioSettings};
+use crate::present::{self, Words};
 
 /// Output formats of the portfolio views (`review`, `accounts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,19 +38,8 @@ pub struct PortfolioOutput {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PortfolioFormat::Text)]
     pub format: PortfolioFormat,
-    /// Output language (default: from LC_ALL / LANG; zh for zh_*, else en).
-    #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
-}
-
-impl PortfolioOutput {
-    pub fn lang(&self) -> Lang {
-        match self.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => lang_from_locale(),
-        }
-    }
+    #[command(flatten)]
+    pub lang: LangArgs,
 }
 
 #[derive(Debug, Args)]
@@ -91,7 +80,7 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
         min_risk: args.min_risk,
         concept: args.concept.clone(),
     };
-    let lang = args.output.lang();
+    let lang = args.output.lang.resolve(&playbook)?;
     let format = Format::from(args.output.format);
     let reviewed = review::review(
         &args.paths,
@@ -117,10 +106,14 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
             failure.rule, failure.deals, failure.example
         ));
     }
-    let view = View {
+    let view = present::review::View {
         format,
-        lang,
-        paint: table_paint(stdout_style().color && format == Format::Text),
+        words: Words::new(&playbook.labels, lang),
+        style: if format == Format::Text {
+            stdout_style()
+        } else {
+            present::Style::PLAIN
+        },
         top: args.top,
         filters: &filters,
         settings: &settings,
@@ -131,15 +124,16 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     // JSON and CSV escape text themselves; text and Markdown go through the terminal filter.
     let mut out: Box<dyn Write> = match format {
         Format::Json | Format::Csv => Box::new(buffered),
-        Format::Text | Format::Markdown => Box::new(crate::escape::TerminalSafe::new(
-            buffered,
-            stdout_style().color && format == Format::Text,
-        )),
+        Format::Text | Format::Markdown => {
+            Box::new(crate::escape::TerminalSafe::new(buffered, view.style.color))
+        }
     };
-    ignore_broken_pipe(review::write(reviewed, &view, &mut out).and_then(|()| out.flush()))
-        .map_err(|error| {
-            Failure::Other(anyhow::Error::new(error).context("cannot write the review"))
-        })?;
+    ignore_broken_pipe(
+        present::review::write(reviewed, &view, &mut out).and_then(|()| out.flush()),
+    )
+    .map_err(|error| {
+        Failure::Other(anyhow::Error::new(error).context("cannot write the review"))
+    })?;
     Ok(if failed {
         Exit::Findings
     } else {

@@ -14,7 +14,6 @@
 //! are rolled up across the account's deals (an activity recorded in two deals counts once).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -23,8 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::pipeline::{self, Origin};
-use super::table::{self, Paint};
-use super::{concept_matches, short_money, ErrorEntry, Format, PortfolioSettings};
+use super::{concept_matches, ErrorEntry, PortfolioSettings};
 use crate::coach::coach;
 use crate::date::Date;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
@@ -34,7 +32,7 @@ use crate::snapshot::{
     Account, Count, Deal, FormatVersion, Information, Metrics, Money, Potential, Score10, Snapshot,
 };
 use crate::template::format_number;
-use crate::vocabulary::{ActivityType, AliasScope, Aliases, PurchasePattern, Vocabulary};
+use crate::vocabulary::{ActivityType, AliasScope, Aliases, Flag, PurchasePattern, Vocabulary};
 
 /// The columns of a CRM export (deal-snapshot.md), in their documented order.
 pub const CSV_COLUMNS: [&str; 10] = [
@@ -51,7 +49,7 @@ pub const CSV_COLUMNS: [&str; 10] = [
 ];
 
 /// The single indicators of the value pyramid, in the playbook's order.
-const INDICATORS: [&str; 4] = ["revenue", "profit", "collected", "transactions"];
+pub const INDICATORS: [&str; 4] = ["revenue", "profit", "collected", "transactions"];
 
 /// One account to classify.
 #[derive(Debug, Clone)]
@@ -354,12 +352,16 @@ fn score10(value: f64) -> Result<f64, String> {
     }
 }
 
+/// Yes or no: the usual spellings, or a `flag` alias of the playbooks (`是`, `否`).
 fn flag(cell: &str) -> Result<bool, String> {
     match cell.to_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" | "是" => Ok(true),
-        "false" | "no" | "n" | "0" | "否" => Ok(false),
-        _ => Err(format!("expected true or false, not `{cell}`")),
+        "true" | "yes" | "y" | "1" => return Ok(true),
+        "false" | "no" | "n" | "0" => return Ok(false),
+        _ => {}
     }
+    Flag::resolve(cell)
+        .map(|flag| matches!(flag, Flag::True))
+        .map_err(|_| format!("expected true or false, not `{cell}`"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -754,7 +756,7 @@ fn classify_one(
     let row = AccountRow {
         quadrant_label: quadrant
             .as_ref()
-            .map(|quadrant| settings.quadrant_label(quadrant, lang)),
+            .map(|quadrant| playbook.labels.word("quadrant", quadrant, lang).to_owned()),
         name: input.name,
         tier: value.as_ref().map(|value| value.tier.clone()),
         score: value.as_ref().map(|value| value.score),
@@ -776,630 +778,6 @@ fn classify_one(
     (row, failures)
 }
 
-// ---------------------------------------------------------------------------------------
-// Output.
-
-/// How to print the accounts.
-pub struct View<'a> {
-    pub format: Format,
-    pub lang: Lang,
-    pub paint: Paint,
-    pub settings: &'a PortfolioSettings,
-    pub playbook: &'a Playbook,
-    /// Deals that could not be read (deal input only).
-    pub errors: &'a [ErrorEntry],
-    /// Deals without `account.name` (deal input only).
-    pub without_account: usize,
-}
-
-pub fn write(classified: &Classified, view: &View, out: &mut dyn Write) -> io::Result<()> {
-    match view.format {
-        Format::Json => write_json(classified, view, out),
-        Format::Csv => write_csv(classified, out),
-        Format::Text => write_text(classified, view, out),
-        Format::Markdown => write_markdown(classified, view, out),
-    }
-}
-
-fn tier_names(playbook: &Playbook) -> Vec<String> {
-    playbook
-        .engine_settings
-        .value
-        .tiers
-        .iter()
-        .map(|tier| tier.name.clone())
-        .collect()
-}
-
-#[derive(Serialize)]
-struct JsonAccounts<'a> {
-    dealcoach: &'static str,
-    playbooks: JsonPlaybooks,
-    tiers: Vec<String>,
-    accounts: &'a [AccountRow],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deals_without_account: Option<usize>,
-    rule_failures: Vec<JsonFailure<'a>>,
-    errors: &'a [ErrorEntry],
-}
-
-#[derive(Serialize)]
-struct JsonPlaybooks {
-    source: String,
-    digest: String,
-}
-
-#[derive(Serialize)]
-struct JsonFailure<'a> {
-    rule: &'a str,
-    accounts: usize,
-    example: &'a str,
-}
-
-fn write_json(classified: &Classified, view: &View, out: &mut dyn Write) -> io::Result<()> {
-    let document = JsonAccounts {
-        dealcoach: env!("CARGO_PKG_VERSION"),
-        playbooks: JsonPlaybooks {
-            source: view.playbook.origin.label(),
-            digest: view.playbook.digest().to_owned(),
-        },
-        tiers: tier_names(view.playbook),
-        accounts: &classified.rows,
-        deals_without_account: (view.without_account > 0).then_some(view.without_account),
-        rule_failures: classified
-            .rule_failures
-            .iter()
-            .map(|(rule, (accounts, example))| JsonFailure {
-                rule,
-                accounts: *accounts,
-                example,
-            })
-            .collect(),
-        errors: view.errors,
-    };
-    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
-    writeln!(out)
-}
-
-fn write_csv(classified: &Classified, out: &mut dyn Write) -> io::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    let mut header: Vec<String> = [
-        "name",
-        "tier",
-        "score",
-        "current",
-        "potential",
-        "quadrant",
-        "is_key_account",
-        "purchase_pattern",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    for indicator in INDICATORS {
-        header.push(indicator.to_owned());
-        header.push(format!("{indicator}_rank"));
-    }
-    header.extend(
-        [
-            "collection_rate",
-            "profit_margin",
-            "warnings",
-            "deals",
-            "visits_30d",
-            "favors_30d",
-            "key_contacts_without_vip_card",
-            "referrals",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned()),
-    );
-    writer.write_record(&header)?;
-    let number = |value: Option<f64>| value.map(format_number).unwrap_or_default();
-    for row in &classified.rows {
-        let mut record = vec![
-            row.name.clone(),
-            row.tier.clone().unwrap_or_default(),
-            number(row.score),
-            number(row.current),
-            number(row.potential),
-            row.quadrant.clone().unwrap_or_default(),
-            row.is_key_account
-                .map(|flag| flag.to_string())
-                .unwrap_or_default(),
-            row.purchase_pattern.clone().unwrap_or_default(),
-        ];
-        for indicator in INDICATORS {
-            let entry = row.indicators.get(indicator);
-            record.push(number(entry.and_then(|e| e.value)));
-            record.push(
-                entry
-                    .and_then(|e| e.rank)
-                    .map(|rank| rank.to_string())
-                    .unwrap_or_default(),
-            );
-        }
-        let kpi = row.kpi.as_ref();
-        record.extend([
-            number(row.collection_rate),
-            number(row.profit_margin),
-            row.warnings
-                .iter()
-                .map(|w| w.concept.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-            row.deals.map(|d| d.to_string()).unwrap_or_default(),
-            kpi.map(|k| k.visits_30d.to_string()).unwrap_or_default(),
-            kpi.map(|k| k.favors_30d.to_string()).unwrap_or_default(),
-            kpi.map(|k| k.key_contacts_without_vip_card.join(";"))
-                .unwrap_or_default(),
-            kpi.and_then(|k| k.referrals)
-                .map(|r| r.to_string())
-                .unwrap_or_default(),
-        ]);
-        writer.write_record(
-            record
-                .iter()
-                .map(|cell| crate::escape::spreadsheet(cell).into_owned()),
-        )?;
-    }
-    writer.flush()
-}
-
-struct Words {
-    title: &'static str,
-    accounts: &'static str,
-    tier: &'static str,
-    score: &'static str,
-    account: &'static str,
-    quadrant: &'static str,
-    current: &'static str,
-    potential: &'static str,
-    indicators: [&'static str; 4],
-    warnings: &'static str,
-    kpi: &'static str,
-    deals: &'static str,
-    visits: &'static str,
-    favors: &'static str,
-    referrals: &'static str,
-    no_card: &'static str,
-    errors: &'static str,
-    failures: &'static str,
-    without_account: &'static str,
-    none: &'static str,
-}
-
-const EN: Words = Words {
-    title: "Accounts by value",
-    accounts: "accounts",
-    tier: "TIER",
-    score: "SCORE",
-    account: "ACCOUNT",
-    quadrant: "QUADRANT",
-    current: "NOW",
-    potential: "POT.",
-    indicators: ["REVENUE", "PROFIT", "COLLECTED", "ORDERS"],
-    warnings: "Warnings",
-    kpi: "Relationship KPIs",
-    deals: "DEALS",
-    visits: "VISITS",
-    favors: "FAVOURS",
-    referrals: "REFERRALS",
-    no_card: "KEY CONTACTS WITHOUT A VIP CARD",
-    errors: "Could not be read",
-    failures: "Rules that failed (the other rules still ran)",
-    without_account: "deals name no account (`account.name`) and were left out",
-    none: "none",
-};
-
-const ZH: Words = Words {
-    title: "客户价值分级",
-    accounts: "个客户",
-    tier: "等级",
-    score: "得分",
-    account: "客户",
-    quadrant: "象限",
-    current: "现实",
-    potential: "潜在",
-    indicators: ["销售额", "利润", "回款", "交易数"],
-    warnings: "警示",
-    kpi: "客户关系指标",
-    deals: "商机",
-    visits: "拜访",
-    favors: "帮忙",
-    referrals: "转介绍",
-    no_card: "没有VIP卡的关键人",
-    errors: "无法读取",
-    failures: "出错的规则（其余规则照常运行）",
-    without_account: "个商机没有填写客户名称（account.name），未计入",
-    none: "无",
-};
-
-fn words(lang: Lang) -> &'static Words {
-    match lang {
-        Lang::Zh => &ZH,
-        Lang::En => &EN,
-    }
-}
-
-/// `1.2M #3`: an indicator's value and rank.
-fn indicator_cell(row: &AccountRow, indicator: &str, lang: Lang) -> String {
-    let Some(entry) = row.indicators.get(indicator) else {
-        return "-".to_owned();
-    };
-    let Some(value) = entry.value else {
-        return "-".to_owned();
-    };
-    let shown = if indicator == "transactions" {
-        format_number(value)
-    } else {
-        short_money(value, lang)
-    };
-    match entry.rank {
-        Some(rank) => format!("{shown} #{rank}"),
-        None => shown,
-    }
-}
-
-fn number_or_dash(value: Option<f64>) -> String {
-    value.map(format_number).unwrap_or_else(|| "-".to_owned())
-}
-
-/// Scores in a table column: one decimal, so the column lines up.
-fn one_decimal(value: Option<f64>) -> String {
-    value
-        .map(|value| format!("{value:.1}"))
-        .unwrap_or_else(|| "-".to_owned())
-}
-
-fn legend(view: &View) -> String {
-    let model = &view.playbook.engine_settings.value;
-    let tiers: Vec<String> = model
-        .tiers
-        .iter()
-        .map(|tier| format!("{} ≥ {}", tier.name, format_number(tier.min)))
-        .collect();
-    let cut = format_number(model.quadrant_cut);
-    match view.lang {
-        Lang::Zh => format!(
-            "金字塔等级按加权得分（settings.value）：{}；现实价值、潜在价值（0–10）≥ {cut} 为高。#n 为该单项指标在所有客户中的排名；! 表示该客户有警示（见下文）。",
-            tiers.join(" · ")
-        ),
-        Lang::En => format!(
-            "Pyramid tiers by weighted score (settings.value): {}; current and potential value (0–10) of {cut} or more count as high. #n is the account's rank on that single indicator; ! marks an account with warnings (below).",
-            tiers.join(" · ")
-        ),
-    }
-}
-
-/// `1/2`: an actual count against its target.
-fn against(actual: usize, target: Option<f64>) -> String {
-    match target {
-        Some(target) => format!("{actual}/{}", format_number(target)),
-        None => actual.to_string(),
-    }
-}
-
-const ACCOUNT_CELLS: usize = 19;
-
-fn write_text(classified: &Classified, view: &View, out: &mut dyn Write) -> io::Result<()> {
-    let lang = view.lang;
-    let w = words(lang);
-    let paint = view.paint;
-    let title = match lang {
-        Lang::Zh => format!("{}：{}{}", w.title, classified.rows.len(), w.accounts),
-        Lang::En => format!("{}: {} {}", w.title, classified.rows.len(), w.accounts),
-    };
-    writeln!(out, "{}", paint.bold(&title))?;
-    writeln!(out)?;
-    let header = format!(
-        "{}  {}  {}  {}  {}  {}  {}  {}  {}  {}",
-        table::left(w.tier, 4),
-        table::right(w.score, 5),
-        table::left(w.account, ACCOUNT_CELLS),
-        table::left(w.quadrant, 12),
-        table::right(w.current, 4),
-        table::right(w.potential, 4),
-        table::right(w.indicators[0], 9),
-        table::right(w.indicators[1], 9),
-        table::right(w.indicators[2], 9),
-        table::right(w.indicators[3], 7),
-    );
-    writeln!(out, "{}", paint.dim(header.trim_end()))?;
-    for row in &classified.rows {
-        let flagged = if row.warnings.is_empty() { " " } else { "!" };
-        let line = format!(
-            "{}  {}  {}  {}  {}  {}  {}  {}  {}  {}",
-            table::left(
-                &format!("{}{flagged}", row.tier.as_deref().unwrap_or("-")),
-                4
-            ),
-            table::right(&one_decimal(row.score), 5),
-            table::left(&row.name, ACCOUNT_CELLS),
-            table::left(row.quadrant_label.as_deref().unwrap_or("-"), 12),
-            table::right(&one_decimal(row.current), 4),
-            table::right(&one_decimal(row.potential), 4),
-            table::right(&indicator_cell(row, "revenue", lang), 9),
-            table::right(&indicator_cell(row, "profit", lang), 9),
-            table::right(&indicator_cell(row, "collected", lang), 9),
-            table::right(&indicator_cell(row, "transactions", lang), 7),
-        );
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    writeln!(out)?;
-    for line in super::review::wrap_text(&legend(view), 98, 0) {
-        writeln!(out, "  {}", paint.dim(&line))?;
-    }
-
-    let flagged: Vec<&AccountRow> = classified
-        .rows
-        .iter()
-        .filter(|row| !row.warnings.is_empty())
-        .collect();
-    if !flagged.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "{}", paint.bold(w.warnings))?;
-        for row in flagged {
-            let standing = [row.tier.clone(), row.quadrant_label.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(", ");
-            writeln!(out, "  {}  {}", paint.bold(&row.name), paint.dim(&standing))?;
-            for warning in &row.warnings {
-                for (index, line) in super::review::wrap_text(&warning.title, 94, 0)
-                    .iter()
-                    .enumerate()
-                {
-                    let lead = if index == 0 { "  ! " } else { "    " };
-                    writeln!(out, "  {}{}", paint.yellow(lead), line)?;
-                }
-                for why in &warning.why {
-                    for (index, line) in super::review::wrap_text(why, 92, 0).iter().enumerate() {
-                        let lead = if index == 0 { "- " } else { "  " };
-                        writeln!(out, "      {lead}{line}")?;
-                    }
-                }
-                writeln!(
-                    out,
-                    "      {}",
-                    paint.dim(&format!("[{}]", warning.concept))
-                )?;
-            }
-        }
-    }
-
-    let with_kpi: Vec<&AccountRow> = classified
-        .rows
-        .iter()
-        .filter(|row| row.kpi.is_some())
-        .collect();
-    if !with_kpi.is_empty() {
-        writeln!(out)?;
-        let targets = match lang {
-            Lang::Zh => format!(
-                "近30天；目标（settings）：拜访 {} 次、帮忙 {} 件",
-                number_or_dash(view.settings.visit_target_30d),
-                number_or_dash(view.settings.favor_target_30d)
-            ),
-            Lang::En => format!(
-                "last 30 days; targets (settings): visits {}, favours {}",
-                number_or_dash(view.settings.visit_target_30d),
-                number_or_dash(view.settings.favor_target_30d)
-            ),
-        };
-        writeln!(out, "{}  {}", paint.bold(w.kpi), paint.dim(&targets))?;
-        let header = format!(
-            "{}  {}  {}  {}  {}  {}",
-            table::left(w.account, ACCOUNT_CELLS),
-            table::right(w.deals, 5),
-            table::right(w.visits, 7),
-            table::right(w.favors, 7),
-            table::right(w.referrals, 9),
-            w.no_card
-        );
-        writeln!(out, "{}", paint.dim(&header))?;
-        for row in with_kpi {
-            let Some(kpi) = &row.kpi else { continue };
-            let visits = against(kpi.visits_30d, kpi.visit_target_30d);
-            let favors = against(kpi.favors_30d, kpi.favor_target_30d);
-            let visits_below = kpi
-                .visit_target_30d
-                .is_some_and(|target| (kpi.visits_30d as f64) < target);
-            let favors_below = kpi
-                .favor_target_30d
-                .is_some_and(|target| (kpi.favors_30d as f64) < target);
-            let mark = |text: String, below: bool| {
-                let cell = table::right(&format!("{text}{}", if below { " ✗" } else { "  " }), 7);
-                if below {
-                    paint.red(&cell)
-                } else {
-                    cell
-                }
-            };
-            let contacts = if kpi.key_contacts_without_vip_card.is_empty() {
-                "-".to_owned()
-            } else {
-                kpi.key_contacts_without_vip_card.join(match lang {
-                    Lang::Zh => "、",
-                    Lang::En => ", ",
-                })
-            };
-            let used = ACCOUNT_CELLS + 2 + 5 + 2 + 7 + 2 + 7 + 2 + 9 + 2;
-            let line = format!(
-                "{}  {}  {}  {}  {}  {}",
-                table::left(&row.name, ACCOUNT_CELLS),
-                table::right(&row.deals.unwrap_or(0).to_string(), 5),
-                mark(visits, visits_below),
-                mark(favors, favors_below),
-                table::right(
-                    &kpi.referrals
-                        .map(|r| r.to_string())
-                        .unwrap_or_else(|| "-".to_owned()),
-                    9
-                ),
-                table::fit(&contacts, 100 - used)
-            );
-            writeln!(out, "{}", line.trim_end())?;
-        }
-    }
-    if view.without_account > 0 {
-        writeln!(out)?;
-        let note = match lang {
-            Lang::Zh => format!("{}{}", view.without_account, w.without_account),
-            Lang::En => format!("{} {}", view.without_account, w.without_account),
-        };
-        writeln!(out, "{}", paint.dim(&note))?;
-    }
-    if !classified.rule_failures.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "{}", paint.bold(w.failures))?;
-        for (rule, (count, example)) in &classified.rule_failures {
-            writeln!(out, "  {rule} × {count}: {example}")?;
-        }
-    }
-    if !view.errors.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "{}", paint.bold(w.errors))?;
-        for error in view.errors {
-            writeln!(out, "  {}", paint.red(&error.message))?;
-        }
-    }
-    Ok(())
-}
-
-fn write_markdown(classified: &Classified, view: &View, out: &mut dyn Write) -> io::Result<()> {
-    let lang = view.lang;
-    let w = words(lang);
-    let cell = table::markdown_cell;
-    writeln!(
-        out,
-        "## {}",
-        match lang {
-            Lang::Zh => format!("{}：{}{}", w.title, classified.rows.len(), w.accounts),
-            Lang::En => format!("{}: {} {}", w.title, classified.rows.len(), w.accounts),
-        }
-    )?;
-    writeln!(out)?;
-    let (tier, score, account, quadrant, current, potential) = match lang {
-        Lang::Zh => ("等级", "得分", "客户", "象限", "现实价值", "潜在价值"),
-        Lang::En => (
-            "Tier",
-            "Score",
-            "Account",
-            "Quadrant",
-            "Current",
-            "Potential",
-        ),
-    };
-    let names: Vec<&str> = match lang {
-        Lang::Zh => vec!["销售额", "利润", "回款", "交易次数", "警示"],
-        Lang::En => vec!["Revenue", "Profit", "Collected", "Transactions", "Warnings"],
-    };
-    writeln!(
-        out,
-        "| {tier} | {score} | {account} | {quadrant} | {current} | {potential} | {} |",
-        names.join(" | ")
-    )?;
-    writeln!(out, "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|")?;
-    for row in &classified.rows {
-        let warnings = row
-            .warnings
-            .iter()
-            .map(|w| format!("`{}`", w.concept))
-            .collect::<Vec<_>>()
-            .join(" ");
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            row.tier.as_deref().unwrap_or("-"),
-            number_or_dash(row.score),
-            cell(&row.name),
-            cell(row.quadrant_label.as_deref().unwrap_or("-")),
-            number_or_dash(row.current),
-            number_or_dash(row.potential),
-            indicator_cell(row, "revenue", lang),
-            indicator_cell(row, "profit", lang),
-            indicator_cell(row, "collected", lang),
-            indicator_cell(row, "transactions", lang),
-            warnings
-        )?;
-    }
-    writeln!(out)?;
-    writeln!(out, "{}", legend(view))?;
-    let flagged: Vec<&AccountRow> = classified
-        .rows
-        .iter()
-        .filter(|row| !row.warnings.is_empty())
-        .collect();
-    if !flagged.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "### {}", w.warnings)?;
-        for row in flagged {
-            writeln!(out)?;
-            writeln!(out, "**{}**", cell(&row.name))?;
-            writeln!(out)?;
-            for warning in &row.warnings {
-                writeln!(out, "- {} (`{}`)", cell(&warning.title), warning.concept)?;
-                for why in &warning.why {
-                    writeln!(out, "  - {}", cell(why))?;
-                }
-            }
-        }
-    }
-    let with_kpi: Vec<&AccountRow> = classified
-        .rows
-        .iter()
-        .filter(|row| row.kpi.is_some())
-        .collect();
-    if !with_kpi.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "### {}", w.kpi)?;
-        writeln!(out)?;
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            w.account, w.deals, w.visits, w.favors, w.referrals, w.no_card
-        )?;
-        writeln!(out, "|---|---:|---:|---:|---:|---|")?;
-        for row in with_kpi {
-            let Some(kpi) = &row.kpi else { continue };
-            let target = |value: Option<f64>| {
-                value
-                    .map(|t| format!("/{}", format_number(t)))
-                    .unwrap_or_default()
-            };
-            writeln!(
-                out,
-                "| {} | {} | {}{} | {}{} | {} | {} |",
-                cell(&row.name),
-                row.deals.unwrap_or(0),
-                kpi.visits_30d,
-                target(kpi.visit_target_30d),
-                kpi.favors_30d,
-                target(kpi.favor_target_30d),
-                kpi.referrals
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "-".to_owned()),
-                if kpi.key_contacts_without_vip_card.is_empty() {
-                    w.none.to_owned()
-                } else {
-                    cell(&kpi.key_contacts_without_vip_card.join(", "))
-                }
-            )?;
-        }
-    }
-    if !view.errors.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "### {}", w.errors)?;
-        writeln!(out)?;
-        for error in view.errors {
-            writeln!(out, "- {}", cell(&error.message))?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     //! The CRM export is read strictly (a bad cell names its line and column) and
@@ -1409,7 +787,9 @@ mod tests {
     #[test]
     fn cells_are_read_with_units_people_write() {
         let text = "name,revenue,profit,transactions,is_key_account,purchase_pattern\nACME,\"1,200,000\",-5000,3,是,group_bulk\n";
-        let accounts = read_csv(text, "a.csv", &Arc::new(Aliases::new())).unwrap();
+        // 是 is an alias of the built-in playbooks, as a trainer's would be.
+        let playbook = Playbook::load(crate::playbook::PlaybookFiles::builtin()).unwrap();
+        let accounts = read_csv(text, "a.csv", &playbook.aliases).unwrap();
         assert_eq!(accounts.len(), 1);
         let account = &accounts[0].account;
         let metrics = account.metrics.as_ref().unwrap();

@@ -193,6 +193,12 @@ pub fn run() -> ExitCode {
             return code.into();
         }
     };
+    // Every command reads input under the size cap; a cap that cannot be read is a usage
+    // error before anything runs, not a silently different limit.
+    if let Err(problem) = crate::snapshot::max_input_bytes_setting() {
+        eprintln!("{problem}");
+        return Exit::Invalid.into();
+    }
     let outcome = match cli.command {
         Command::Next(args) => next::run(&args),
         Command::Explain(args) => explain::run(&args),

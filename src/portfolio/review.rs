@@ -112,6 +112,8 @@ pub struct Review {
     /// Concept → deals (that pass the filters) on which it adds risk.
     pub counts: BTreeMap<String, usize>,
     pub errors: Vec<ErrorEntry>,
+    /// What the walk passed over (links to folders, pipes, files reached twice…).
+    pub skipped: Vec<pipeline::Skipped>,
     pub rule_failures: Vec<RuleFailure>,
 }
 
@@ -142,7 +144,7 @@ pub fn review(
         .as_ref()
         .map(|name| name.trim().to_lowercase());
 
-    pipeline::for_each_chunk(
+    let skipped = pipeline::for_each_chunk(
         paths,
         &playbook.aliases,
         max_bytes,
@@ -207,6 +209,7 @@ pub fn review(
         read,
         counts,
         errors,
+        skipped,
         rule_failures: failures.into_values().collect(),
     })
 }
@@ -432,8 +435,13 @@ fn write_json(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
     )?;
     writeln!(
         out,
-        "  \"errors\": [{}]",
+        "  \"errors\": [{}],",
         join_lines(review.errors.iter().map(json))
+    )?;
+    writeln!(
+        out,
+        "  \"skipped\": [{}]",
+        join_lines(review.skipped.iter().map(json))
     )?;
     writeln!(out, "}}")
 }

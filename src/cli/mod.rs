@@ -68,8 +68,14 @@ pub struct PlaybookArgs {
 impl PlaybookArgs {
     pub fn files(&self) -> Result<PlaybookFiles, Failure> {
         match &self.playbooks {
-            Some(folder) => PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())
-                .map_err(Failure::Invalid),
+            Some(folder) => {
+                let files = PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())
+                    .map_err(Failure::Invalid)?;
+                for skipped in &files.skipped {
+                    eprintln!("{skipped}");
+                }
+                Ok(files)
+            }
             None => Ok(PlaybookFiles::builtin()),
         }
     }

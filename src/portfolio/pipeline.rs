@@ -27,10 +27,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
 use super::ErrorEntry;
 use crate::diag::Diagnostic;
+pub use crate::diag::Skipped;
 use crate::snapshot::outline::{self, Mark, Shape, Span};
 use crate::snapshot::{Snapshot, Within};
 use crate::vocabulary::Aliases;
@@ -45,20 +45,6 @@ pub struct Origin {
     pub file: String,
     /// The line where the deal starts, for an entry of a list file.
     pub line: Option<usize>,
-}
-
-/// Something under the given paths that was not read, and why: printed on stderr as
-/// `path: note: why` and listed in the review's JSON.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Skipped {
-    pub path: String,
-    pub note: String,
-}
-
-impl std::fmt::Display for Skipped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: note: {}", self.path, self.note)
-    }
 }
 
 /// One deal, or one file of deals, to read.
@@ -198,16 +184,12 @@ impl Units {
         let path = entry.path();
         if kind.is_symlink() {
             return match std::fs::metadata(path) {
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    self.skip(path, "a broken link: what it points to does not exist");
-                    None
-                }
                 Err(error) => {
-                    self.skip(path, format!("a broken link: {error}"));
+                    self.skip(path, Skipped::broken_link(&error));
                     None
                 }
                 Ok(target) if target.is_dir() => {
-                    self.skip(path, "a link to a folder is not followed");
+                    self.skip(path, Skipped::LINK_TO_FOLDER);
                     None
                 }
                 Ok(target) if target.is_file() => {
@@ -218,19 +200,13 @@ impl Units {
                     self.claim(path, canonical)
                 }
                 Ok(_) => {
-                    self.skip(
-                        path,
-                        "not a regular file (a pipe, socket or device is never opened)",
-                    );
+                    self.skip(path, Skipped::NOT_REGULAR);
                     None
                 }
             };
         }
         if !kind.is_file() {
-            self.skip(
-                path,
-                "not a regular file (a pipe, socket or device is never opened)",
-            );
+            self.skip(path, Skipped::NOT_REGULAR);
             return None;
         }
         if !is_deal_file(path) {

@@ -573,7 +573,7 @@ pub(crate) fn io_message(error: &std::io::Error) -> String {
 
 /// Parses and validates one snapshot. `path` is only used in messages.
 pub fn parse(text: &str, path: &str, aliases: &Arc<Aliases>) -> Result<Snapshot, Diagnostic> {
-    parse_within(text, path, aliases, Within::Whole)
+    parse_within(text, path, aliases, Within::Whole, Guard::Run)
 }
 
 /// Where in a document the value to read is.
@@ -586,14 +586,28 @@ pub(crate) enum Within {
     LastOf(usize),
 }
 
-/// [`parse`], for a value that may be the last element of a document (`Within`).
+/// Whether a text still has to pass the input guards (see [`outline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Guard {
+    Run,
+    /// The caller's own pass over the parser's events already did (a pipeline reads a
+    /// file's events once, to tell a list from a deal and to guard it).
+    Done,
+}
+
+/// [`parse`], for a value that may be the last element of a document (`Within`), and a
+/// text that may have been guarded already.
 pub(crate) fn parse_within(
     text: &str,
     path: &str,
     aliases: &Arc<Aliases>,
     within: Within,
+    guarded: Guard,
 ) -> Result<Snapshot, Diagnostic> {
     let _aliases = AliasScope::enter(Arc::clone(aliases));
+    if guarded == Guard::Run && !text.trim().is_empty() {
+        guard(text, path)?;
+    }
     let snapshot: Snapshot = from_document(text, path, within)?;
     if snapshot.violates_cross_checks() {
         let names = snapshot
@@ -624,6 +638,9 @@ pub(crate) fn parse_within(
 /// Deserializes YAML (or JSON) into `T`, turning serde's error into a located diagnostic
 /// with a suggestion for unknown keys.
 pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> Result<T, Diagnostic> {
+    if !text.trim().is_empty() {
+        guard(text, path)?;
+    }
     from_document(text, path, Within::Whole)
 }
 
@@ -640,7 +657,6 @@ fn from_document<T: serde::de::DeserializeOwned>(
             "the file is empty: a snapshot needs at least `deal.id` and `deal.name`",
         ));
     }
-    guard(text, path)?;
     let result = match within {
         Within::Whole => serde_yaml::from_str(text),
         Within::LastOf(count) => serde::de::DeserializeSeed::deserialize(

@@ -32,7 +32,7 @@ use super::ErrorEntry;
 use crate::diag::Diagnostic;
 pub use crate::diag::Skipped;
 use crate::snapshot::outline::{self, Mark, Shape, Span};
-use crate::snapshot::{Snapshot, Within};
+use crate::snapshot::{Guard, Snapshot, Within};
 use crate::vocabulary::Aliases;
 
 /// Deals read and evaluated together; small enough that a chunk's rows are nothing, large
@@ -375,9 +375,11 @@ fn load<T, V>(
 where
     V: Fn(Snapshot, &Origin) -> Result<T, ErrorEntry>,
 {
+    // `open_list` guarded the text in the pass that told it from a list.
     let single = |path: &str, text: &str| {
-        let snapshot = crate::snapshot::parse(text, path, aliases)
-            .map_err(|problem| ErrorEntry::from_diagnostic(&problem))?;
+        let snapshot =
+            crate::snapshot::parse_within(text, path, aliases, Within::Whole, Guard::Done)
+                .map_err(|problem| ErrorEntry::from_diagnostic(&problem))?;
         visit(
             snapshot,
             &Origin {
@@ -417,15 +419,19 @@ where
     }
 }
 
-/// Reads a text as a list file when its top level is a sequence. The whole list is
-/// guarded here (nesting, and its aliases expanded within the input cap); each entry is
-/// guarded again when it is parsed, as any document is.
+/// Reads a text as a list file when its top level is a sequence, guarding it in the same
+/// pass over its events: a single deal under the limits of any document, a list whole
+/// (nesting, and its aliases expanded within the input cap) with each entry's size kept.
 fn open_list(path: &str, text: String, max_bytes: u64) -> Result<Listed, ErrorEntry> {
-    let limits = outline::Limits {
+    let document = outline::Limits {
         max_expanded_bytes: max_bytes,
-        max_nodes: None,
+        max_nodes: Some(outline::MAX_NODES),
     };
-    let outline = match outline::list(&text, limits) {
+    let list = outline::Limits {
+        max_nodes: None,
+        ..document
+    };
+    let outline = match outline::list(&text, document, list) {
         Ok(Shape::Single) => return Ok(Listed::Single(text)),
         Ok(Shape::List(outline)) => outline,
         Err(refusal) => {
@@ -474,16 +480,29 @@ fn parse_entry(
     let entry = &list.entries[index];
     let (start_line, start_column) = entry.span.start.line_column();
     let document = EntryDocument::new(&list.text, entry, list.flow);
-    let snapshot =
-        crate::snapshot::parse_within(&document.text, &list.path, aliases, document.within)
-            .map_err(|mut problem| {
-                let (line, column) = document
-                    .original(problem.line, problem.column)
-                    .unwrap_or((start_line, start_column));
-                problem.line = line;
-                problem.column = column;
-                ErrorEntry::from_diagnostic(&problem)
-            })?;
+    // The list's pass checked the nesting and the aliases of every entry; an entry alone
+    // needs its own pass only for the node count, or when it is parsed with the anchored
+    // nodes it borrows.
+    let guarded = if entry.borrowed.is_empty() && entry.nodes <= outline::MAX_NODES {
+        Guard::Done
+    } else {
+        Guard::Run
+    };
+    let snapshot = crate::snapshot::parse_within(
+        &document.text,
+        &list.path,
+        aliases,
+        document.within,
+        guarded,
+    )
+    .map_err(|mut problem| {
+        let (line, column) = document
+            .original(problem.line, problem.column)
+            .unwrap_or((start_line, start_column));
+        problem.line = line;
+        problem.column = column;
+        ErrorEntry::from_diagnostic(&problem)
+    })?;
     Ok((snapshot, start_line))
 }
 

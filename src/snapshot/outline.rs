@@ -56,6 +56,8 @@ pub struct Span {
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub span: Span,
+    /// Its values, lists and mappings, aliases expanded.
+    pub nodes: u64,
     /// Anchored nodes outside the entry that its aliases need (directly or through other
     /// such nodes), outermost only, in document order.
     pub borrowed: Vec<Span>,
@@ -78,7 +80,7 @@ pub struct ListOutline {
 #[derive(Debug)]
 pub enum Shape {
     /// Not a list (a mapping, a scalar, nothing, or a syntax error before the top-level
-    /// node): read it as one document.
+    /// node): one document, guarded whole under the document limits.
     Single,
     List(ListOutline),
 }
@@ -101,41 +103,47 @@ pub fn guard(text: &str, limits: Limits) -> Result<(), Refusal> {
 }
 
 /// Guards a text and, when its first document's top level is a sequence, finds its
-/// entries. A text that is not a list is only looked at as far as its first node.
-pub fn list(text: &str, limits: Limits) -> Result<Shape, Refusal> {
-    let mut pass = Pass::new(text, limits, true);
+/// entries, in one pass: a text that is not a list is guarded like [`guard`] under
+/// `document` limits; a list is guarded whole under `list` limits (no node count: its
+/// entries are held one at a time), and each entry's node count is kept for the caller.
+pub fn list(text: &str, document: Limits, list: Limits) -> Result<Shape, Refusal> {
+    let mut pass = Pass::new(text, document, true);
     let mut outline = ListOutline::default();
-    let mut is_list = false;
+    let mut shape: Option<bool> = None;
     let mut documents = 0;
     while let Some(event) = pass.parser.next_event() {
         let event = match event {
             Ok(event) => event,
-            Err(error) if is_list => {
+            Err(error) if shape == Some(true) => {
                 outline.broken = Some(error);
                 break;
             }
+            // The deserializer reports it, having built nothing past it.
             Err(_) => return Ok(Shape::Single),
         };
         match event.kind {
             Kind::DocumentStart => {
                 documents += 1;
-                if documents > 1 {
+                if documents > 1 && shape == Some(true) {
                     outline.second_document = Some(event.start);
                     break;
                 }
+                pass.new_document();
             }
-            Kind::SequenceStart if pass.depth == 0 => {
-                is_list = true;
+            Kind::SequenceStart if shape.is_none() => {
+                shape = Some(true);
                 outline.flow = event.flow;
+                pass.limits = list;
             }
-            Kind::Alias | Kind::Scalar | Kind::MappingStart if pass.depth == 0 => {
-                return Ok(Shape::Single)
+            Kind::Alias | Kind::Scalar | Kind::MappingStart if shape.is_none() => {
+                shape = Some(false);
+                pass.track_list = false;
             }
             _ => {}
         }
         pass.step(&event)?;
     }
-    if !is_list {
+    if shape != Some(true) {
         return Ok(Shape::Single);
     }
     outline.entries = pass.entries();
@@ -176,8 +184,9 @@ struct Pass<'text> {
     /// top-level entries.
     track_list: bool,
     aliases: Vec<(usize, usize)>,
-    spans: Vec<Span>,
-    entry_start: Option<Mark>,
+    spans: Vec<(Span, u64)>,
+    /// Where the entry being read starts, and the node count then.
+    entry_start: Option<(Mark, u64)>,
 }
 
 impl<'text> Pass<'text> {
@@ -208,7 +217,7 @@ impl<'text> Pass<'text> {
         match event.kind {
             Kind::Scalar | Kind::Alias | Kind::SequenceStart | Kind::MappingStart => {
                 if self.track_list && self.depth == 1 {
-                    self.entry_start = Some(event.start);
+                    self.entry_start = Some((event.start, self.nodes));
                 }
                 let nodes_before = self.nodes;
                 self.nodes += 1;
@@ -271,8 +280,9 @@ impl<'text> Pass<'text> {
 
     fn end_entry(&mut self, end: Mark) {
         if self.track_list && self.depth == 1 {
-            if let Some(start) = self.entry_start.take() {
-                self.spans.push(Span { start, end });
+            if let Some((start, nodes_before)) = self.entry_start.take() {
+                self.spans
+                    .push((Span { start, end }, self.nodes - nodes_before));
             }
         }
     }
@@ -350,7 +360,7 @@ impl<'text> Pass<'text> {
         };
         self.spans
             .into_iter()
-            .map(|span| {
+            .map(|(span, nodes)| {
                 let mut needed: Vec<usize> = Vec::new();
                 let mut queue = outside(span);
                 while let Some(node) = queue.pop() {
@@ -375,7 +385,11 @@ impl<'text> Pass<'text> {
                         borrowed.push(node_span);
                     }
                 }
-                Entry { span, borrowed }
+                Entry {
+                    span,
+                    nodes,
+                    borrowed,
+                }
             })
             .collect()
     }
@@ -393,7 +407,7 @@ mod tests {
     };
 
     fn list_entries(text: &str) -> Vec<String> {
-        match list(text, ROOMY).expect("not refused") {
+        match list(text, ROOMY, ROOMY).expect("not refused") {
             Shape::List(outline) => outline
                 .entries
                 .iter()
@@ -489,15 +503,18 @@ mod tests {
             ["{\"a\": \"x, ]\"}", "'y''s'", "{b: [1, 2]}"]
         );
         assert!(matches!(
-            list("deal: {id: a}\n", ROOMY).unwrap(),
+            list("deal: {id: a}\n", ROOMY, ROOMY).unwrap(),
             Shape::Single
         ));
+        // Not a list, but guarded all the same, in the same pass.
+        let deep = format!("a: {}{}\n", "[".repeat(100), "]".repeat(100));
+        assert!(list(&deep, ROOMY, ROOMY).is_err());
     }
 
     #[test]
     fn an_entry_knows_the_anchors_it_borrows() {
         let text = "- a: &x 1\n  b: &y [*x, 2]\n- c: *y\n- d: 3\n";
-        let Shape::List(outline) = list(text, ROOMY).unwrap() else {
+        let Shape::List(outline) = list(text, ROOMY, ROOMY).unwrap() else {
             panic!("a list")
         };
         let borrowed: Vec<Vec<&str>> = outline
@@ -519,7 +536,7 @@ mod tests {
 
     #[test]
     fn a_broken_list_keeps_the_entries_before_the_error() {
-        let Shape::List(outline) = list("- a: 1\n- b: [2\n- c: 3\n", ROOMY).unwrap() else {
+        let Shape::List(outline) = list("- a: 1\n- b: [2\n- c: 3\n", ROOMY, ROOMY).unwrap() else {
             panic!("a list")
         };
         assert_eq!(outline.entries.len(), 1);

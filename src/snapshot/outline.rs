@@ -235,7 +235,7 @@ impl<'text> Pass<'text> {
                             end: event.end,
                         },
                         closed: event.kind == Kind::Scalar,
-                        expanded_bytes: (event.end.index - event.start.index) as u64,
+                        expanded_bytes: event.end.index.saturating_sub(event.start.index) as u64,
                         expanded_nodes: 1,
                     });
                     self.names.insert(name.clone(), index);
@@ -266,7 +266,8 @@ impl<'text> Pass<'text> {
                         let node = &mut self.anchored[index];
                         node.span.end = event.end;
                         node.closed = true;
-                        node.expanded_bytes = (event.end.index - frame.start.index) as u64
+                        node.expanded_bytes = event.end.index.saturating_sub(frame.start.index)
+                            as u64
                             + (self.extra_bytes - frame.extra_bytes_before);
                         node.expanded_nodes = self.nodes - frame.nodes_before;
                     }
@@ -303,7 +304,7 @@ impl<'text> Pass<'text> {
                 ),
             });
         }
-        let own = (event.end.index - event.start.index) as u64;
+        let own = event.end.index.saturating_sub(event.start.index) as u64;
         self.extra_bytes = self
             .extra_bytes
             .saturating_add(node.expanded_bytes.saturating_sub(own));
@@ -315,7 +316,7 @@ impl<'text> Pass<'text> {
             return Err(Refusal {
                 mark: event.start,
                 message: format!(
-                    "the alias `*{shown}` would make the document larger than the {}-byte limit for an input once its aliases are expanded; write the values out, or use fewer aliases",
+                    "the alias `*{shown}` takes the document past the {}-byte limit for an input once its aliases are expanded (use fewer aliases, or set DEALCOACH_MAX_INPUT_BYTES to raise the limit)",
                     self.limits.max_expanded_bytes
                 ),
             });

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::detect::{DetectionConfig, Detector};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Skipped};
 use crate::engine::{CompiledRule, ScriptEngine};
 use crate::settings::EngineSettings;
 use crate::vocabulary::{vocabulary_words, Aliases, Severity, VOCABULARY_NAMES};
@@ -51,6 +51,9 @@ impl Origin {
 pub struct PlaybookFiles {
     pub origin: Origin,
     pub files: Vec<SourceFile>,
+    /// What reading the folder passed over (links to folders, pipes, broken links), for
+    /// the command to note.
+    pub skipped: Vec<Skipped>,
 }
 
 impl PlaybookFiles {
@@ -65,6 +68,7 @@ impl PlaybookFiles {
         PlaybookFiles {
             origin: Origin::Builtin,
             files,
+            skipped: Vec::new(),
         }
     }
 
@@ -88,9 +92,11 @@ impl PlaybookFiles {
             )]));
         }
         let mut paths = Vec::new();
-        collect_files(folder, &folder.join("playbooks"), &mut paths);
-        collect_files(folder, &folder.join("rules"), &mut paths);
+        let mut skipped = Vec::new();
+        collect_files(folder, &folder.join("playbooks"), &mut paths, &mut skipped);
+        collect_files(folder, &folder.join("rules"), &mut paths, &mut skipped);
         paths.sort();
+        skipped.sort();
         let mut files = Vec::new();
         let mut problems = Diagnostics::default();
         for relative in paths {
@@ -107,6 +113,7 @@ impl PlaybookFiles {
             Ok(PlaybookFiles {
                 origin: Origin::Folder(folder.to_path_buf()),
                 files,
+                skipped,
             })
         } else {
             Err(problems)
@@ -173,15 +180,51 @@ fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
-fn collect_files(root: &Path, folder: &Path, paths: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return;
+/// The playbook and script files under `folder`, relative to `root`. Links to files are
+/// read; links to folders are never followed (`a -> .` would loop forever), and nothing
+/// but a regular file is opened (a pipe would block): those are noted in `skipped`.
+fn collect_files(root: &Path, folder: &Path, paths: &mut Vec<String>, skipped: &mut Vec<Skipped>) {
+    let mut skip = |path: &Path, note: String| {
+        skipped.push(Skipped {
+            path: path.display().to_string(),
+            note,
+        })
     };
-    for entry in entries.flatten() {
+    for entry in walkdir::WalkDir::new(folder).follow_links(false) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A missing `rules/` is no problem; an unreadable subfolder is noted.
+            Err(error) if error.depth() == 0 => return,
+            Err(error) => {
+                let path = error.path().unwrap_or(folder).to_path_buf();
+                skip(&path, format!("cannot be read: {error}"));
+                continue;
+            }
+        };
         let path = entry.path();
-        if path.is_dir() {
-            collect_files(root, &path, paths);
-        } else if matches!(
+        let kind = entry.file_type();
+        let regular = if kind.is_symlink() {
+            match std::fs::metadata(path) {
+                Ok(target) if target.is_dir() => {
+                    skip(path, Skipped::LINK_TO_FOLDER.to_owned());
+                    continue;
+                }
+                Ok(target) => target.is_file(),
+                Err(error) => {
+                    skip(path, Skipped::broken_link(&error));
+                    continue;
+                }
+            }
+        } else if kind.is_dir() {
+            continue;
+        } else {
+            kind.is_file()
+        };
+        if !regular {
+            skip(path, Skipped::NOT_REGULAR.to_owned());
+            continue;
+        }
+        if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml" | "rhai")
         ) {

@@ -20,6 +20,9 @@ use crate::date::Date;
 use crate::diag::{did_you_mean, line_column, Diagnostic};
 use crate::vocabulary::*;
 
+mod events;
+pub(crate) mod outline;
+
 /// One deal on one day.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -449,12 +452,41 @@ impl Snapshot {
 /// Inputs larger than this are refused before parsing (`DEALCOACH_MAX_INPUT_BYTES`).
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 8 * 1024 * 1024;
 
-/// The size cap in force: `DEALCOACH_MAX_INPUT_BYTES` or the default.
+/// The largest cap `DEALCOACH_MAX_INPUT_BYTES` may set (1 GiB): reading a YAML document
+/// takes many times its size in memory, so a larger input is never a deal.
+pub const MAX_INPUT_BYTES_CEILING: u64 = 1024 * 1024 * 1024;
+
+/// The size cap `DEALCOACH_MAX_INPUT_BYTES` sets, or the default when it is unset or
+/// empty; a value that is not a whole number from 1 to [`MAX_INPUT_BYTES_CEILING`] is a
+/// usage error (a typo must not silently turn the cap off, or overflow it to zero).
+pub fn max_input_bytes_setting() -> Result<u64, Diagnostic> {
+    const NAME: &str = "DEALCOACH_MAX_INPUT_BYTES";
+    let Some(raw) = std::env::var_os(NAME) else {
+        return Ok(DEFAULT_MAX_INPUT_BYTES);
+    };
+    let shown = raw.to_string_lossy();
+    let value = shown.trim();
+    if value.is_empty() {
+        return Ok(DEFAULT_MAX_INPUT_BYTES);
+    }
+    match value.parse::<u64>() {
+        Ok(bytes) if (1..=MAX_INPUT_BYTES_CEILING).contains(&bytes) => Ok(bytes),
+        _ => Err(Diagnostic::error(
+            NAME,
+            0,
+            0,
+            format!(
+                "`{shown}` is not a size in bytes: set a whole number from 1 to {MAX_INPUT_BYTES_CEILING} (1 GiB), or unset it for the default {DEFAULT_MAX_INPUT_BYTES} (8 MiB)"
+            ),
+        )),
+    }
+}
+
+/// The size cap in force: `DEALCOACH_MAX_INPUT_BYTES` or the default. The command line
+/// refuses an invalid setting before any command runs ([`max_input_bytes_setting`]);
+/// here an invalid one falls back to the default.
 pub fn max_input_bytes() -> u64 {
-    std::env::var("DEALCOACH_MAX_INPUT_BYTES")
-        .ok()
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or(DEFAULT_MAX_INPUT_BYTES)
+    max_input_bytes_setting().unwrap_or(DEFAULT_MAX_INPUT_BYTES)
 }
 
 /// Reads a file (or stdin for `-`) as UTF-8 text, refusing oversized input unread.
@@ -512,7 +544,7 @@ pub fn read_text(path: &str, max_bytes: u64) -> Result<String, Diagnostic> {
             return Err(too_big(bytes.len() as u64));
         }
     }
-    String::from_utf8(bytes).map_err(|error| {
+    let mut text = String::from_utf8(bytes).map_err(|error| {
         let valid_up_to = error.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&error.as_bytes()[..valid_up_to]).into_owned();
         let (line, column) = line_column(&text, valid_up_to);
@@ -522,10 +554,16 @@ pub fn read_text(path: &str, max_bytes: u64) -> Result<String, Diagnostic> {
             column,
             "the file is not UTF-8 text: save it as UTF-8",
         )
-    })
+    })?;
+    // Windows editors start UTF-8 files with a byte-order mark; it is not content (and
+    // would shift every position on the first line).
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
-fn io_message(error: &std::io::Error) -> String {
+pub(crate) fn io_message(error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
@@ -535,8 +573,42 @@ fn io_message(error: &std::io::Error) -> String {
 
 /// Parses and validates one snapshot. `path` is only used in messages.
 pub fn parse(text: &str, path: &str, aliases: &Arc<Aliases>) -> Result<Snapshot, Diagnostic> {
+    parse_within(text, path, aliases, Within::Whole, Guard::Run)
+}
+
+/// Where in a document the value to read is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Within {
+    /// The document is the value.
+    Whole,
+    /// The document is a sequence of this many elements and the value is the last one:
+    /// the others are anchored nodes it refers to (see `portfolio::pipeline`).
+    LastOf(usize),
+}
+
+/// Whether a text still has to pass the input guards (see [`outline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Guard {
+    Run,
+    /// The caller's own pass over the parser's events already did (a pipeline reads a
+    /// file's events once, to tell a list from a deal and to guard it).
+    Done,
+}
+
+/// [`parse`], for a value that may be the last element of a document (`Within`), and a
+/// text that may have been guarded already.
+pub(crate) fn parse_within(
+    text: &str,
+    path: &str,
+    aliases: &Arc<Aliases>,
+    within: Within,
+    guarded: Guard,
+) -> Result<Snapshot, Diagnostic> {
     let _aliases = AliasScope::enter(Arc::clone(aliases));
-    let snapshot: Snapshot = from_yaml(text, path)?;
+    if guarded == Guard::Run && !text.trim().is_empty() {
+        guard(text, path)?;
+    }
+    let snapshot: Snapshot = from_document(text, path, within)?;
     if snapshot.violates_cross_checks() {
         let names = snapshot
             .stakeholders
@@ -549,7 +621,7 @@ pub fn parse(text: &str, path: &str, aliases: &Arc<Aliases>) -> Result<Snapshot,
                 ..CrossCheck::default()
             })
         });
-        let located = from_yaml::<Snapshot>(text, path);
+        let located = from_document::<Snapshot>(text, path, within);
         CROSS_CHECK.with(|active| *active.borrow_mut() = None);
         located?;
         // Unreachable in practice: every cross check is re-raised by the second parse.
@@ -566,6 +638,17 @@ pub fn parse(text: &str, path: &str, aliases: &Arc<Aliases>) -> Result<Snapshot,
 /// Deserializes YAML (or JSON) into `T`, turning serde's error into a located diagnostic
 /// with a suggestion for unknown keys.
 pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> Result<T, Diagnostic> {
+    if !text.trim().is_empty() {
+        guard(text, path)?;
+    }
+    from_document(text, path, Within::Whole)
+}
+
+fn from_document<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &str,
+    within: Within,
+) -> Result<T, Diagnostic> {
     if text.trim().is_empty() {
         return Err(Diagnostic::error(
             path,
@@ -574,64 +657,124 @@ pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> Resu
             "the file is empty: a snapshot needs at least `deal.id` and `deal.name`",
         ));
     }
-    check_nesting(text, path)?;
-    serde_yaml::from_str(text).map_err(|error| yaml_diagnostic(&error, text, path))
+    let result = match within {
+        Within::Whole => serde_yaml::from_str(text),
+        Within::LastOf(count) => serde::de::DeserializeSeed::deserialize(
+            LastOf::<T>(count, std::marker::PhantomData),
+            serde_yaml::Deserializer::from_str(text),
+        ),
+    };
+    result.map_err(|error| located_yaml_error(&error, text, path, within))
 }
 
-/// Flow collections nested deeper than this are refused before parsing.
-pub const MAX_FLOW_NESTING: usize = 64;
-
-/// The YAML parser slows down sharply on pathologically nested flow collections
-/// (`[[[[…]]]]`, tens of thousands deep), long before the deserializer's recursion limit
-/// is reached; no real deal or playbook nests more than a handful of levels, so such
-/// input is refused up front, at the bracket that goes too deep.
-fn check_nesting(text: &str, path: &str) -> Result<(), Diagnostic> {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut in_comment = false;
-    let mut previous = '\n';
-    for (offset, character) in text.char_indices() {
-        match (quote, character) {
-            (_, '\n') => {
-                in_comment = false;
-                if quote == Some('\'') {
-                    // single-quoted scalars may span lines; keep the state
-                }
-            }
-            _ if in_comment => {}
-            (Some(open), c) if c == open && !(open == '"' && previous == '\\') => quote = None,
-            (Some(_), _) => {}
-            (None, '#') if previous.is_whitespace() => in_comment = true,
-            (None, '"' | '\'') if matches!(previous, ' ' | '\t' | '\n' | '[' | '{' | ',' | ':') => {
-                quote = Some(character)
-            }
-            (None, '[' | '{') => {
-                depth += 1;
-                if depth > MAX_FLOW_NESTING {
-                    let (line, column) = line_column(text, offset);
-                    return Err(Diagnostic::error(
-                        path,
-                        line,
-                        column,
-                        format!("collections are nested more than {MAX_FLOW_NESTING} levels deep here; no deal or playbook needs that"),
-                    ));
-                }
-            }
-            (None, ']' | '}') => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        previous = character;
+/// The limits every document is read under: nesting, aliases expanded within the input
+/// cap, and a node count (see [`outline`]).
+pub(crate) fn document_limits() -> outline::Limits {
+    outline::Limits {
+        max_expanded_bytes: max_input_bytes(),
+        max_nodes: Some(outline::MAX_NODES),
     }
-    Ok(())
+}
+
+/// Refuses, before serde builds anything, a document whose reading would cost more than
+/// its size: collections nested past [`outline::MAX_NESTING`], aliases that expand it past
+/// the input cap, more than [`outline::MAX_NODES`] nodes. The parser's own events decide,
+/// so quotes and comments cannot hide a bracket or an alias.
+fn guard(text: &str, path: &str) -> Result<(), Diagnostic> {
+    outline::guard(text, document_limits()).map_err(|refusal| {
+        let (line, column) = refusal.mark.line_column();
+        let diagnostic = Diagnostic::error(path, line, column, refusal.message);
+        // Hostile files put everything on one line; echoing megabytes helps nobody.
+        let at = refusal.mark.index.min(text.len());
+        let line_start = text.as_bytes()[..at]
+            .iter()
+            .rposition(|&byte| byte == b'\n')
+            .map_or(0, |newline| newline + 1);
+        let line_end = text.as_bytes()[at..]
+            .iter()
+            .position(|&byte| byte == b'\n')
+            .map_or(text.len(), |newline| at + newline);
+        if line_end - line_start <= 500 {
+            diagnostic.with_source(text)
+        } else {
+            diagnostic
+        }
+    })
+}
+
+/// The last of `.0` elements of a sequence, the others skipped unbuilt.
+struct LastOf<T>(usize, std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for LastOf<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for LastOf<T> {
+    type Value = T;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(formatter, "a sequence of {} elements", self.0)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<T, A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        for _ in 1..self.0 {
+            items.next_element::<IgnoredAny>()?;
+        }
+        let value = items
+            .next_element::<T>()?
+            .ok_or_else(|| A::Error::custom("the entry is missing"))?;
+        while items.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(value)
+    }
+}
+
+/// serde_yaml names the place of a problem by its path from the document's root; inside
+/// a `Within::LastOf` document that path starts with the element's index (`.[2].deal`),
+/// which means nothing to the person who wrote the entry.
+fn without_wrapper_path(message: &str) -> String {
+    let Some(rest) = message.strip_prefix(".[") else {
+        return message.to_owned();
+    };
+    let Some(close) = rest.find(']') else {
+        return message.to_owned();
+    };
+    if !rest[..close].bytes().all(|byte| byte.is_ascii_digit()) {
+        return message.to_owned();
+    }
+    let after = &rest[close + 1..];
+    if let Some(inner) = after.strip_prefix('.') {
+        inner.to_owned()
+    } else if let Some(inner) = after.strip_prefix(": ") {
+        inner.to_owned()
+    } else {
+        after.to_owned()
+    }
 }
 
 /// Makes a serde_yaml error into `path:line:col: message`.
 pub fn yaml_diagnostic(error: &serde_yaml::Error, text: &str, path: &str) -> Diagnostic {
+    located_yaml_error(error, text, path, Within::Whole)
+}
+
+fn located_yaml_error(
+    error: &serde_yaml::Error,
+    text: &str,
+    path: &str,
+    within: Within,
+) -> Diagnostic {
     let (line, column) = error
         .location()
         .map_or((0, 0), |place| (place.line(), place.column()));
-    let message = humanize_serde_message(&strip_location(&error.to_string()));
-    Diagnostic::error(path, line, column, message).with_source(text)
+    let mut message = strip_location(&error.to_string());
+    if within != Within::Whole {
+        message = without_wrapper_path(&message);
+    }
+    Diagnostic::error(path, line, column, humanize_serde_message(&message)).with_source(text)
 }
 
 /// serde_yaml appends " at line L column C"; the diagnostic says that in its own place.

@@ -48,7 +48,12 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
     crate::portfolio::pipeline::check_paths(&paths)?;
     let max_bytes = crate::snapshot::max_input_bytes();
     let (inputs, errors, without_account) = if is_deal_input(&args.file) {
-        accounts::from_deals(&paths, &playbook, &settings, max_bytes)
+        let (inputs, errors, without_account, skipped) =
+            accounts::from_deals(&paths, &playbook, &settings, max_bytes);
+        for skipped in &skipped {
+            eprintln!("{skipped}");
+        }
+        (inputs, errors, without_account)
     } else {
         let shown = args.file.display().to_string();
         let text = crate::snapshot::read_text(&shown, max_bytes)?;

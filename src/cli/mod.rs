@@ -67,8 +67,14 @@ pub struct PlaybookArgs {
 impl PlaybookArgs {
     pub fn files(&self) -> Result<PlaybookFiles, Failure> {
         match &self.playbooks {
-            Some(folder) => PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())
-                .map_err(Failure::Invalid),
+            Some(folder) => {
+                let files = PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())
+                    .map_err(Failure::Invalid)?;
+                for skipped in &files.skipped {
+                    eprintln!("{skipped}");
+                }
+                Ok(files)
+            }
             None => Ok(PlaybookFiles::builtin()),
         }
     }
@@ -224,6 +230,12 @@ pub fn run() -> ExitCode {
             return code.into();
         }
     };
+    // Every command reads input under the size cap; a cap that cannot be read is a usage
+    // error before anything runs, not a silently different limit.
+    if let Err(problem) = crate::snapshot::max_input_bytes_setting() {
+        eprintln!("{problem}");
+        return Exit::Invalid.into();
+    }
     let outcome = match cli.command {
         Command::Next(args) => next::run(&args),
         Command::Explain(args) => explain::run(&args),

@@ -94,6 +94,9 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
         Failure::Other(anyhow::Error::new(error).context("cannot keep the reviewed rows"))
     })?;
     let failed = !reviewed.errors.is_empty() || !reviewed.rule_failures.is_empty();
+    for skipped in &reviewed.skipped {
+        eprintln!("{skipped}");
+    }
     if format == Format::Csv {
         // CSV has no room for them; they go to stderr.
         for error in &reviewed.errors {

@@ -522,17 +522,22 @@ fn piece_of(
 }
 
 /// The accounts described by the deals under `paths`, with the deals that could not be
-/// read and how many deals name no account.
+/// read and how many deals name no account, and what the walk passed over.
 pub fn from_deals(
     paths: &[PathBuf],
     playbook: &Playbook,
     settings: &PortfolioSettings,
     max_bytes: u64,
-) -> (Vec<AccountInput>, Vec<ErrorEntry>, usize) {
+) -> (
+    Vec<AccountInput>,
+    Vec<ErrorEntry>,
+    usize,
+    Vec<pipeline::Skipped>,
+) {
     let mut states: BTreeMap<String, AccountState> = BTreeMap::new();
     let mut errors = Vec::new();
     let mut without_account = 0;
-    pipeline::for_each_chunk(
+    let skipped = pipeline::for_each_chunk(
         paths,
         &playbook.aliases,
         max_bytes,
@@ -552,7 +557,7 @@ pub fn from_deals(
         .into_iter()
         .map(|(name, state)| state.into_input(name, settings))
         .collect();
-    (inputs, errors, without_account)
+    (inputs, errors, without_account, skipped)
 }
 
 // ---------------------------------------------------------------------------------------

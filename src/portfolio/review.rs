@@ -109,6 +109,8 @@ pub struct Review {
     /// Concept → deals (that pass the filters) on which it adds risk.
     pub counts: BTreeMap<String, usize>,
     pub errors: Vec<ErrorEntry>,
+    /// What the walk passed over (links to folders, pipes, files reached twice…).
+    pub skipped: Vec<pipeline::Skipped>,
     pub rule_failures: Vec<RuleFailure>,
 }
 
@@ -139,7 +141,7 @@ pub fn review(
         .as_ref()
         .map(|name| name.trim().to_lowercase());
 
-    pipeline::for_each_chunk(
+    let skipped = pipeline::for_each_chunk(
         paths,
         &playbook.aliases,
         max_bytes,
@@ -204,6 +206,7 @@ pub fn review(
         read,
         counts,
         errors,
+        skipped,
         rule_failures: failures.into_values().collect(),
     })
 }

@@ -73,8 +73,13 @@ fn write_json(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
     )?;
     writeln!(
         out,
-        "  \"errors\": [{}]",
+        "  \"errors\": [{}],",
         join_lines(review.errors.iter().map(json))
+    )?;
+    writeln!(
+        out,
+        "  \"skipped\": [{}]",
+        join_lines(review.skipped.iter().map(json))
     )?;
     writeln!(out, "}}")
 }

@@ -8,50 +8,20 @@
 //! place; the others still run.
 
 mod direct;
+mod sandbox;
 
-use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
-use rhai::{Dynamic, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope, AST};
-use serde::Deserialize;
+use rhai::{Dynamic, Engine, EvalAltResult, Module, Position, Scope, AST};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::facts::{Facts, Sighting};
 use crate::playbook::{Lang, PlaybookFiles, RawPriority, Rule, RuleKind};
 use crate::snapshot::Snapshot;
 use direct::{slots, Direct, Memo, MemoNumbers};
-
-/// Sandbox limits, settable in a playbook file under `sandbox:`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SandboxLimits {
-    /// rhai operations one evaluation of one rule may take.
-    pub max_operations: u64,
-    pub max_call_depth: usize,
-    pub max_expression_depth: usize,
-    /// In bytes.
-    pub max_string_size: usize,
-    pub max_array_size: usize,
-    pub max_map_size: usize,
-    /// Wall-clock budget of one evaluation of one rule.
-    pub max_milliseconds_per_rule: u64,
-}
-
-impl Default for SandboxLimits {
-    fn default() -> Self {
-        SandboxLimits {
-            max_operations: 100_000,
-            max_call_depth: 32,
-            max_expression_depth: 64,
-            max_string_size: 100_000,
-            max_array_size: 10_000,
-            max_map_size: 10_000,
-            max_milliseconds_per_rule: 250,
-        }
-    }
-}
+pub use sandbox::{sandbox_place, top_level_key, SandboxLimits, LIMITS};
+use sandbox::{sandboxed_engine, timed};
 
 /// The names a condition can read, in the order they are pushed into the scope.
 pub const SCOPE_NAMES: &[&str] = &[
@@ -66,13 +36,6 @@ pub const SCOPE_NAMES: &[&str] = &[
     "facts",
     "settings",
 ];
-
-thread_local! {
-    /// When the evaluation running on this thread started; read by the progress callback
-    /// to enforce the wall-clock budget. One engine serves all threads, so the clock is
-    /// per thread.
-    static EVALUATION_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
-}
 
 /// The configured rhai engine with the functions of `rules/*.rhai`.
 pub struct ScriptEngine {
@@ -98,6 +61,9 @@ struct DerivedScript {
     direct: Option<Direct>,
     /// The derived values its script reads (all before it).
     reads: Vec<usize>,
+    /// Where it is written.
+    file: String,
+    line: usize,
 }
 
 /// Which derived values of a deal are still to be computed, when they are computed on
@@ -172,10 +138,11 @@ impl ScriptEngine {
         settings: &IndexMap<String, serde_yaml::Value>,
         derived: &IndexMap<String, crate::playbook::DerivedValue>,
     ) -> (ScriptEngine, Diagnostics) {
-        let mut engine = Engine::new();
-        configure(&mut engine, &limits);
+        let mut engine = sandboxed_engine(&limits);
         let mut problems = Diagnostics::default();
         let mut library = AST::empty();
+        // Files with statements outside functions, which run once at load.
+        let mut top_levels: Vec<(&crate::playbook::SourceFile, AST)> = Vec::new();
         let mut functions = BTreeSet::new();
         let mut function_files = IndexMap::new();
         for file in files.scripts() {
@@ -201,6 +168,9 @@ impl ScriptEngine {
                         function_files.insert(function.name.to_owned(), file.path.clone());
                     }
                     library = library.merge(&ast);
+                    if !ast.statements().is_empty() {
+                        top_levels.push((file, ast));
+                    }
                 }
                 Err(error) => {
                     let (line, column) = position(error.position());
@@ -211,18 +181,18 @@ impl ScriptEngine {
                 }
             }
         }
-        match Module::eval_ast_as_new(Scope::new(), &library, &engine) {
+        // The statements outside functions run at load, under the same limits and time
+        // budget as a rule.
+        match timed(|| Module::eval_ast_as_new(Scope::new(), &library, &engine)) {
             Ok(module) => {
                 engine.register_global_module(module.into());
             }
-            Err(error) => problems.push(Diagnostic::error(
-                "rules",
-                0,
-                0,
-                format!(
-                    "the scripts failed while loading: {}",
-                    describe_error(&error, &limits)
-                ),
+            Err(error) => problems.push(top_level_failure(
+                &engine,
+                &library,
+                &top_levels,
+                &error,
+                &limits,
             )),
         }
         let settings = rhai::serde::to_dynamic(settings).unwrap_or_else(|error| {
@@ -432,8 +402,23 @@ impl ScriptEngine {
                 script: compiled,
                 direct,
                 reads,
+                file: value.file.clone(),
+                line: value.line,
             });
         }
+    }
+
+    /// The derived values that compiled: name, script, file and line.
+    pub fn derived_scripts(&self) -> impl Iterator<Item = (&str, &AST, &str, usize)> {
+        self.derived.iter().filter_map(|derived| {
+            let ast = derived.script.as_ref().ok()?;
+            Some((
+                derived.name.as_str(),
+                ast,
+                derived.file.as_str(),
+                derived.line,
+            ))
+        })
     }
 
     /// The names of the derived values, in order.
@@ -494,6 +479,8 @@ impl ScriptEngine {
             name,
             script,
             direct,
+            file,
+            line,
             ..
         } = &self.derived[index];
         let known = self
@@ -509,8 +496,8 @@ impl ScriptEngine {
         value.unwrap_or_else(|message| {
             errors.push(RuleError {
                 id: format!("derived.{name}"),
-                file: "playbooks".to_owned(),
-                line: 0,
+                file: file.clone(),
+                line: *line,
                 message,
             });
             Dynamic::UNIT
@@ -580,9 +567,7 @@ impl ScriptEngine {
     /// in one rule never leaks into the next.
     pub fn run(&self, scope: &mut Scope<'static>, ast: &AST) -> Result<Dynamic, String> {
         let depth = scope.len();
-        EVALUATION_STARTED.with(|started| started.set(Some(Instant::now())));
-        let result = self.engine.eval_ast_with_scope::<Dynamic>(scope, ast);
-        EVALUATION_STARTED.with(|started| started.set(None));
+        let result = timed(|| self.engine.eval_ast_with_scope::<Dynamic>(scope, ast));
         scope.rewind(depth);
         result.map_err(|error| describe_error(&error, &self.limits))
     }
@@ -908,39 +893,49 @@ impl ScriptEngine {
     }
 }
 
-fn configure(engine: &mut Engine, limits: &SandboxLimits) {
-    engine.set_optimization_level(OptimizationLevel::Simple);
-    // rhai interns strings in a cache behind a lock shared by every thread; `review`'s
-    // threads queued on it (two threads ran at 1.1x one). Interning saves a little memory
-    // and nothing we need.
-    engine.set_max_strings_interned(0);
-    engine.set_strict_variables(true);
-    engine.set_fail_on_invalid_map_property(true);
-    engine.set_max_operations(limits.max_operations);
-    engine.set_max_call_levels(limits.max_call_depth);
-    engine.set_max_expr_depths(limits.max_expression_depth, limits.max_expression_depth);
-    engine.set_max_string_size(limits.max_string_size);
-    engine.set_max_array_size(limits.max_array_size);
-    engine.set_max_map_size(limits.max_map_size);
-    engine.set_max_modules(0);
-    engine.disable_symbol("eval");
-    engine.disable_symbol("import");
-    engine.on_print(|_| {});
-    engine.on_debug(|_, _, _| {});
-    let budget = Duration::from_millis(limits.max_milliseconds_per_rule);
-    engine.on_progress(move |operations| {
-        // Reading the clock every operation would cost more than the rules; every 256 is
-        // well under a millisecond apart.
-        if operations % 256 != 0 {
-            return None;
+/// Where the statements outside functions failed: the file whose own statements fail
+/// (each run alone, with every function), at the place rhai gives.
+fn top_level_failure(
+    engine: &Engine,
+    library: &AST,
+    top_levels: &[(&crate::playbook::SourceFile, AST)],
+    error: &EvalAltResult,
+    limits: &SandboxLimits,
+) -> Diagnostic {
+    let functions = library.clone_functions_only();
+    let failing = top_levels.iter().find_map(|(file, ast)| {
+        if top_levels.len() == 1 {
+            return Some((*file, None));
         }
-        let over = EVALUATION_STARTED.with(|started| {
-            started
-                .get()
-                .is_some_and(|started| started.elapsed() > budget)
-        });
-        over.then(|| Dynamic::from("time budget"))
+        let alone = functions.merge(&ast.clone_statements_only());
+        timed(|| engine.run_ast(&alone))
+            .err()
+            .map(|error| (*file, Some(error)))
     });
+    let Some((file, own_error)) = failing else {
+        return Diagnostic::error(
+            "rules",
+            0,
+            0,
+            format!(
+                "the scripts failed while loading: {}",
+                describe_error(error, limits)
+            ),
+        );
+    };
+    let error = own_error.as_deref().unwrap_or(error);
+    // A failure inside a function called from the statements is placed at the call.
+    let (line, column) = position(error.position());
+    Diagnostic::error(
+        &file.path,
+        line,
+        column,
+        format!(
+            "the statements outside functions failed while loading: {}",
+            describe_error(error, limits)
+        ),
+    )
+    .with_source(&file.text)
 }
 
 /// A rhai error in words a trainer can act on, with the script place when there is one.

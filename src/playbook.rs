@@ -206,7 +206,8 @@ pub struct RawPlaybookFile {
     pub detection: Option<DetectionConfig>,
     #[serde(default)]
     pub aliases: Aliases,
-    pub sandbox: Option<crate::engine::SandboxLimits>,
+    /// The sandbox's limits (`crate::engine::LIMITS`), validated with the file's text.
+    pub sandbox: Option<IndexMap<String, serde_yaml::Value>>,
     /// Values computed once per deal and readable by every rule under their name, such as
     /// labels many texts share: `name: rhai expression`.
     #[serde(default)]
@@ -408,7 +409,7 @@ impl Playbook {
         let mut setting_files: IndexMap<String, String> = IndexMap::new();
         let mut detection: Option<(DetectionConfig, String)> = None;
         let mut aliases = Aliases::new();
-        let mut sandbox: Option<crate::engine::SandboxLimits> = None;
+        let mut sandbox: Option<(crate::engine::SandboxLimits, String)> = None;
         let mut derived: IndexMap<String, DerivedValue> = IndexMap::new();
 
         for (file, parsed) in parse_playbook_files(&files) {
@@ -523,8 +524,39 @@ impl Playbook {
                     );
                 }
             }
-            if let Some(limits) = raw.sandbox {
-                sandbox = Some(limits);
+            if let Some(raw_limits) = raw.sandbox {
+                // One file sets the sandbox: with two, which one wins would depend on
+                // file names.
+                if let Some((_, first)) = &sandbox {
+                    let (line, column) = crate::engine::top_level_key(&file.text, "sandbox")
+                        .map_or((0, 0), |offset| {
+                            crate::diag::line_column(&file.text, offset)
+                        });
+                    problems.push(
+                        Diagnostic::error(
+                            &file.path,
+                            line,
+                            column,
+                            format!(
+                                "`sandbox` is also defined in {first}: set the limits in one file"
+                            ),
+                        )
+                        .with_source(&file.text),
+                    );
+                } else {
+                    match crate::engine::SandboxLimits::from_playbook(
+                        &raw_limits,
+                        &file.path,
+                        &file.text,
+                    ) {
+                        Ok(limits) => sandbox = Some((limits, file.path.clone())),
+                        Err(found) => {
+                            problems.0.extend(found);
+                            sandbox =
+                                Some((crate::engine::SandboxLimits::default(), file.path.clone()));
+                        }
+                    }
+                }
             }
             let rule_lines = rule_lines(&file.text);
             let lines: Vec<&str> = file.text.lines().collect();
@@ -601,8 +633,12 @@ impl Playbook {
                     .map(|(config, _)| config.compile())
                     .unwrap_or_else(|| DetectionConfig::default().compile())
             });
-            let (scripts, script_problems) =
-                ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings, &derived);
+            let (scripts, script_problems) = ScriptEngine::new(
+                &files,
+                sandbox.map(|(limits, _)| limits).unwrap_or_default(),
+                &settings,
+                &derived,
+            );
             let rules: Vec<CompiledRule> = rules
                 .into_iter()
                 .map(|rule| scripts.compile_rule(rule))

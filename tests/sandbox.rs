@@ -1,0 +1,258 @@
+//! The sandbox and the engine under hostile or simply large input (issue 15): a trainer's
+//! script must not hang a run, switch the limits off or make the output depend on the
+//! machine's load, and the built-in method must not fail on a valid deal, however large.
+//! Each test is named after the defect it guards against (`d1_…`). They run the built
+//! binary on one-rule playbook folders and deals generated in the test; none depends on
+//! timing to pass: a run that hangs is killed after a generous deadline and fails.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{dealcoach, example, playbook_folder, rule_with, stderr, stdout};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Far beyond any run of these tests; reaching it means the run hung.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs dealcoach with `args`: (exit code, stdout, stderr). A run killed at the deadline
+/// fails the test.
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = dealcoach().args(args).timeout(DEADLINE).output().unwrap();
+    let Some(code) = output.status.code() else {
+        panic!(
+            "`dealcoach {}` hung and was killed after {DEADLINE:?}",
+            args.join(" ")
+        );
+    };
+    (code, stdout(&output), stderr(&output))
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
+}
+
+fn folder(dir: &TempDir) -> &str {
+    dir.path().to_str().unwrap()
+}
+
+/// `next DEAL --format json` with the playbook folder: (exit code, report, stderr).
+fn next_json(deal: &str, playbooks: &TempDir) -> (i32, Value, String) {
+    let (code, out, err) = run(&[
+        "next",
+        deal,
+        "--playbooks",
+        folder(playbooks),
+        "--format",
+        "json",
+    ]);
+    (code, json(&out), err)
+}
+
+/// The error entries of a report, as `id: message`.
+fn errors(report: &Value) -> Vec<String> {
+    report["errors"]
+        .as_array()
+        .expect("`errors`")
+        .iter()
+        .map(|error| format!("{}: {}", error["id"].as_str().unwrap(), error["message"]))
+        .collect()
+}
+
+/// The rule ids of a report's moves and warnings.
+fn fired(report: &Value) -> Vec<String> {
+    ["moves", "warnings"]
+        .iter()
+        .flat_map(|list| report[*list].as_array().unwrap().iter())
+        .map(|advice| advice["rule"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A playbook folder of `rules` plus a `healthy` rule that always fires, with
+/// `rules/extra.rhai` holding `script` when given.
+fn with_healthy(rules: &str, script: Option<&str>) -> TempDir {
+    let dir = playbook_folder(&format!(
+        "rules:\n{rules}{}",
+        rule_with("healthy", "", "\"true\"")
+    ));
+    if let Some(script) = script {
+        std::fs::write(dir.path().join("rules/extra.rhai"), script).unwrap();
+    }
+    dir
+}
+
+// ---------------------------------------------------------------------------------------
+// D1: `sleep()` escaped the sandbox.
+
+#[test]
+fn d1_sleep_cannot_hang_a_rule() {
+    let dir = with_healthy(&rule_with("sleeper", "", "'sleep(1000000); true'"), None);
+    let (code, report, err) = next_json(&example("solar-early.yaml"), &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(fired(&report), ["healthy"]);
+    let errors = errors(&report);
+    assert!(
+        errors.len() == 1 && errors[0].starts_with("sleeper: ") && errors[0].contains("sleep"),
+        "{errors:?}"
+    );
+    // A review of a pipeline runs the same rule on every deal.
+    let pipeline = common::root().join("examples/pipeline");
+    let (code, out, _) = run(&[
+        "review",
+        pipeline.to_str().unwrap(),
+        "--playbooks",
+        folder(&dir),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(json(&out)["rule_failures"][0]["rule"], "sleeper");
+}
+
+#[test]
+fn d1_check_reports_sleep_and_timestamp_as_unknown_functions() {
+    let dir = with_healthy(
+        &rule_with("sleeper", "", "'sleep(1000000); true'"),
+        Some("fn waits() {\n    sleep(5);\n    timestamp()\n}\n"),
+    );
+    let (code, _, err) = run(&["check", "--playbooks", folder(&dir)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("rule `sleeper`: `when` calls the unknown function `sleep`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rules/extra.rhai:2:5: calls the unknown function `sleep`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rules/extra.rhai:3:5: calls the unknown function `timestamp`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn d1_sleep_at_the_top_level_of_a_script_is_a_located_error_not_a_hang() {
+    let dir = with_healthy("", Some("sleep(1000000);\nfn helper() { 1 }\n"));
+    let (code, out, err) = run(&["check", "--playbooks", folder(&dir)]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("rules/extra.rhai:1:1: the statements outside functions failed while loading: function not found: sleep"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rules/extra.rhai:1:1: calls the unknown function `sleep`"),
+        "{err}"
+    );
+    assert!(out.contains(": 2 errors"), "{out}");
+    let (code, out, err) = run(&[
+        "next",
+        &example("solar-early.yaml"),
+        "--playbooks",
+        folder(&dir),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("rules/extra.rhai:1:1:"), "{err}");
+}
+
+#[test]
+fn d1_the_top_level_of_a_script_runs_under_the_operation_limit() {
+    let dir = with_healthy("", Some("let n = 0;\nloop { n += 1; }\n"));
+    let (code, _, err) = run(&["check", "--playbooks", folder(&dir)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("rules/extra.rhai:2:")
+            && err.contains("exceeded 100000 operations (sandbox.max_operations)"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// D5: a playbook could switch the sandbox off.
+
+#[test]
+fn d5_zero_and_out_of_range_limits_are_located_errors() {
+    let dir = playbook_folder(&format!(
+        "sandbox: {{max_string_size: 0, max_operations: 0}}\nrules:\n{}",
+        rule_with("healthy", "", "\"true\"")
+    ));
+    let (code, _, err) = run(&["check", "--playbooks", folder(&dir)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("playbooks/main.yaml:1:28: `sandbox.max_string_size` is 0: it must be a whole number from 1000 to 10000000 (0 does not mean unlimited)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("playbooks/main.yaml:1:47: `sandbox.max_operations` is 0: it must be a whole number from 1000 to 10000000"),
+        "{err}"
+    );
+    // `next` refuses the folder with the same place, and prints nothing.
+    let (code, out, err) = run(&[
+        "next",
+        &example("solar-early.yaml"),
+        "--playbooks",
+        folder(&dir),
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("playbooks/main.yaml:1:28:"), "{err}");
+
+    let dir = playbook_folder(&format!(
+        "sandbox:\n  max_operations: 99999999999\n  max_milliseconds_per_rule: -5\n  max_call_depth: deep\n  max_strings: 10\nrules:\n{}",
+        rule_with("healthy", "", "\"true\"")
+    ));
+    let (code, _, err) = run(&["check", "--playbooks", folder(&dir)]);
+    assert_eq!(code, 1, "{err}");
+    for expected in [
+        "playbooks/main.yaml:2:19: `sandbox.max_operations` is 99999999999: it must be a whole number from 1000 to 10000000",
+        "playbooks/main.yaml:3:30: `sandbox.max_milliseconds_per_rule` is -5",
+        "playbooks/main.yaml:4:19: `sandbox.max_call_depth` is \"deep\"",
+        "playbooks/main.yaml:5:3: unknown sandbox limit `max_strings`",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
+#[test]
+fn d5_sandbox_in_two_files_is_an_error_naming_both() {
+    let dir = playbook_folder(&format!(
+        "sandbox: {{max_operations: 5000}}\nrules:\n{}",
+        rule_with("healthy", "", "\"true\"")
+    ));
+    std::fs::write(
+        dir.path().join("playbooks/zz-later.yaml"),
+        "settings: {}\nsandbox:\n  max_operations: 9000000\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["check", "--playbooks", folder(&dir)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "playbooks/zz-later.yaml:2:1: `sandbox` is also defined in playbooks/main.yaml"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn d5_a_limit_within_its_range_applies() {
+    let dir = playbook_folder(&format!(
+        "sandbox: {{max_operations: 1000}}\nrules:\n{}{}",
+        rule_with(
+            "counts",
+            "",
+            "'let n = 0; for i in 0..5000 { n += i; } n > 0'"
+        ),
+        rule_with("healthy", "", "\"true\"")
+    ));
+    let (code, report, _) = next_json(&example("solar-early.yaml"), &dir);
+    assert_eq!(code, 1);
+    assert_eq!(fired(&report), ["healthy"]);
+    assert!(
+        errors(&report)[0].contains("exceeded 1000 operations (sandbox.max_operations)"),
+        "{:?}",
+        errors(&report)
+    );
+}

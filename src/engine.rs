@@ -853,14 +853,7 @@ impl ScriptEngine {
                 let script = script.as_ref().map_err(Clone::clone)?;
                 let value =
                     self.value_of(compiled.priority_direct.as_ref(), script, scope, "priority")?;
-                let number = value
-                    .as_int()
-                    .or_else(|_| value.as_float().map(|float| float.round() as i64))
-                    .map_err(|type_name| format!("`priority` gave {type_name}, not a number"))?;
-                if !(0..=100).contains(&number) {
-                    return Err(format!("`priority` gave {number}: a priority is 0 to 100"));
-                }
-                Ok(Some(number))
+                priority_of(&value).map(Some)
             }
             _ => Ok(None),
         }
@@ -936,6 +929,37 @@ fn top_level_failure(
         ),
     )
     .with_source(&file.text)
+}
+
+/// A priority script's value as a priority: a whole number or a float within 0..=100
+/// (a float rounded). Anything else — NaN, an infinity, 1e300 — is an error naming the
+/// value, never clamped or cast into range.
+fn priority_of(value: &Dynamic) -> Result<i64, String> {
+    const RANGE: &str = "a priority is a number from 0 to 100";
+    if let Ok(number) = value.as_int() {
+        return if (0..=100).contains(&number) {
+            Ok(number)
+        } else {
+            Err(format!("`priority` gave {number}: {RANGE}"))
+        };
+    }
+    let number = value
+        .as_float()
+        .map_err(|type_name| format!("`priority` gave {type_name}, not a number"))?;
+    if number.is_finite() && (0.0..=100.0).contains(&number) {
+        Ok(number.round() as i64)
+    } else {
+        Err(format!("`priority` gave {}: {RANGE}", show_float(number)))
+    }
+}
+
+/// A float as a trainer wrote it: `NaN`, `inf`, `1e300`, `150.5`.
+fn show_float(number: f64) -> String {
+    if number.is_finite() && number.abs() >= 1e15 {
+        format!("{number:e}")
+    } else {
+        number.to_string()
+    }
 }
 
 /// A rhai error in words a trainer can act on, with the script place when there is one.

@@ -256,3 +256,44 @@ fn d5_a_limit_within_its_range_applies() {
         errors(&report)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// D14: a NaN priority was taken as 0, and 1e300 printed as i64::MAX.
+
+/// A move whose priority is the rhai expression `priority`, firing always.
+fn move_rule(id: &str, priority: &str) -> String {
+    format!(
+        "  - id: {id}\n    concept: risk.stale\n    when: \"true\"\n    priority: \"{priority}\"\n    title: {{zh: 标题, en: title {id}}}\n    why: {{zh: [原因], en: [reason]}}\n"
+    )
+}
+
+#[test]
+fn d14_a_non_finite_or_out_of_range_priority_is_an_error_naming_the_value() {
+    let dir = with_healthy(
+        &[
+            move_rule("not_a_number", "(-1.0).sqrt()"),
+            move_rule("infinite", "1e300 * 1e300"),
+            move_rule("huge", "1e300"),
+            move_rule("negative", "-0.6"),
+            move_rule("fine", "99.6"),
+        ]
+        .concat(),
+        None,
+    );
+    let (code, report, err) = next_json(&example("solar-early.yaml"), &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(fired(&report), ["fine", "healthy"]);
+    assert_eq!(report["moves"][0]["priority"], 100);
+    let errors = errors(&report);
+    for expected in [
+        "not_a_number: \"`priority` gave NaN: a priority is a number from 0 to 100\"",
+        "infinite: \"`priority` gave inf: a priority is a number from 0 to 100\"",
+        "huge: \"`priority` gave 1e300: a priority is a number from 0 to 100\"",
+        "negative: \"`priority` gave -0.6: a priority is a number from 0 to 100\"",
+    ] {
+        assert!(
+            errors.iter().any(|e| e == expected),
+            "{expected}\n{errors:?}"
+        );
+    }
+}

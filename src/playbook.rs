@@ -753,6 +753,9 @@ fn validate_rule(
     lines: &[&str],
 ) -> Result<Rule, Diagnostic> {
     let problem = |message: String| Diagnostic::error(file, line, 0, message).with_source(text);
+    if let Some(problem) = malformed_text(&raw, file, line, lines, text) {
+        return Err(problem);
+    }
     let kind = match (raw.priority, raw.severity) {
         (Some(_), Some(_)) => {
             return Err(problem(format!(
@@ -823,6 +826,58 @@ fn validate_rule(
         },
         script_lines,
     })
+}
+
+/// The first malformed `{{…}}` of a rule's texts, placed at it in the file (`next` and
+/// `check` refuse it alike, rather than `next` printing it raw).
+fn malformed_text(
+    raw: &RawRule,
+    file: &str,
+    line: usize,
+    lines: &[&str],
+    text: &str,
+) -> Option<Diagnostic> {
+    let texts = [
+        ("title", "zh", std::slice::from_ref(&raw.title.zh)),
+        ("title", "en", std::slice::from_ref(&raw.title.en)),
+        ("why", "zh", raw.why.zh.as_slice()),
+        ("why", "en", raw.why.en.as_slice()),
+        ("questions", "zh", raw.questions.zh.as_slice()),
+        ("questions", "en", raw.questions.en.as_slice()),
+    ];
+    for (key, lang, templates) in texts {
+        for template in templates {
+            let Some((offset, what)) = crate::template::malformed(template) else {
+                continue;
+            };
+            // The placeholder as written, to find it in the file and show it.
+            let fragment: String = template[offset..].chars().take(24).collect();
+            let fragment = fragment.split_whitespace().next().unwrap_or_default();
+            let (found_line, column) = lines
+                .iter()
+                .enumerate()
+                .skip(line.saturating_sub(1))
+                .find_map(|(index, source)| {
+                    source
+                        .find(fragment)
+                        .map(|at| (index + 1, source[..at].chars().count() + 1))
+                })
+                .unwrap_or((line, 0));
+            return Some(
+                Diagnostic::error(
+                    file,
+                    found_line,
+                    column,
+                    format!(
+                        "rule `{}`: malformed placeholder in the {lang} `{key}`: {what} (`{fragment}`)",
+                        raw.id
+                    ),
+                )
+                .with_source(text),
+            );
+        }
+    }
+    None
 }
 
 /// Rule id → 1-based line of its `id:` key. serde does not keep positions, and ids are

@@ -297,3 +297,38 @@ fn d14_a_non_finite_or_out_of_range_priority_is_an_error_naming_the_value() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// D17: `next` printed a raw `{{deal.name` that `check` refused.
+
+#[test]
+fn d17_a_malformed_placeholder_is_refused_by_next_and_check_alike() {
+    let rule = "  - id: broken\n    concept: risk.stale\n    when: \"true\"\n    severity: high\n    title: {zh: \"标题 {{deal.name\", en: \"title {{deal.name\"}\n    why: {zh: [原因], en: [\"reason }} here\"]}\n";
+    let dir = with_healthy(rule, None);
+    let expected = "playbooks/main.yaml:6:21: rule `broken`: malformed placeholder in the zh `title`: `{{` is not closed by `}}` (`{{deal.name`)";
+    let (code, out, err) = run(&[
+        "next",
+        &example("solar-early.yaml"),
+        "--playbooks",
+        folder(&dir),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.is_empty(), "nothing printed raw: {out}");
+    assert!(err.contains(expected), "{err}");
+    let (code, _, err) = run(&["check", "--playbooks", folder(&dir)]);
+    assert_eq!(code, 1);
+    assert!(err.contains(expected), "{err}");
+    // A stray `}}` is refused too, at its place.
+    let dir = with_healthy(
+        &rule
+            .replace("标题 {{deal.name", "标题")
+            .replace("title {{deal.name", "title"),
+        None,
+    );
+    let (code, _, err) = run(&["check", "--playbooks", folder(&dir)]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("playbooks/main.yaml:7:34: rule `broken`: malformed placeholder in the en `why`: `}}` closes no `{{`"),
+        "{err}"
+    );
+}

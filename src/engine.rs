@@ -119,6 +119,18 @@ pub struct RuleError {
     pub message: String,
 }
 
+impl RuleError {
+    /// `rule` failed with `message`.
+    pub fn of(rule: &Rule, message: String) -> RuleError {
+        RuleError {
+            id: rule.id.clone(),
+            file: rule.place.file.clone(),
+            line: rule.place.line,
+            message,
+        }
+    }
+}
+
 /// One firing of a rule: the rule, and the `for_each` element it fired for.
 pub struct Firing {
     pub rule_index: usize,
@@ -640,20 +652,30 @@ impl ScriptEngine {
         // ones first, while the scope is only read.
         let mut decided = vec![None; rules.len()];
         self.decide(rules, scope, &mut decided);
+        let most = self.limits.max_firings_per_deal;
         for (rule_index, compiled) in rules.iter().enumerate() {
-            match self.evaluate_rule(compiled, scope, decided[rule_index], pending.as_deref_mut()) {
+            let evaluated = self
+                .evaluate_rule(compiled, scope, decided[rule_index], pending.as_deref_mut())
+                .and_then(|fired| {
+                    // Bounded work per deal: past the limit a rule's firings are left out
+                    // (rules that do not fire still run).
+                    if firings.len() + fired.len() > most {
+                        Err(format!(
+                            "fired {} times, past the deal's {most} firings (sandbox.max_firings_per_deal): its firings are left out",
+                            fired.len()
+                        ))
+                    } else {
+                        Ok(fired)
+                    }
+                });
+            match evaluated {
                 Ok(mut fired) => {
                     for firing in &mut fired {
                         firing.rule_index = rule_index;
                     }
                     firings.extend(fired);
                 }
-                Err(message) => errors.push(RuleError {
-                    id: compiled.rule.id.clone(),
-                    file: compiled.rule.place.file.clone(),
-                    line: compiled.rule.place.line,
-                    message,
-                }),
+                Err(message) => errors.push(RuleError::of(&compiled.rule, message)),
             }
         }
         (firings, errors)
@@ -798,9 +820,17 @@ impl ScriptEngine {
             "for_each",
         )?;
         let type_name = items.type_name();
-        items
+        let items = items
             .into_array()
-            .map_err(|_| format!("`for_each` gave {type_name}, not a list"))
+            .map_err(|_| format!("`for_each` gave {type_name}, not a list"))?;
+        let most = self.limits.max_elements_per_rule;
+        if items.len() > most {
+            return Err(format!(
+                "`for_each` gave {} elements, more than {most} (sandbox.max_elements_per_rule)",
+                items.len()
+            ));
+        }
+        Ok(items)
     }
 
     /// How many elements the rule's `count` says `for_each` gives.
@@ -815,13 +845,13 @@ impl ScriptEngine {
         let number = value
             .as_int()
             .map_err(|type_name| format!("`count` gave {type_name}, not a whole number"))?;
+        let most = self.limits.max_elements_per_rule;
         usize::try_from(number)
             .ok()
-            .filter(|number| *number <= self.limits.max_array_size)
+            .filter(|number| *number <= most)
             .ok_or_else(|| {
                 format!(
-                    "`count` gave {number}: a count is 0 to {} (sandbox.max_array_size)",
-                    self.limits.max_array_size
+                    "`count` gave {number}: a count is 0 to {most} (sandbox.max_elements_per_rule)"
                 )
             })
     }

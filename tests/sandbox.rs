@@ -332,3 +332,124 @@ fn d17_a_malformed_placeholder_is_refused_by_next_and_check_alike() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// D8: no bound on the total work of one deal (100 rules × 10,000 elements → 4.3 GB).
+
+/// A warning rule `id` firing once per element of a list of `elements` numbers.
+fn rule_over(id: &str, elements: usize) -> String {
+    rule_with(
+        id,
+        &format!("    for_each: 'let list = []; list.pad({elements}, 0); list'\n"),
+        "\"true\"",
+    )
+}
+
+#[test]
+fn d8_a_for_each_giving_more_elements_than_the_limit_fails_its_rule() {
+    // The case: 100 rules each giving 10,000 elements.
+    let rules: String = (0..100)
+        .map(|n| rule_over(&format!("wide{n}"), 10_000))
+        .collect();
+    let dir = with_healthy(&rules, None);
+    let (code, out, err) = run(&[
+        "next",
+        &example("solar-early.yaml"),
+        "--playbooks",
+        folder(&dir),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.len() < 100_000, "a small report: {} bytes", out.len());
+    let report = json(&out);
+    assert_eq!(fired(&report), ["healthy"]);
+    let errors = errors(&report);
+    assert_eq!(errors.len(), 100);
+    assert!(
+        errors[0].starts_with("wide0: \"`for_each` gave 10000 elements, more than 1000 (sandbox.max_elements_per_rule)\""),
+        "{errors:?}"
+    );
+    assert_eq!(report["errors"][0]["file"], "playbooks/main.yaml");
+    assert_eq!(report["errors"][0]["line"], 2);
+    // A `count` is held to the same bound, in a review.
+    let counted = rule_with(
+        "counted",
+        "    for_each: '[1]'\n    count: '5000'\n",
+        "\"true\"",
+    );
+    let dir = with_healthy(&counted, None);
+    let pipeline = common::root().join("examples/pipeline");
+    let (code, out, _) = run(&[
+        "review",
+        pipeline.to_str().unwrap(),
+        "--playbooks",
+        folder(&dir),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let failure = &json(&out)["rule_failures"][0];
+    assert_eq!(failure["rule"], "counted");
+    assert!(
+        failure["example"]
+            .as_str()
+            .unwrap()
+            .ends_with("`count` gave 5000: a count is 0 to 1000 (sandbox.max_elements_per_rule)"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn d8_the_firings_of_a_deal_are_bounded_and_the_rules_past_the_bound_are_named() {
+    let rules: String = (1..=6)
+        .map(|n| rule_over(&format!("r{n}"), 1_000))
+        .collect();
+    let dir = playbook_folder(&format!(
+        "rules:\n{}{rules}{}",
+        rule_with("first", "", "\"true\""),
+        rule_with("quiet", "", "\"false\"")
+    ));
+    let (code, report, err) = next_json(&example("solar-early.yaml"), &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 4_001);
+    let errors = errors(&report);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for (error, id) in errors.iter().zip(["r5", "r6"]) {
+        assert_eq!(
+            error,
+            &format!("{id}: \"fired 1000 times, past the deal's 5000 firings (sandbox.max_firings_per_deal): its firings are left out\"")
+        );
+    }
+}
+
+#[test]
+fn d8_the_text_of_a_deals_report_is_bounded() {
+    let dir = playbook_folder(&format!(
+        "sandbox: {{max_report_bytes_per_deal: 10000}}\nrules:\n{}{}",
+        rule_with("first", "", "\"true\""),
+        rule_over("wordy", 1_000)
+    ));
+    let (code, out, err) = run(&[
+        "next",
+        &example("solar-early.yaml"),
+        "--playbooks",
+        folder(&dir),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let report = json(&out);
+    let texts: usize = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|advice| advice["title"].as_str().unwrap().len() + "reason".len())
+        .sum();
+    assert!(texts <= 10_000, "{texts} bytes of text");
+    assert_eq!(
+        errors(&report),
+        ["wordy: \"its texts take the deal's report past 10000 bytes (sandbox.max_report_bytes_per_deal): they are left out\""]
+    );
+    assert!(err.contains("playbooks/main.yaml:"), "{err}");
+}

@@ -81,7 +81,9 @@ pub const LIMITS: &[LimitSpec] = &[
     },
     LimitSpec {
         key: "max_array_size",
-        default: 100_000,
+        // rhai checks a list's size after every change by walking it: a larger list
+        // makes each operation slower.
+        default: 10_000,
         floor: 100,
         ceiling: 1_000_000,
     },

@@ -115,10 +115,22 @@ fn prepare(
     lazily: bool,
 ) -> Result<(DealContext, Option<Pending>), String> {
     let (signals, objections) = sightings(playbook, snapshot);
-    let facts = Facts::derive(snapshot, &signals, &objections, &playbook.engine_settings);
-    let mut scope = playbook
-        .scripts
-        .deal_scope(snapshot, &signals, &objections, &facts)?;
+    // Rules see the customer's words quoted (cut when long); the report keeps them whole.
+    let (facts, mut scope) = {
+        let quoted_signals = crate::facts::quoted_sightings(&signals);
+        let quoted_objections = crate::facts::quoted_sightings(&objections);
+        let facts = Facts::derive(
+            snapshot,
+            &quoted_signals,
+            &quoted_objections,
+            &playbook.engine_settings,
+        );
+        let scope =
+            playbook
+                .scripts
+                .deal_scope(snapshot, &quoted_signals, &quoted_objections, &facts)?;
+        (facts, scope)
+    };
     let (errors, pending) = if lazily {
         (
             Vec::new(),

@@ -453,3 +453,129 @@ fn d8_the_text_of_a_deals_report_is_bounded() {
     );
     assert!(err.contains("playbooks/main.yaml:"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// D9: built-in rules failed on valid deals (a long note, many objections, many people).
+
+/// A valid deal whose one note is 80 KB of words without a full stop, with "no budget"
+/// in the middle.
+fn deal_with_a_long_note() -> String {
+    let words = "we went over the plan and the schedule with the team ".repeat(800);
+    format!(
+        "deal: {{id: long-note, name: Long note, as_of: 2026-11-20, stage: develop}}\nstakeholders:\n  - {{name: Boss, role: decision_maker, top_decision_maker: true, influence: 9}}\nactivities:\n  - {{type: visit, date: 2026-11-10, note: \"{words} they said there is no budget this year {words}\"}}\n"
+    )
+}
+
+/// A valid deal with 420 open "no budget" objections, all from the same person.
+fn deal_with_420_objections() -> String {
+    let objections: String = (0..420)
+        .map(|n| format!("  - {{type: no_budget, from: Boss, said: \"no money for this in quarter {n}, maybe next year\"}}\n"))
+        .collect();
+    format!(
+        "deal: {{id: many-objections, name: Many objections, as_of: 2026-11-20, stage: propose}}\nstakeholders:\n  - {{name: Boss, role: decision_maker, top_decision_maker: true, influence: 9, met: true}}\nobjections:\n{objections}"
+    )
+}
+
+/// A valid deal with 500 stakeholders, a fifth of them influential opponents.
+fn deal_with_500_stakeholders() -> String {
+    let stances = ["champion", "supporter", "neutral", "sceptic", "opponent"];
+    let roles = [
+        "user",
+        "technical_gatekeeper",
+        "decision_maker",
+        "influencer",
+    ];
+    let people: String = (0..500)
+        .map(|n| {
+            format!(
+                "  - {{name: Person {n}, title: head of department {n}, role: {}, influence: {}, stance: {}, met: {}, needs: \"uptime and a predictable budget for department {n}\"}}\n",
+                roles[n % 4],
+                1 + n % 10,
+                stances[n % 5],
+                n % 2 == 1
+            )
+        })
+        .collect();
+    format!(
+        "deal: {{id: many-people, name: Many people, as_of: 2026-11-20, stage: propose, expected_close: 2027-01-10}}\nstakeholders:\n  - {{name: Boss, role: decision_maker, top_decision_maker: true, influence: 10, met: false}}\n{people}"
+    )
+}
+
+/// `next` with the built-in playbooks: (exit code, report, stderr).
+fn builtin_next(deal: &str) -> (i32, Value, String) {
+    let (code, out, err) = run(&["next", deal, "--format", "json"]);
+    (code, json(&out), err)
+}
+
+fn rule_ids(report: &Value, list: &str) -> Vec<String> {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|advice| advice["rule"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn d9_an_80_kb_note_is_answered_and_quoted_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let deal = common::temp_file(&dir, "long-note.yaml", &deal_with_a_long_note());
+    let (code, report, err) = builtin_next(&deal);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(errors(&report), Vec::<String>::new());
+    let answer = report["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|advice| advice["rule"]["id"] == "objection.no_budget.unattributed")
+        .expect("the objection is answered");
+    let quote = answer["why"][0].as_str().unwrap();
+    assert!(
+        quote.ends_with("…”") && quote.chars().count() < 300,
+        "the note is quoted short: {quote}"
+    );
+}
+
+#[test]
+fn d9_420_objections_each_get_their_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let deal = common::temp_file(&dir, "objections.yaml", &deal_with_420_objections());
+    let (code, report, err) = builtin_next(&deal);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(errors(&report), Vec::<String>::new());
+    let answers = rule_ids(&report, "moves")
+        .into_iter()
+        .filter(|id| id == "objection.no_budget")
+        .count();
+    assert_eq!(answers, 420);
+}
+
+#[test]
+fn d9_500_stakeholders_are_coached_without_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let deal = common::temp_file(&dir, "people.yaml", &deal_with_500_stakeholders());
+    let (code, report, err) = builtin_next(&deal);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(errors(&report), Vec::<String>::new());
+    let moves = rule_ids(&report, "moves");
+    // Persons 8 and 9 of every ten: sceptics and opponents of influence 7 or more.
+    let opponents = moves
+        .iter()
+        .filter(|id| *id == "relation.neutralize_opponent")
+        .count();
+    assert_eq!(opponents, 100, "{moves:?}");
+    assert_eq!(moves[0], "decision.reach_top");
+}
+
+#[test]
+fn d9_a_review_of_the_large_deals_has_no_rule_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    common::temp_file(&dir, "long-note.yaml", &deal_with_a_long_note());
+    common::temp_file(&dir, "objections.yaml", &deal_with_420_objections());
+    common::temp_file(&dir, "people.yaml", &deal_with_500_stakeholders());
+    let (code, out, err) = run(&["review", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let review = json(&out);
+    assert_eq!(review["rule_failures"], serde_json::json!([]));
+    assert_eq!(review["deals"].as_array().unwrap().len(), 3);
+}

@@ -581,7 +581,15 @@ impl ScriptEngine {
         let depth = scope.len();
         let result = timed(|| self.engine.eval_ast_with_scope::<Dynamic>(scope, ast));
         scope.rewind(depth);
-        result.map_err(|error| describe_error(&error, &self.limits))
+        result.map_err(|error| {
+            let message = describe_error(&error, &self.limits);
+            // The time budget is the one limit whose outcome depends on the machine: name
+            // the deal it was met on, so that the failure can be found and re-run.
+            match deal_id(scope).filter(|_| over_time_budget(&error)) {
+                Some(id) => format!("{message} on deal `{id}`"),
+                None => message,
+            }
+        })
     }
 
     /// Evaluates every rule against one deal's scope: which fired (once per `for_each`
@@ -990,6 +998,24 @@ fn show_float(number: f64) -> String {
     } else {
         number.to_string()
     }
+}
+
+/// Whether the evaluation was stopped by the time budget, in the script or in a function
+/// it called.
+fn over_time_budget(error: &EvalAltResult) -> bool {
+    match error {
+        EvalAltResult::ErrorTerminated(..) => true,
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => over_time_budget(inner),
+        _ => false,
+    }
+}
+
+/// `deal.id` of the deal in `scope`.
+fn deal_id(scope: &Scope) -> Option<String> {
+    let deal = scope.get("deal")?.read_lock::<rhai::Map>()?;
+    deal.get("id")
+        .and_then(|id| id.clone().into_immutable_string().ok())
+        .map(|id| id.to_string())
 }
 
 /// A rhai error in words a trainer can act on, with the script place when there is one.

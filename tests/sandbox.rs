@@ -579,3 +579,165 @@ fn d9_a_review_of_the_large_deals_has_no_rule_failures() {
     assert_eq!(review["rule_failures"], serde_json::json!([]));
     assert_eq!(review["deals"].as_array().unwrap().len(), 3);
 }
+
+// ---------------------------------------------------------------------------------------
+// D10: output that depended on the machine's load or on directory order.
+
+#[test]
+fn d10_a_rule_over_its_time_budget_is_named_with_its_rule_and_deal() {
+    // Ten million operations on a 100 KB string take far longer than 10 ms anywhere: the
+    // time budget, not the operation limit, stops this rule.
+    let dir = playbook_folder(&format!(
+        "sandbox: {{max_milliseconds_per_rule: 10, max_operations: 10000000}}\nrules:\n{}{}",
+        rule_with(
+            "slow",
+            "",
+            "'let s = \"\"; s.pad(100000, \"y\"); loop { s.replace(\"y\", \"z\"); s.replace(\"z\", \"y\"); }'"
+        ),
+        rule_with("healthy", "", "\"true\"")
+    ));
+    let (code, report, err) = next_json(&example("solar-early.yaml"), &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(fired(&report), ["healthy"]);
+    assert_eq!(
+        errors(&report),
+        ["slow: \"`when` failed: exceeded the 10 ms time budget (sandbox.max_milliseconds_per_rule) on deal `gobi-solar-monitoring`\""]
+    );
+}
+
+/// A folder of the 23 example deals under names whose order differs from their ids',
+/// and a playbook whose `picky` rule fails on the deals with a long id.
+fn failing_pipeline() -> (TempDir, TempDir) {
+    let deals = tempfile::tempdir().unwrap();
+    let mut entries: Vec<_> = std::fs::read_dir(common::root().join("examples/pipeline"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for (index, path) in entries.iter().enumerate() {
+        let name = format!(
+            "{:02}-{}",
+            99 - index,
+            path.file_name().unwrap().to_str().unwrap()
+        );
+        std::fs::copy(path, deals.path().join(name)).unwrap();
+    }
+    let playbooks = playbook_folder(&format!(
+        "rules:\n{}{}",
+        rule_with(
+            "picky",
+            "",
+            "'if deal.id.len() > 12 { facts.nonexistent } else { true }'"
+        ),
+        rule_with("healthy", "", "\"true\"")
+    ));
+    (deals, playbooks)
+}
+
+#[test]
+fn d10_the_example_of_a_rule_failure_is_the_first_deal_by_path() {
+    let (deals, playbooks) = failing_pipeline();
+    let review = |threads: &str| {
+        let output = dealcoach()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "review",
+                deals.path().to_str().unwrap(),
+                "--playbooks",
+                folder(&playbooks),
+                "--format",
+                "json",
+            ])
+            .timeout(DEADLINE)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let one_thread = review("1");
+    assert_eq!(
+        one_thread,
+        review("2"),
+        "the same review whatever the threads"
+    );
+    // The deal files given one by one in reverse order are evaluated in that order: the
+    // example is still the first by path.
+    let mut files: Vec<String> = std::fs::read_dir(deals.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path().display().to_string())
+        .collect();
+    files.sort_by(|a, b| b.cmp(a));
+    let mut args = vec![
+        "review",
+        "--playbooks",
+        folder(&playbooks),
+        "--format",
+        "json",
+    ];
+    args.extend(files.iter().map(String::as_str));
+    let (_, reversed, _) = run(&args);
+    assert_eq!(
+        json(&reversed)["rule_failures"],
+        json(&one_thread)["rule_failures"]
+    );
+    let failures = &json(&one_thread)["rule_failures"];
+    assert_eq!(failures.as_array().unwrap().len(), 1, "{failures}");
+    assert_eq!(failures[0]["rule"], "picky");
+    // insurer-claims and logistics-tms fail; named in reverse, logistics-tms is first.
+    let example = failures[0]["example"].as_str().unwrap();
+    assert!(
+        example.contains(
+            "-logistics-tms.yaml: playbooks/main.yaml:2: `when` failed: no field `nonexistent`"
+        ),
+        "{example}"
+    );
+}
+
+#[test]
+fn d10_rows_whose_rules_failed_are_marked_in_every_review_format() {
+    let (deals, playbooks) = failing_pipeline();
+    let review = |format: &str| {
+        let (code, out, err) = run(&[
+            "review",
+            deals.path().to_str().unwrap(),
+            "--playbooks",
+            folder(&playbooks),
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 1, "{err}");
+        out
+    };
+    let report = json(&review("json"));
+    for row in report["deals"].as_array().unwrap() {
+        let failed = matches!(
+            row["id"].as_str().unwrap(),
+            "insurer-claims" | "logistics-tms"
+        );
+        let expected = if failed {
+            serde_json::json!(["picky"])
+        } else {
+            serde_json::json!([])
+        };
+        assert_eq!(row["failed_rules"], expected, "{row}");
+    }
+    let csv = review("csv");
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",line,failed_rules"));
+    let marked: Vec<&str> = lines.filter(|line| line.ends_with(",picky")).collect();
+    assert_eq!(marked.len(), 2, "{csv}");
+    let text = review("text");
+    let marked: Vec<&str> = text.lines().filter(|line| line.ends_with("  !")).collect();
+    assert_eq!(marked.len(), 2, "{text}");
+    assert!(marked[0].contains("Harbor Insurance") || marked[0].contains("Swift Logistics"));
+    assert!(
+        text.contains("! = some rules failed on this deal"),
+        "{text}"
+    );
+    let markdown = review("markdown");
+    let marked: Vec<&str> = markdown
+        .lines()
+        .filter(|line| line.ends_with("**!** `picky` |"))
+        .collect();
+    assert_eq!(marked.len(), 2, "{markdown}");
+}

@@ -67,6 +67,9 @@ pub struct DealRow {
     pub file: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// The rules that failed on this deal (the others still ran): its row is incomplete.
+    #[serde(default)]
+    pub failed_rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,8 +100,12 @@ fn rank(a: &DealRow, b: &DealRow) -> Ordering {
 pub struct RuleFailure {
     pub rule: String,
     pub deals: usize,
-    /// The first failure, as `deal-file: rule-file:line: message`.
+    /// The failure on the first deal by file path, then line (not the first evaluated,
+    /// which depends on the order threads finish), as `deal-file: rule-file:line: message`.
     pub example: String,
+    /// Where that deal was read: what chooses the example.
+    #[serde(skip)]
+    example_origin: (String, Option<usize>),
 }
 
 /// A reviewed pipeline: the rows (ranked on demand), the counts behind the summary,
@@ -158,16 +165,25 @@ pub fn review(
                 };
                 read += 1;
                 for error in &assessed.rule_errors {
+                    let origin = (assessed.row.file.clone(), assessed.row.line);
+                    let example = || {
+                        format!(
+                            "{}: {}:{}: {}",
+                            assessed.row.file, error.file, error.line, error.message
+                        )
+                    };
                     let failure = failures
                         .entry(error.id.clone())
                         .or_insert_with(|| RuleFailure {
                             rule: error.id.clone(),
                             deals: 0,
-                            example: format!(
-                                "{}: {}:{}: {}",
-                                assessed.row.file, error.file, error.line, error.message
-                            ),
+                            example: example(),
+                            example_origin: origin.clone(),
                         });
+                    if origin < failure.example_origin {
+                        failure.example = example();
+                        failure.example_origin = origin;
+                    }
                     failure.deals += 1;
                 }
                 let row = assessed.row;
@@ -261,6 +277,7 @@ fn assess(
             }),
             file: origin.file.clone(),
             line: origin.line,
+            failed_rules: report.errors.iter().map(|error| error.id.clone()).collect(),
         },
         concepts,
         rule_errors: report.errors,
@@ -476,6 +493,7 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
         "top_move_title",
         "file",
         "line",
+        "failed_rules",
     ])?;
     for row in shown_rows(&mut review, view.top)? {
         let row = row?;
@@ -504,6 +522,7 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
                 .unwrap_or_default(),
             &row.file,
             &row.line.map(|line| line.to_string()).unwrap_or_default(),
+            &row.failed_rules.join(";"),
         ])?;
     }
     writer.flush()
@@ -531,6 +550,7 @@ struct Words {
     errors: &'static str,
     failures: &'static str,
     estimated: &'static str,
+    failed_mark: &'static str,
 }
 
 const EN: Words = Words {
@@ -554,6 +574,8 @@ const EN: Words = Words {
     errors: "Could not be reviewed",
     failures: "Rules that failed (the other rules still ran)",
     estimated: "~ = temperature estimated from the evidence (no stated temperature)",
+    failed_mark:
+        "! = some rules failed on this deal, so its row may miss risks (see the rules that failed)",
 };
 
 const ZH: Words = Words {
@@ -577,6 +599,7 @@ const ZH: Words = Words {
     errors: "无法评审",
     failures: "出错的规则（其余规则照常运行）",
     estimated: "~ 表示未填写水温，按证据估算",
+    failed_mark: "! 表示该商机上有规则出错，这一行可能漏掉风险（见出错的规则）",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -796,10 +819,12 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
     let mut explained: Vec<DealRow> = Vec::new();
     let mut shown = 0;
     let mut estimated = false;
+    let mut failed = false;
     for row in shown_rows(&mut review, view.top)? {
         let row = row?;
         shown += 1;
         estimated |= row.temperature.is_none();
+        failed |= !row.failed_rules.is_empty();
         let risk = table::right(&row.risk.to_string(), 4);
         let risk = if row.risk >= 70 {
             paint.red(&risk)
@@ -822,6 +847,11 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             table::right(&temperature_cell(&row), 4),
             table::right(&row.warnings.len().to_string(), 4),
         );
+        let line = if row.failed_rules.is_empty() {
+            line
+        } else {
+            format!("{line}  {}", paint.red("!"))
+        };
         writeln!(out, "{}", line.trim_end())?;
         let (title, concept) = match &row.top_move {
             Some(top) => (top.title.as_str(), format!("  [{}]", top.concept)),
@@ -854,6 +884,9 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
     }
     if estimated {
         writeln!(out, "{}", paint.dim(&format!("      {}", w.estimated)))?;
+    }
+    if failed {
+        writeln!(out, "{}", paint.dim(&format!("      {}", w.failed_mark)))?;
     }
 
     let summary = review.summary(view.settings, lang);
@@ -946,8 +979,10 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
     )?;
     writeln!(out, "|---:|---|---|---:|---|---:|---:|---|")?;
     let mut explained: Vec<DealRow> = Vec::new();
+    let mut failed = false;
     for row in shown_rows(&mut review, view.top)? {
         let row = row?;
+        failed |= !row.failed_rules.is_empty();
         let top = match &row.top_move {
             Some(top) => format!("{} (`{}`)", cell(&top.title), top.concept),
             None => w.no_move.to_owned(),
@@ -965,11 +1000,24 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
             phase_label(&row.phase, lang),
             temperature_cell(&row),
             row.warnings.len(),
-            top
+            if row.failed_rules.is_empty() {
+                top
+            } else {
+                let rules: Vec<String> = row
+                    .failed_rules
+                    .iter()
+                    .map(|rule| format!("`{}`", rule.replace('`', "'")))
+                    .collect();
+                format!("{top} **!** {}", rules.join(", "))
+            }
         )?;
         if explained.len() < 5 {
             explained.push(row);
         }
+    }
+    if failed {
+        writeln!(out)?;
+        writeln!(out, "**!**{}", &w.failed_mark[1..])?;
     }
     let summary = review.summary(view.settings, lang);
     if !summary.is_empty() {

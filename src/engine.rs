@@ -2,10 +2,12 @@
 //! facts inside a sandbox.
 //!
 //! Scripts come from trainers, so every evaluation is bounded (operations, call depth,
-//! expression depth, string/array/map sizes, and a wall-clock budget per rule) and has no
-//! way out: rhai has no file, network or process access, `eval` is disabled and `print`
-//! goes nowhere (it would corrupt JSON on stdout). A rule that fails is reported by id and
-//! place; the others still run.
+//! expression depth, string/array/map sizes, and a wall-clock budget per rule), so is the
+//! work of a whole deal (elements per `for_each`, firings per deal), and there is no way
+//! out: rhai has no file, network or process access, `eval` is disabled, nothing blocks or
+//! reads the clock, and `print` goes nowhere (it would corrupt JSON on stdout). The limits
+//! and the engine they configure are in `engine/sandbox.rs`. A rule that fails is reported
+//! by id and place; the others still run.
 
 mod direct;
 mod sandbox;
@@ -20,8 +22,8 @@ use crate::facts::{Facts, Sighting};
 use crate::playbook::{Lang, PlaybookFiles, RawPriority, Rule, RuleKind};
 use crate::snapshot::Snapshot;
 use direct::{slots, Direct, Memo, MemoNumbers};
-pub use sandbox::{sandbox_place, top_level_key, SandboxLimits, LIMITS};
 use sandbox::{sandboxed_engine, timed};
+pub use sandbox::{top_level_key, SandboxLimits, LIMITS};
 
 /// The names a condition can read, in the order they are pushed into the scope.
 pub const SCOPE_NAMES: &[&str] = &[
@@ -195,7 +197,9 @@ impl ScriptEngine {
         }
         // The statements outside functions run at load, under the same limits and time
         // budget as a rule.
-        match timed(|| Module::eval_ast_as_new(Scope::new(), &library, &engine)) {
+        match timed(&limits, || {
+            Module::eval_ast_as_new(Scope::new(), &library, &engine)
+        }) {
             Ok(module) => {
                 engine.register_global_module(module.into());
             }
@@ -579,7 +583,9 @@ impl ScriptEngine {
     /// in one rule never leaks into the next.
     pub fn run(&self, scope: &mut Scope<'static>, ast: &AST) -> Result<Dynamic, String> {
         let depth = scope.len();
-        let result = timed(|| self.engine.eval_ast_with_scope::<Dynamic>(scope, ast));
+        let result = timed(&self.limits, || {
+            self.engine.eval_ast_with_scope::<Dynamic>(scope, ast)
+        });
         scope.rewind(depth);
         result.map_err(|error| {
             let message = describe_error(&error, &self.limits);
@@ -939,7 +945,7 @@ fn top_level_failure(
             return Some((*file, None));
         }
         let alone = functions.merge(&ast.clone_statements_only());
-        timed(|| engine.run_ast(&alone))
+        timed(limits, || engine.run_ast(&alone))
             .err()
             .map(|error| (*file, Some(error)))
     });

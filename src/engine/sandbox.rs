@@ -16,7 +16,7 @@ use rhai::packages::{
     BasicMapPackage, BasicMathPackage, BasicStringPackage, BitFieldPackage, LogicPackage,
     MoreStringPackage, Package,
 };
-use rhai::{Dynamic, Engine, OptimizationLevel};
+use rhai::{Dynamic, Engine, EvalAltResult, OptimizationLevel, Position};
 
 use crate::diag::{line_column, Diagnostic};
 
@@ -276,12 +276,23 @@ thread_local! {
     static EVALUATION_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
-/// Runs `evaluate` with the wall-clock budget running.
-pub fn timed<T>(evaluate: impl FnOnce() -> T) -> T {
-    EVALUATION_STARTED.with(|started| started.set(Some(Instant::now())));
+/// Runs `evaluate` with the wall-clock budget of `limits` running. The budget is checked
+/// between operations; an evaluation that still returns after it (its last operation a
+/// long native call) is over the budget too.
+pub fn timed<T>(
+    limits: &SandboxLimits,
+    evaluate: impl FnOnce() -> Result<T, Box<EvalAltResult>>,
+) -> Result<T, Box<EvalAltResult>> {
+    let started = Instant::now();
+    EVALUATION_STARTED.with(|cell| cell.set(Some(started)));
     let result = evaluate();
-    EVALUATION_STARTED.with(|started| started.set(None));
-    result
+    EVALUATION_STARTED.with(|cell| cell.set(None));
+    match result {
+        Ok(_) if started.elapsed() > Duration::from_millis(limits.max_milliseconds_per_rule) => {
+            Err(EvalAltResult::ErrorTerminated(Dynamic::UNIT, Position::NONE).into())
+        }
+        other => other,
+    }
 }
 
 /// The rhai engine scripts run in: rhai's packages without those that block or read the
@@ -378,6 +389,25 @@ mod tests {
         assert!(signatures
             .iter()
             .any(|signature| signature.starts_with("len(")));
+    }
+
+    /// A native call that runs past the budget cannot be stopped, but its result is not
+    /// taken: the evaluation is over the budget.
+    #[test]
+    fn an_evaluation_returning_after_its_budget_is_over_it() {
+        let limits = SandboxLimits {
+            max_milliseconds_per_rule: 10,
+            ..SandboxLimits::default()
+        };
+        let late = timed(&limits, || {
+            std::thread::sleep(Duration::from_millis(30));
+            Ok(())
+        });
+        assert!(matches!(
+            late.map_err(|error| *error),
+            Err(EvalAltResult::ErrorTerminated(..))
+        ));
+        assert!(timed(&limits, || Ok(())).is_ok());
     }
 
     #[test]

@@ -115,10 +115,22 @@ fn prepare(
     lazily: bool,
 ) -> Result<(DealContext, Option<Pending>), String> {
     let (signals, objections) = sightings(playbook, snapshot);
-    let facts = Facts::derive(snapshot, &signals, &objections, &playbook.engine_settings);
-    let mut scope = playbook
-        .scripts
-        .deal_scope(snapshot, &signals, &objections, &facts)?;
+    // Rules see the customer's words quoted (cut when long); the report keeps them whole.
+    let (facts, mut scope) = {
+        let quoted_signals = crate::facts::quoted_sightings(&signals);
+        let quoted_objections = crate::facts::quoted_sightings(&objections);
+        let facts = Facts::derive(
+            snapshot,
+            &quoted_signals,
+            &quoted_objections,
+            &playbook.engine_settings,
+        );
+        let scope =
+            playbook
+                .scripts
+                .deal_scope(snapshot, &quoted_signals, &quoted_objections, &facts)?;
+        (facts, scope)
+    };
     let (errors, pending) = if lazily {
         (
             Vec::new(),
@@ -190,6 +202,11 @@ pub fn coach_with(
     // `Detail::Headline` only the first one's title is filled.
     let mut moves: Vec<(Advice, usize, Option<rhai::Dynamic>, bool)> = Vec::new();
     let mut warnings = Vec::new();
+    // The bytes of text filled so far: a deal's report is bounded too. Past the limit,
+    // firings are left out and each rule that loses one is an error.
+    let mut report_bytes = 0;
+    let most_bytes = playbook.scripts.limits.max_report_bytes_per_deal;
+    let mut cut_rules: Vec<usize> = Vec::new();
     for firing in firings {
         let rule = &playbook.rules[firing.rule_index].rule;
         let (title, why, questions) = match detail {
@@ -214,6 +231,20 @@ pub fn coach_with(
             }
             Detail::Headline => (String::new(), Vec::new(), Vec::new()),
         };
+        let bytes = title.len()
+            + why.iter().map(String::len).sum::<usize>()
+            + questions.iter().map(String::len).sum::<usize>();
+        if report_bytes + bytes > most_bytes || !cut_rules.is_empty() {
+            if !cut_rules.contains(&firing.rule_index) {
+                cut_rules.push(firing.rule_index);
+                errors.push(RuleError::of(
+                    rule,
+                    format!("its texts take the deal's report past {most_bytes} bytes (sandbox.max_report_bytes_per_deal): they are left out"),
+                ));
+            }
+            continue;
+        }
+        report_bytes += bytes;
         let rule_ref = RuleRef {
             id: rule.id.clone(),
             file: rule.place.file.clone(),

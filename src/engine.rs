@@ -2,56 +2,28 @@
 //! facts inside a sandbox.
 //!
 //! Scripts come from trainers, so every evaluation is bounded (operations, call depth,
-//! expression depth, string/array/map sizes, and a wall-clock budget per rule) and has no
-//! way out: rhai has no file, network or process access, `eval` is disabled and `print`
-//! goes nowhere (it would corrupt JSON on stdout). A rule that fails is reported by id and
-//! place; the others still run.
+//! expression depth, string/array/map sizes, and a wall-clock budget per rule), so is the
+//! work of a whole deal (elements per `for_each`, firings per deal), and there is no way
+//! out: rhai has no file, network or process access, `eval` is disabled, nothing blocks or
+//! reads the clock, and `print` goes nowhere (it would corrupt JSON on stdout). The limits
+//! and the engine they configure are in `engine/sandbox.rs`. A rule that fails is reported
+//! by id and place; the others still run.
 
 mod direct;
+mod sandbox;
 
-use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
-use rhai::{Dynamic, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope, AST};
-use serde::Deserialize;
+use rhai::{Dynamic, Engine, EvalAltResult, Module, Position, Scope, AST};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::facts::{Facts, Sighting};
 use crate::playbook::{PlaybookFiles, RawPriority, Rule, RuleKind};
 use crate::snapshot::Snapshot;
 use direct::{slots, Direct, Memo, MemoNumbers};
-
-/// Sandbox limits, settable in a playbook file under `sandbox:`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SandboxLimits {
-    /// rhai operations one evaluation of one rule may take.
-    pub max_operations: u64,
-    pub max_call_depth: usize,
-    pub max_expression_depth: usize,
-    /// In bytes.
-    pub max_string_size: usize,
-    pub max_array_size: usize,
-    pub max_map_size: usize,
-    /// Wall-clock budget of one evaluation of one rule.
-    pub max_milliseconds_per_rule: u64,
-}
-
-impl Default for SandboxLimits {
-    fn default() -> Self {
-        SandboxLimits {
-            max_operations: 100_000,
-            max_call_depth: 32,
-            max_expression_depth: 64,
-            max_string_size: 100_000,
-            max_array_size: 10_000,
-            max_map_size: 10_000,
-            max_milliseconds_per_rule: 250,
-        }
-    }
-}
+use sandbox::{sandboxed_engine, timed};
+pub use sandbox::{top_level_key, SandboxLimits, LIMITS};
 
 /// The names a condition can read, in the order they are pushed into the scope.
 pub const SCOPE_NAMES: &[&str] = &[
@@ -66,13 +38,6 @@ pub const SCOPE_NAMES: &[&str] = &[
     "facts",
     "settings",
 ];
-
-thread_local! {
-    /// When the evaluation running on this thread started; read by the progress callback
-    /// to enforce the wall-clock budget. One engine serves all threads, so the clock is
-    /// per thread.
-    static EVALUATION_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
-}
 
 /// The configured rhai engine with the functions of `rules/*.rhai`.
 pub struct ScriptEngine {
@@ -98,6 +63,9 @@ struct DerivedScript {
     direct: Option<Direct>,
     /// The derived values its script reads (all before it).
     reads: Vec<usize>,
+    /// Where it is written.
+    file: String,
+    line: usize,
 }
 
 /// Which derived values of a deal are still to be computed, when they are computed on
@@ -153,6 +121,18 @@ pub struct RuleError {
     pub message: String,
 }
 
+impl RuleError {
+    /// `rule` failed with `message`.
+    pub fn of(rule: &Rule, message: String) -> RuleError {
+        RuleError {
+            id: rule.id.clone(),
+            file: rule.place.file.clone(),
+            line: rule.place.line,
+            message,
+        }
+    }
+}
+
 /// One firing of a rule: the rule, and the `for_each` element it fired for.
 pub struct Firing {
     pub rule_index: usize,
@@ -172,10 +152,11 @@ impl ScriptEngine {
         settings: &IndexMap<String, serde_yaml::Value>,
         derived: &IndexMap<String, crate::playbook::DerivedValue>,
     ) -> (ScriptEngine, Diagnostics) {
-        let mut engine = Engine::new();
-        configure(&mut engine, &limits);
+        let mut engine = sandboxed_engine(&limits);
         let mut problems = Diagnostics::default();
         let mut library = AST::empty();
+        // Files with statements outside functions, which run once at load.
+        let mut top_levels: Vec<(&crate::playbook::SourceFile, AST)> = Vec::new();
         let mut functions = BTreeSet::new();
         let mut function_files = IndexMap::new();
         for file in files.scripts() {
@@ -201,6 +182,9 @@ impl ScriptEngine {
                         function_files.insert(function.name.to_owned(), file.path.clone());
                     }
                     library = library.merge(&ast);
+                    if !ast.statements().is_empty() {
+                        top_levels.push((file, ast));
+                    }
                 }
                 Err(error) => {
                     let (line, column) = position(error.position());
@@ -211,18 +195,20 @@ impl ScriptEngine {
                 }
             }
         }
-        match Module::eval_ast_as_new(Scope::new(), &library, &engine) {
+        // The statements outside functions run at load, under the same limits and time
+        // budget as a rule.
+        match timed(&limits, || {
+            Module::eval_ast_as_new(Scope::new(), &library, &engine)
+        }) {
             Ok(module) => {
                 engine.register_global_module(module.into());
             }
-            Err(error) => problems.push(Diagnostic::error(
-                "rules",
-                0,
-                0,
-                format!(
-                    "the scripts failed while loading: {}",
-                    describe_error(&error, &limits)
-                ),
+            Err(error) => problems.push(top_level_failure(
+                &engine,
+                &library,
+                &top_levels,
+                &error,
+                &limits,
             )),
         }
         let settings = rhai::serde::to_dynamic(settings).unwrap_or_else(|error| {
@@ -433,8 +419,23 @@ impl ScriptEngine {
                 script: compiled,
                 direct,
                 reads,
+                file: value.file.clone(),
+                line: value.line,
             });
         }
+    }
+
+    /// The derived values that compiled: name, script, file and line.
+    pub fn derived_scripts(&self) -> impl Iterator<Item = (&str, &AST, &str, usize)> {
+        self.derived.iter().filter_map(|derived| {
+            let ast = derived.script.as_ref().ok()?;
+            Some((
+                derived.name.as_str(),
+                ast,
+                derived.file.as_str(),
+                derived.line,
+            ))
+        })
     }
 
     /// The names of the derived values, in order.
@@ -495,6 +496,8 @@ impl ScriptEngine {
             name,
             script,
             direct,
+            file,
+            line,
             ..
         } = &self.derived[index];
         let known = self
@@ -510,8 +513,8 @@ impl ScriptEngine {
         value.unwrap_or_else(|message| {
             errors.push(RuleError {
                 id: format!("derived.{name}"),
-                file: "playbooks".to_owned(),
-                line: 0,
+                file: file.clone(),
+                line: *line,
                 message,
             });
             Dynamic::UNIT
@@ -581,11 +584,19 @@ impl ScriptEngine {
     /// in one rule never leaks into the next.
     pub fn run(&self, scope: &mut Scope<'static>, ast: &AST) -> Result<Dynamic, String> {
         let depth = scope.len();
-        EVALUATION_STARTED.with(|started| started.set(Some(Instant::now())));
-        let result = self.engine.eval_ast_with_scope::<Dynamic>(scope, ast);
-        EVALUATION_STARTED.with(|started| started.set(None));
+        let result = timed(&self.limits, || {
+            self.engine.eval_ast_with_scope::<Dynamic>(scope, ast)
+        });
         scope.rewind(depth);
-        result.map_err(|error| describe_error(&error, &self.limits))
+        result.map_err(|error| {
+            let message = describe_error(&error, &self.limits);
+            // The time budget is the one limit whose outcome depends on the machine: name
+            // the deal it was met on, so that the failure can be found and re-run.
+            match deal_id(scope).filter(|_| over_time_budget(&error)) {
+                Some(id) => format!("{message} on deal `{id}`"),
+                None => message,
+            }
+        })
     }
 
     /// Evaluates every rule against one deal's scope: which fired (once per `for_each`
@@ -656,20 +667,30 @@ impl ScriptEngine {
         // ones first, while the scope is only read.
         let mut decided = vec![None; rules.len()];
         self.decide(rules, scope, &mut decided);
+        let most = self.limits.max_firings_per_deal;
         for (rule_index, compiled) in rules.iter().enumerate() {
-            match self.evaluate_rule(compiled, scope, decided[rule_index], pending.as_deref_mut()) {
+            let evaluated = self
+                .evaluate_rule(compiled, scope, decided[rule_index], pending.as_deref_mut())
+                .and_then(|fired| {
+                    // Bounded work per deal: past the limit a rule's firings are left out
+                    // (rules that do not fire still run).
+                    if firings.len() + fired.len() > most {
+                        Err(format!(
+                            "fired {} times, past the deal's {most} firings (sandbox.max_firings_per_deal): its firings are left out",
+                            fired.len()
+                        ))
+                    } else {
+                        Ok(fired)
+                    }
+                });
+            match evaluated {
                 Ok(mut fired) => {
                     for firing in &mut fired {
                         firing.rule_index = rule_index;
                     }
                     firings.extend(fired);
                 }
-                Err(message) => errors.push(RuleError {
-                    id: compiled.rule.id.clone(),
-                    file: compiled.rule.place.file.clone(),
-                    line: compiled.rule.place.line,
-                    message,
-                }),
+                Err(message) => errors.push(RuleError::of(&compiled.rule, message)),
             }
         }
         (firings, errors)
@@ -814,9 +835,17 @@ impl ScriptEngine {
             "for_each",
         )?;
         let type_name = items.type_name();
-        items
+        let items = items
             .into_array()
-            .map_err(|_| format!("`for_each` gave {type_name}, not a list"))
+            .map_err(|_| format!("`for_each` gave {type_name}, not a list"))?;
+        let most = self.limits.max_elements_per_rule;
+        if items.len() > most {
+            return Err(format!(
+                "`for_each` gave {} elements, more than {most} (sandbox.max_elements_per_rule)",
+                items.len()
+            ));
+        }
+        Ok(items)
     }
 
     /// How many elements the rule's `count` says `for_each` gives.
@@ -831,13 +860,13 @@ impl ScriptEngine {
         let number = value
             .as_int()
             .map_err(|type_name| format!("`count` gave {type_name}, not a whole number"))?;
+        let most = self.limits.max_elements_per_rule;
         usize::try_from(number)
             .ok()
-            .filter(|number| *number <= self.limits.max_array_size)
+            .filter(|number| *number <= most)
             .ok_or_else(|| {
                 format!(
-                    "`count` gave {number}: a count is 0 to {} (sandbox.max_array_size)",
-                    self.limits.max_array_size
+                    "`count` gave {number}: a count is 0 to {most} (sandbox.max_elements_per_rule)"
                 )
             })
     }
@@ -869,14 +898,7 @@ impl ScriptEngine {
                 let script = script.as_ref().map_err(Clone::clone)?;
                 let value =
                     self.value_of(compiled.priority_direct.as_ref(), script, scope, "priority")?;
-                let number = value
-                    .as_int()
-                    .or_else(|_| value.as_float().map(|float| float.round() as i64))
-                    .map_err(|type_name| format!("`priority` gave {type_name}, not a number"))?;
-                if !(0..=100).contains(&number) {
-                    return Err(format!("`priority` gave {number}: a priority is 0 to 100"));
-                }
-                Ok(Some(number))
+                priority_of(&value).map(Some)
             }
             _ => Ok(None),
         }
@@ -909,39 +931,98 @@ impl ScriptEngine {
     }
 }
 
-fn configure(engine: &mut Engine, limits: &SandboxLimits) {
-    engine.set_optimization_level(OptimizationLevel::Simple);
-    // rhai interns strings in a cache behind a lock shared by every thread; `review`'s
-    // threads queued on it (two threads ran at 1.1x one). Interning saves a little memory
-    // and nothing we need.
-    engine.set_max_strings_interned(0);
-    engine.set_strict_variables(true);
-    engine.set_fail_on_invalid_map_property(true);
-    engine.set_max_operations(limits.max_operations);
-    engine.set_max_call_levels(limits.max_call_depth);
-    engine.set_max_expr_depths(limits.max_expression_depth, limits.max_expression_depth);
-    engine.set_max_string_size(limits.max_string_size);
-    engine.set_max_array_size(limits.max_array_size);
-    engine.set_max_map_size(limits.max_map_size);
-    engine.set_max_modules(0);
-    engine.disable_symbol("eval");
-    engine.disable_symbol("import");
-    engine.on_print(|_| {});
-    engine.on_debug(|_, _, _| {});
-    let budget = Duration::from_millis(limits.max_milliseconds_per_rule);
-    engine.on_progress(move |operations| {
-        // Reading the clock every operation would cost more than the rules; every 256 is
-        // well under a millisecond apart.
-        if operations % 256 != 0 {
-            return None;
+/// Where the statements outside functions failed: the file whose own statements fail
+/// (each run alone, with every function), at the place rhai gives.
+fn top_level_failure(
+    engine: &Engine,
+    library: &AST,
+    top_levels: &[(&crate::playbook::SourceFile, AST)],
+    error: &EvalAltResult,
+    limits: &SandboxLimits,
+) -> Diagnostic {
+    let functions = library.clone_functions_only();
+    let failing = top_levels.iter().find_map(|(file, ast)| {
+        if top_levels.len() == 1 {
+            return Some((*file, None));
         }
-        let over = EVALUATION_STARTED.with(|started| {
-            started
-                .get()
-                .is_some_and(|started| started.elapsed() > budget)
-        });
-        over.then(|| Dynamic::from("time budget"))
+        let alone = functions.merge(&ast.clone_statements_only());
+        timed(limits, || engine.run_ast(&alone))
+            .err()
+            .map(|error| (*file, Some(error)))
     });
+    let Some((file, own_error)) = failing else {
+        return Diagnostic::error(
+            "rules",
+            0,
+            0,
+            format!(
+                "the scripts failed while loading: {}",
+                describe_error(error, limits)
+            ),
+        );
+    };
+    let error = own_error.as_deref().unwrap_or(error);
+    // A failure inside a function called from the statements is placed at the call.
+    let (line, column) = position(error.position());
+    Diagnostic::error(
+        &file.path,
+        line,
+        column,
+        format!(
+            "the statements outside functions failed while loading: {}",
+            describe_error(error, limits)
+        ),
+    )
+    .with_source(&file.text)
+}
+
+/// A priority script's value as a priority: a whole number or a float within 0..=100
+/// (a float rounded). Anything else — NaN, an infinity, 1e300 — is an error naming the
+/// value, never clamped or cast into range.
+fn priority_of(value: &Dynamic) -> Result<i64, String> {
+    const RANGE: &str = "a priority is a number from 0 to 100";
+    if let Ok(number) = value.as_int() {
+        return if (0..=100).contains(&number) {
+            Ok(number)
+        } else {
+            Err(format!("`priority` gave {number}: {RANGE}"))
+        };
+    }
+    let number = value
+        .as_float()
+        .map_err(|type_name| format!("`priority` gave {type_name}, not a number"))?;
+    if number.is_finite() && (0.0..=100.0).contains(&number) {
+        Ok(number.round() as i64)
+    } else {
+        Err(format!("`priority` gave {}: {RANGE}", show_float(number)))
+    }
+}
+
+/// A float as a trainer wrote it: `NaN`, `inf`, `1e300`, `150.5`.
+fn show_float(number: f64) -> String {
+    if number.is_finite() && number.abs() >= 1e15 {
+        format!("{number:e}")
+    } else {
+        number.to_string()
+    }
+}
+
+/// Whether the evaluation was stopped by the time budget, in the script or in a function
+/// it called.
+fn over_time_budget(error: &EvalAltResult) -> bool {
+    match error {
+        EvalAltResult::ErrorTerminated(..) => true,
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => over_time_budget(inner),
+        _ => false,
+    }
+}
+
+/// `deal.id` of the deal in `scope`.
+fn deal_id(scope: &Scope) -> Option<String> {
+    let deal = scope.get("deal")?.read_lock::<rhai::Map>()?;
+    deal.get("id")
+        .and_then(|id| id.clone().into_immutable_string().ok())
+        .map(|id| id.to_string())
 }
 
 /// A rhai error in words a trainer can act on, with the script place when there is one.

@@ -6,6 +6,8 @@
 //! (rhai `()`) all the way through: a rule must be able to tell "no contact for 40 days"
 //! from "no contact recorded".
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -13,6 +15,46 @@ use crate::date::Date;
 use crate::settings::EngineSettings;
 use crate::snapshot::{Information, Snapshot, Stakeholder};
 use crate::vocabulary::*;
+
+/// How many characters of a free text — a person's needs or title, an objection's words —
+/// reach the rules. Advice quotes such a text in one line; a whole 80 KB note would only
+/// meet the sandbox's size limits when a rule lists it, and fail a valid deal.
+pub const QUOTE_CHARS: usize = 200;
+
+/// `text` as advice quotes it: cut to [`QUOTE_CHARS`] characters, with an ellipsis, when
+/// longer.
+pub fn quote(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}…", text[..cut].trim_end())),
+    }
+}
+
+/// The sightings with their words (`said`, `evidence`) quoted as rules see them; borrowed
+/// when no text is long enough to cut, as on nearly every deal.
+pub fn quoted_sightings(sightings: &[Sighting]) -> Cow<'_, [Sighting]> {
+    let long = |text: &Option<String>| {
+        text.as_deref()
+            .is_some_and(|text| matches!(quote(text), Cow::Owned(_)))
+    };
+    if !sightings
+        .iter()
+        .any(|sighting| long(&sighting.said) || long(&sighting.evidence))
+    {
+        return Cow::Borrowed(sightings);
+    }
+    let cut = |text: &Option<String>| text.as_deref().map(|text| quote(text).into_owned());
+    Cow::Owned(
+        sightings
+            .iter()
+            .map(|sighting| Sighting {
+                said: cut(&sighting.said),
+                evidence: cut(&sighting.evidence),
+                ..sighting.clone()
+            })
+            .collect(),
+    )
+}
 
 /// A signal or objection, declared in the snapshot or detected in its notes.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -517,14 +559,20 @@ fn describe(person: &Stakeholder, snapshot: &Snapshot, as_of: Date) -> Person {
         .max(activity_contact);
     Person {
         name: name.to_owned(),
-        title: person.title.clone(),
+        title: person
+            .title
+            .as_deref()
+            .map(|title| quote(title).into_owned()),
         role: person.role.map(Role::as_str),
         level: person.level.map(Level::as_str),
         influence: person.influence.map(|influence| influence.0),
         stance: person.stance.map(Stance::as_str),
         met: person.met,
         top: person.top_decision_maker.0,
-        needs: person.needs.clone(),
+        needs: person
+            .needs
+            .as_deref()
+            .map(|needs| quote(needs).into_owned()),
         has_vip_card: person.vip_card.is_some(),
         days_since_contact: last.map(|date| as_of.days_since(date)),
         supportive: person.stance.is_some_and(Stance::is_supportive),

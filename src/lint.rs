@@ -54,6 +54,10 @@ pub fn lint(playbook: &Playbook) -> Diagnostics {
     for compiled in &playbook.rules {
         lint_rule(playbook, compiled, &fields, native.as_ref(), &mut problems);
     }
+    if let Some(native) = &native {
+        lint_script_files(playbook, native, &mut problems);
+        lint_derived(playbook, native, &mut problems);
+    }
     lint_tests(playbook, &mut problems);
     lint_labels(playbook, &mut problems);
     problems
@@ -259,6 +263,29 @@ fn lint_rule(
 /// Calls to functions defined neither in `rules/*.rhai` nor by rhai, and calls with the
 /// wrong number of arguments.
 fn undefined_functions(playbook: &Playbook, native: &BTreeSet<String>, ast: &AST) -> Vec<String> {
+    undefined_calls(playbook, native, ast)
+        .into_iter()
+        .map(|(message, position)| {
+            let place = position
+                .line()
+                .map(|l| format!(" (script line {l})"))
+                .unwrap_or_default();
+            match message.split_once(" — ") {
+                Some((message, hint)) => format!("{message}{place} — {hint}"),
+                None => format!("{message}{place}"),
+            }
+        })
+        .collect()
+}
+
+/// [`undefined_functions`], each message with the call's place in the script. rhai's
+/// functions that block or read the clock (`sleep`, `timestamp`) are not in the sandbox,
+/// so calls to them are reported here too.
+fn undefined_calls(
+    playbook: &Playbook,
+    native: &BTreeSet<String>,
+    ast: &AST,
+) -> Vec<(String, rhai::Position)> {
     let scripts = &playbook.scripts;
     let local: BTreeSet<(String, usize)> = ast
         .iter_functions()
@@ -266,7 +293,13 @@ fn undefined_functions(playbook: &Playbook, native: &BTreeSet<String>, ast: &AST
         .collect();
     let mut messages = Vec::new();
     ast.walk(&mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Expr(Expr::FnCall(call, position))) = path.last() {
+        // A call is an expression, or a statement of its own (`sleep(1); true`).
+        let call = match path.last() {
+            Some(ASTNode::Expr(Expr::FnCall(call, position))) => Some((call, *position)),
+            Some(ASTNode::Stmt(rhai::Stmt::FnCall(call, position))) => Some((call, *position)),
+            _ => None,
+        };
+        if let Some((call, position)) = call {
             let name = call.name.as_str();
             let arity = call.args.len();
             let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') && !name.starts_with("anon$");
@@ -277,13 +310,12 @@ fn undefined_functions(playbook: &Playbook, native: &BTreeSet<String>, ast: &AST
                     || KEYWORD_FUNCTIONS.contains(&name);
                 if !defined {
                     let arities: Vec<usize> = scripts.functions.iter().filter(|(n, _)| n == name).map(|(_, a)| *a).collect();
-                    let place = position.line().map(|l| format!(" (script line {l})")).unwrap_or_default();
                     if arities.is_empty() {
                         let names = scripts.functions.iter().map(|(n, _)| n.as_str());
                         let hint = crate::diag::did_you_mean(name, names).map(|n| format!(" — did you mean `{n}`?")).unwrap_or_default();
-                        messages.push(format!("calls `{name}`, which no rules/*.rhai file defines{place}{hint}"));
+                        messages.push((format!("calls the unknown function `{name}`: no rules/*.rhai file defines it and the sandbox does not provide it{hint}"), position));
                     } else {
-                        messages.push(format!("calls `{name}` with {arity} arguments, but it takes {arities:?}{place}"));
+                        messages.push((format!("calls `{name}` with {arity} arguments, but it takes {arities:?}"), position));
                     }
                 }
             }
@@ -291,6 +323,37 @@ fn undefined_functions(playbook: &Playbook, native: &BTreeSet<String>, ast: &AST
         true
     });
     messages
+}
+
+/// Calls to unknown functions in the `rules/*.rhai` files themselves, placed at the call.
+fn lint_script_files(playbook: &Playbook, native: &BTreeSet<String>, problems: &mut Diagnostics) {
+    for file in playbook.files.scripts() {
+        let Ok(ast) = playbook.scripts.engine().compile(&file.text) else {
+            continue;
+        };
+        for (message, position) in undefined_calls(playbook, native, &ast) {
+            let (line, column) = crate::engine::position(position);
+            problems
+                .push(Diagnostic::error(&file.path, line, column, message).with_source(&file.text));
+        }
+    }
+}
+
+/// Calls to unknown functions in the `derived:` values.
+fn lint_derived(playbook: &Playbook, native: &BTreeSet<String>, problems: &mut Diagnostics) {
+    for (name, ast, file, line) in playbook.scripts.derived_scripts() {
+        let text = playbook
+            .files
+            .file(file)
+            .map(|f| f.text.as_str())
+            .unwrap_or_default();
+        for message in undefined_functions(playbook, native, ast) {
+            problems.push(
+                Diagnostic::error(file, line, 0, format!("`derived.{name}` {message}"))
+                    .with_source(text),
+            );
+        }
+    }
 }
 
 /// The field names a placeholder may use, taken from the real types so they never drift.

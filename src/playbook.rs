@@ -249,7 +249,8 @@ pub struct RawPlaybookFile {
     pub detection: Option<DetectionConfig>,
     #[serde(default)]
     pub aliases: Aliases,
-    pub sandbox: Option<crate::engine::SandboxLimits>,
+    /// The sandbox's limits (`crate::engine::LIMITS`), validated with the file's text.
+    pub sandbox: Option<IndexMap<String, serde_yaml::Value>>,
     /// Values computed once per deal and readable by every rule under their name, such as
     /// labels many texts share: `name: rhai expression`.
     #[serde(default)]
@@ -479,7 +480,7 @@ impl Playbook {
         let mut setting_files: IndexMap<String, String> = IndexMap::new();
         let mut detection: Option<(DetectionConfig, String)> = None;
         let mut aliases = Aliases::new();
-        let mut sandbox: Option<crate::engine::SandboxLimits> = None;
+        let mut sandbox: Option<(crate::engine::SandboxLimits, String)> = None;
         let mut derived: IndexMap<String, DerivedValue> = IndexMap::new();
         // A trainer's folder stands on the built-in method: a setting or a label it leaves
         // out is the built-in one, never a value kept in Rust.
@@ -634,8 +635,39 @@ impl Playbook {
                     labels.entry(key.clone()).or_default().insert(code, form);
                 }
             }
-            if let Some(limits) = raw.sandbox {
-                sandbox = Some(limits);
+            if let Some(raw_limits) = raw.sandbox {
+                // One file sets the sandbox: with two, which one wins would depend on
+                // file names.
+                if let Some((_, first)) = &sandbox {
+                    let (line, column) = crate::engine::top_level_key(&file.text, "sandbox")
+                        .map_or((0, 0), |offset| {
+                            crate::diag::line_column(&file.text, offset)
+                        });
+                    problems.push(
+                        Diagnostic::error(
+                            &file.path,
+                            line,
+                            column,
+                            format!(
+                                "`sandbox` is also defined in {first}: set the limits in one file"
+                            ),
+                        )
+                        .with_source(&file.text),
+                    );
+                } else {
+                    match crate::engine::SandboxLimits::from_playbook(
+                        &raw_limits,
+                        &file.path,
+                        &file.text,
+                    ) {
+                        Ok(limits) => sandbox = Some((limits, file.path.clone())),
+                        Err(found) => {
+                            problems.0.extend(found);
+                            sandbox =
+                                Some((crate::engine::SandboxLimits::default(), file.path.clone()));
+                        }
+                    }
+                }
             }
             let rule_lines = rule_lines(&file.text);
             let lines: Vec<&str> = file.text.lines().collect();
@@ -716,8 +748,12 @@ impl Playbook {
                     .map(|(config, _)| config.compile())
                     .unwrap_or_else(|| DetectionConfig::default().compile())
             });
-            let (scripts, script_problems) =
-                ScriptEngine::new(&files, sandbox.unwrap_or_default(), &settings, &derived);
+            let (scripts, script_problems) = ScriptEngine::new(
+                &files,
+                sandbox.map(|(limits, _)| limits).unwrap_or_default(),
+                &settings,
+                &derived,
+            );
             let rules: Vec<CompiledRule> = rules
                 .into_iter()
                 .map(|rule| scripts.compile_rule(rule))
@@ -894,6 +930,9 @@ fn validate_rule(
     lines: &[&str],
 ) -> Result<Rule, Diagnostic> {
     let problem = |message: String| Diagnostic::error(file, line, 0, message).with_source(text);
+    if let Some(problem) = malformed_text(&raw, file, line, lines, text) {
+        return Err(problem);
+    }
     let kind = match (raw.priority, raw.severity) {
         (Some(_), Some(_)) => {
             return Err(problem(format!(
@@ -965,6 +1004,64 @@ fn validate_rule(
         },
         script_lines,
     })
+}
+
+/// The first malformed `{{…}}` of a rule's texts, placed at it in the file (`next` and
+/// `check` refuse it alike, rather than `next` printing it raw).
+fn malformed_text(
+    raw: &RawRule,
+    file: &str,
+    line: usize,
+    lines: &[&str],
+    text: &str,
+) -> Option<Diagnostic> {
+    let texts = raw
+        .title
+        .languages()
+        .map(|(lang, title)| ("title", lang, std::slice::from_ref(title)))
+        .chain(
+            raw.why
+                .languages()
+                .map(|(lang, lines)| ("why", lang, lines.as_slice())),
+        )
+        .chain(
+            raw.questions
+                .languages()
+                .map(|(lang, lines)| ("questions", lang, lines.as_slice())),
+        );
+    for (key, lang, templates) in texts {
+        for template in templates {
+            let Some((offset, what)) = crate::template::malformed(template) else {
+                continue;
+            };
+            // The placeholder as written, to find it in the file and show it.
+            let fragment: String = template[offset..].chars().take(24).collect();
+            let fragment = fragment.split_whitespace().next().unwrap_or_default();
+            let (found_line, column) = lines
+                .iter()
+                .enumerate()
+                .skip(line.saturating_sub(1))
+                .find_map(|(index, source)| {
+                    source
+                        .find(fragment)
+                        .map(|at| (index + 1, source[..at].chars().count() + 1))
+                })
+                .unwrap_or((line, 0));
+            return Some(
+                Diagnostic::error(
+                    file,
+                    found_line,
+                    column,
+                    format!(
+                        "rule `{}`: malformed placeholder in the {lang} `{key}`: {what} (`{fragment}`)",
+                        raw.id
+                    ),
+                )
+                .with_source(text),
+            );
+        }
+    }
+    None
 }
 
 /// Rule id → 1-based line of its `id:` key. serde does not keep positions, and ids are

@@ -49,6 +49,39 @@ pub fn fill(template: &str, scope: &Scope, words: Words, drop_unknown: bool) -> 
     Some(output)
 }
 
+/// The first malformed placeholder of a template: its byte offset and what is wrong. A
+/// `{{` must be closed by `}}` before the next `{{`, hold a name, and a `}}` must close
+/// something: otherwise the text would print a raw `{{deal.name`.
+pub fn malformed(template: &str) -> Option<(usize, &'static str)> {
+    let mut offset = 0;
+    loop {
+        let rest = &template[offset..];
+        let open = rest.find("{{");
+        let close = rest.find("}}");
+        match (open, close) {
+            (None, None) => return None,
+            (None, Some(close)) => return Some((offset + close, "`}}` closes no `{{`")),
+            (Some(open), Some(close)) if close < open => {
+                return Some((offset + close, "`}}` closes no `{{`"))
+            }
+            (Some(open), close) => {
+                let inside = &rest[open + 2..];
+                let end = close.map(|close| close - open - 2);
+                let next_open = inside.find("{{");
+                match end {
+                    Some(end) if next_open.is_none_or(|next| next > end) => {
+                        if inside[..end].trim().is_empty() {
+                            return Some((offset + open, "`{{}}` names nothing"));
+                        }
+                        offset += open + 2 + end + 2;
+                    }
+                    _ => return Some((offset + open, "`{{` is not closed by `}}`")),
+                }
+            }
+        }
+    }
+}
+
 /// The placeholders of a template, as written (for `check`).
 pub fn placeholders(template: &str) -> Vec<&str> {
     let mut found = Vec::new();
@@ -238,5 +271,28 @@ pub fn format_number(number: f64) -> String {
         "0".to_owned()
     } else {
         text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A placeholder is well formed or refused: never printed raw.
+    use super::*;
+
+    #[test]
+    fn malformed_placeholders_are_found_where_they_start() {
+        assert_eq!(malformed("Meet {{top.name}} on {{deal.name}}"), None);
+        assert_eq!(malformed("no placeholder"), None);
+        assert_eq!(
+            malformed("title {{deal.name"),
+            Some((6, "`{{` is not closed by `}}`"))
+        );
+        assert_eq!(
+            malformed("{{a {{b}}"),
+            Some((0, "`{{` is not closed by `}}`"))
+        );
+        assert_eq!(malformed("x }} y"), Some((2, "`}}` closes no `{{`")));
+        assert_eq!(malformed("{{a}} }}"), Some((6, "`}}` closes no `{{`")));
+        assert_eq!(malformed("a {{ }} b"), Some((2, "`{{}}` names nothing")));
     }
 }

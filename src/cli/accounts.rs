@@ -51,7 +51,7 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
         let (inputs, errors, without_account, skipped) =
             accounts::from_deals(&paths, &playbook, &settings, max_bytes);
         for skipped in &skipped {
-            eprintln!("{skipped}");
+            super::say(skipped);
         }
         (inputs, errors, without_account)
     } else {

@@ -71,7 +71,7 @@ impl PlaybookArgs {
                 let files = PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())
                     .map_err(Failure::Invalid)?;
                 for skipped in &files.skipped {
-                    eprintln!("{skipped}");
+                    say(skipped);
                 }
                 Ok(files)
             }
@@ -233,7 +233,7 @@ pub fn run() -> ExitCode {
     // Every command reads input under the size cap; a cap that cannot be read is a usage
     // error before anything runs, not a silently different limit.
     if let Err(problem) = crate::snapshot::max_input_bytes_setting() {
-        eprintln!("{problem}");
+        say(problem);
         return Exit::Invalid.into();
     }
     let outcome = match cli.command {

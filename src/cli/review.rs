@@ -95,7 +95,7 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     })?;
     let failed = !reviewed.errors.is_empty() || !reviewed.rule_failures.is_empty();
     for skipped in &reviewed.skipped {
-        eprintln!("{skipped}");
+        super::say(skipped);
     }
     if format == Format::Csv {
         // CSV has no room for them; they go to stderr.

@@ -64,6 +64,9 @@ pub struct DealRow {
     pub file: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// The rules that failed on this deal (the others still ran): its row is incomplete.
+    #[serde(default)]
+    pub failed_rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,8 +97,12 @@ fn rank(a: &DealRow, b: &DealRow) -> Ordering {
 pub struct RuleFailure {
     pub rule: String,
     pub deals: usize,
-    /// The first failure, as `deal-file: rule-file:line: message`.
+    /// The failure on the first deal by file path, then line (not the first evaluated,
+    /// which depends on the order threads finish), as `deal-file: rule-file:line: message`.
     pub example: String,
+    /// Where that deal was read: what chooses the example.
+    #[serde(skip)]
+    example_origin: (String, Option<usize>),
 }
 
 /// A reviewed pipeline: the rows (ranked on demand), the counts behind the summary,
@@ -157,16 +164,25 @@ pub fn review(
                 };
                 read += 1;
                 for error in &assessed.rule_errors {
+                    let origin = (assessed.row.file.clone(), assessed.row.line);
+                    let example = || {
+                        format!(
+                            "{}: {}:{}: {}",
+                            assessed.row.file, error.file, error.line, error.message
+                        )
+                    };
                     let failure = failures
                         .entry(error.id.clone())
                         .or_insert_with(|| RuleFailure {
                             rule: error.id.clone(),
                             deals: 0,
-                            example: format!(
-                                "{}: {}:{}: {}",
-                                assessed.row.file, error.file, error.line, error.message
-                            ),
+                            example: example(),
+                            example_origin: origin.clone(),
                         });
+                    if origin < failure.example_origin {
+                        failure.example = example();
+                        failure.example_origin = origin;
+                    }
                     failure.deals += 1;
                 }
                 let row = assessed.row;
@@ -261,6 +277,7 @@ fn assess(
             }),
             file: origin.file.clone(),
             line: origin.line,
+            failed_rules: report.errors.iter().map(|error| error.id.clone()).collect(),
         },
         concepts,
         rule_errors: report.errors,

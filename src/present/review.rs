@@ -122,6 +122,7 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
         "top_move_title",
         "file",
         "line",
+        "failed_rules",
     ])?;
     for row in review.ranked_rows(view.top)? {
         let row = row?;
@@ -150,6 +151,7 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
                 .unwrap_or_default(),
             &row.file,
             &row.line.map(|line| line.to_string()).unwrap_or_default(),
+            &row.failed_rules.join(";"),
         ];
         writer.write_record(
             cells
@@ -288,10 +290,12 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
     let mut explained: Vec<DealRow> = Vec::new();
     let mut shown = 0;
     let mut estimated = false;
+    let mut failed = false;
     for row in review.ranked_rows(view.top)? {
         let row = row?;
         shown += 1;
         estimated |= row.temperature.is_none();
+        failed |= !row.failed_rules.is_empty();
         let risk = layout::right(&row.risk.to_string(), 4);
         let risk = if row.risk >= 70 {
             style.red(&risk)
@@ -313,6 +317,12 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             layout::right(&temperature_cell(&row), 4),
             layout::right(&row.warnings.len().to_string(), 4),
         );
+        // Rules failed on this deal: its row may miss risks.
+        let line = if row.failed_rules.is_empty() {
+            line
+        } else {
+            format!("{line}  {}", style.red("!"))
+        };
         writeln!(out, "{}", line.trim_end())?;
         let (title, concept) = match &row.top_move {
             Some(top) => (top.title.as_str(), format!("  {}", top.concept)),
@@ -345,6 +355,13 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             out,
             "{}",
             style.dim(&format!("      {}", w.ui("review.estimated")))
+        )?;
+    }
+    if failed {
+        writeln!(
+            out,
+            "{}",
+            style.dim(&format!("      {}", w.ui("review.failed_mark")))
         )?;
     }
 
@@ -439,12 +456,22 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
     )?;
     writeln!(out, "|---:|---|---|---:|---|---:|---:|---|")?;
     let mut explained: Vec<DealRow> = Vec::new();
+    let mut failed = false;
     for row in review.ranked_rows(view.top)? {
         let row = row?;
-        let top = match &row.top_move {
+        failed |= !row.failed_rules.is_empty();
+        let mut top = match &row.top_move {
             Some(top) => format!("{} (`{}`)", md(&top.title), top.concept),
             None => w.ui("review.no_move").to_owned(),
         };
+        if !row.failed_rules.is_empty() {
+            let rules: Vec<String> = row
+                .failed_rules
+                .iter()
+                .map(|rule| format!("`{}`", rule.replace('`', "'")))
+                .collect();
+            top = format!("{top} **!** {}", rules.join(", "));
+        }
         writeln!(
             out,
             "| {} | {} (`{}`) | {} | {} | {} | {} | {} | {} |",
@@ -463,6 +490,10 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
         if explained.len() < 5 {
             explained.push(row);
         }
+    }
+    if failed {
+        writeln!(out)?;
+        writeln!(out, "{}", md(w.ui("review.failed_mark")))?;
     }
     let summary = review.summary(view.settings, w.lang);
     if !summary.is_empty() {

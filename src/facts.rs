@@ -11,10 +11,10 @@ use std::borrow::Cow;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::date::Date;
-use crate::settings::EngineSettings;
+use crate::playbook::settings::EngineSettings;
+use crate::snapshot::date::Date;
+use crate::snapshot::vocabulary::*;
 use crate::snapshot::{Information, Snapshot, Stakeholder};
-use crate::vocabulary::*;
 
 /// How many characters of a free text — a person's needs or title, an objection's words —
 /// reach the rules. Advice quotes such a text in one line; a whole 80 KB note would only
@@ -759,7 +759,7 @@ fn information(information: &Information) -> (f64, Vec<&'static str>, Vec<&'stat
 }
 
 fn evidence_temperature(
-    weights: &crate::settings::TemperatureWeights,
+    weights: &crate::playbook::settings::TemperatureWeights,
     signal_types: i64,
     spin: &IndexMap<&'static str, i64>,
     open_objections: i64,

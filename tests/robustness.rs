@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use dealcoach::coach::coach;
 use dealcoach::playbook::{Lang, Playbook, PlaybookFiles};
-use dealcoach::portfolio::pipeline::for_each_chunk;
 use dealcoach::snapshot::parse;
+use dealcoach::views::pipeline::for_each_chunk;
 use proptest::prelude::*;
 
 fn playbook() -> &'static Playbook {

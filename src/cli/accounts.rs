@@ -8,9 +8,9 @@ use clap::Args;
 
 use super::review::{warn_unknown_concepts, PortfolioOutput};
 use super::{stdout_style, Exit, Failure, PlaybookArgs};
-use crate::portfolio::accounts;
-use crate::portfolio::{ignore_broken_pipe, Format, PortfolioSettings};
 use crate::present::{self, Words};
+use crate::views::accounts;
+use crate::views::{ignore_broken_pipe, Format, PortfolioSettings};
 
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
@@ -45,7 +45,7 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
     let settings = PortfolioSettings::load(&playbook)?;
     warn_unknown_concepts(&settings, &playbook);
     let paths = [args.file.clone()];
-    crate::portfolio::pipeline::check_paths(&paths)?;
+    crate::views::pipeline::check_paths(&paths)?;
     let max_bytes = crate::snapshot::max_input_bytes();
     let (inputs, errors, without_account) = if is_deal_input(&args.file) {
         let (inputs, errors, without_account, skipped) =
@@ -92,9 +92,10 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
     // JSON and CSV escape text themselves; text and Markdown go through the terminal filter.
     let mut out: Box<dyn Write> = match format {
         Format::Json | Format::Csv => Box::new(buffered),
-        Format::Text | Format::Markdown => {
-            Box::new(crate::escape::TerminalSafe::new(buffered, view.style.color))
-        }
+        Format::Text | Format::Markdown => Box::new(crate::present::escape::TerminalSafe::new(
+            buffered,
+            view.style.color,
+        )),
     };
     ignore_broken_pipe(
         present::accounts::write(&classified, &view, &mut out).and_then(|()| out.flush()),

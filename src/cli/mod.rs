@@ -276,11 +276,14 @@ pub fn load_deal(
 /// reading, so a command that would go on producing output (`watch`) stops.
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Writes text for a person to stdout (see [`crate::escape::terminal`]: a deal's text
+/// Writes text for a person to stdout (see [`crate::present::escape::terminal`]: a deal's text
 /// cannot drive the terminal), treating a closed pipe (`| head`) as success rather than a
 /// panic.
 pub fn print(text: &str) -> Result<(), Failure> {
-    print_raw(&crate::escape::terminal(text, stdout_style().color))
+    print_raw(&crate::present::escape::terminal(
+        text,
+        stdout_style().color,
+    ))
 }
 
 /// Writes to stdout as it is: JSON, whose strings are escaped by JSON itself.
@@ -310,11 +313,11 @@ pub fn stdout_closed() -> bool {
 /// Writes one line to stderr. `eprintln!` panics when stderr is a closed pipe
 /// (`2>&1 | head -1`); a message nobody can read any more is dropped instead, and the
 /// exit code still tells what happened.
-/// Messages quote files people wrote, so they pass [`crate::escape::terminal`] too.
+/// Messages quote files people wrote, so they pass [`crate::present::escape::terminal`] too.
 pub fn say(message: impl std::fmt::Display) {
     use std::io::Write;
     let text = format!("{message}\n");
     let _ = std::io::stderr()
         .lock()
-        .write_all(crate::escape::terminal(&text, false).as_bytes());
+        .write_all(crate::present::escape::terminal(&text, false).as_bytes());
 }

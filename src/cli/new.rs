@@ -30,7 +30,7 @@ pub struct NewArgs {
 pub const TEMPLATE: &str = include_str!("deal-template.yaml");
 
 pub fn run(args: &NewArgs) -> Result<Exit, Failure> {
-    let today = crate::date::Date::today();
+    let today = crate::snapshot::date::Date::today();
     let template = TEMPLATE.replace("2026-11-20", &today.to_string());
     if args.file.as_os_str() == "-" {
         print(&template)?;

@@ -8,9 +8,9 @@ use clap::{Args, ValueEnum};
 use super::{stdout_style, Exit, Failure, LangArgs, PlaybookArgs};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::playbook::Playbook;
-use crate::portfolio::review::{self, Filters};
-use crate::portfolio::{ignore_broken_pipe, Format, PortfolioSettings};
 use crate::present::{self, Words};
+use crate::views::review::{self, Filters};
+use crate::views::{ignore_broken_pipe, Format, PortfolioSettings};
 
 /// Output formats of the portfolio views (`review`, `accounts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,7 +71,7 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
     let settings = PortfolioSettings::load(&playbook)?;
     warn_unknown_concepts(&settings, &playbook);
-    crate::portfolio::pipeline::check_paths(&args.paths)?;
+    crate::views::pipeline::check_paths(&args.paths)?;
     if let Some(concept) = &args.concept {
         check_concept(concept, &playbook)?;
     }
@@ -127,9 +127,10 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     // JSON and CSV escape text themselves; text and Markdown go through the terminal filter.
     let mut out: Box<dyn Write> = match format {
         Format::Json | Format::Csv => Box::new(buffered),
-        Format::Text | Format::Markdown => {
-            Box::new(crate::escape::TerminalSafe::new(buffered, view.style.color))
-        }
+        Format::Text | Format::Markdown => Box::new(crate::present::escape::TerminalSafe::new(
+            buffered,
+            view.style.color,
+        )),
     };
     ignore_broken_pipe(
         present::review::write(reviewed, &view, &mut out).and_then(|()| out.flush()),
@@ -162,7 +163,7 @@ fn check_concept(wanted: &str, playbook: &Playbook) -> Result<(), Failure> {
         .collect();
     if concepts
         .iter()
-        .any(|concept| crate::portfolio::concept_matches(concept, wanted))
+        .any(|concept| crate::views::concept_matches(concept, wanted))
     {
         return Ok(());
     }

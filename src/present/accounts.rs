@@ -7,11 +7,11 @@ use serde::Serialize;
 use super::layout::{self, WIDTH};
 use super::next::PlaybookRef;
 use super::{Style, Words};
-use crate::escape::markdown as md;
+use crate::coach::template::format_number;
 use crate::playbook::Playbook;
-use crate::portfolio::accounts::{AccountRow, Classified, INDICATORS};
-use crate::portfolio::{ErrorEntry, Format, PortfolioSettings};
-use crate::template::format_number;
+use crate::present::escape::markdown as md;
+use crate::views::accounts::{AccountRow, Classified, INDICATORS};
+use crate::views::{ErrorEntry, Format, PortfolioSettings};
 
 pub struct View<'a> {
     pub format: Format,
@@ -161,7 +161,7 @@ fn write_csv(classified: &Classified, out: &mut dyn Write) -> io::Result<()> {
         writer.write_record(
             record
                 .iter()
-                .map(|cell| crate::escape::spreadsheet(cell).into_owned()),
+                .map(|cell| crate::present::escape::spreadsheet(cell).into_owned()),
         )?;
     }
     writer.flush()

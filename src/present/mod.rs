@@ -2,18 +2,19 @@
 //!
 //! The commands build plain report models (`coach::Report`, `views::review::Review`,
 //! `views::accounts::Classified`); this module is the only place that turns them into
-//! output. Words come from the playbook's label catalog ([`crate::labels`]), never from
+//! output. Words come from the playbook's label catalog ([`crate::playbook::labels`]), never from
 //! Rust; colour, width and wrapping have one implementation each ([`style`],
 //! [`layout`]); and what leaves for a terminal, a spreadsheet or a Markdown viewer is
-//! made safe by [`crate::escape`].
+//! made safe by [`crate::present::escape`].
 
 pub mod accounts;
+pub mod escape;
 pub mod layout;
 pub mod next;
 pub mod review;
 pub mod style;
 
-use crate::labels::{Labels, Lang};
+use crate::playbook::labels::{Labels, Lang};
 
 pub use style::Style;
 

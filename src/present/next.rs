@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Style, Words};
+use crate::coach::template::format_number;
 use crate::coach::{Advice, Report, SightingOut};
-use crate::escape::markdown as md;
 use crate::playbook::Playbook;
-use crate::template::format_number;
-use crate::vocabulary::Severity;
+use crate::present::escape::markdown as md;
+use crate::snapshot::vocabulary::Severity;
 
 /// How much of the report the text and Markdown formats show.
 #[derive(Debug, Clone, Copy)]

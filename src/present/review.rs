@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use super::layout::{self, WIDTH};
 use super::{Style, Words};
-use crate::escape::markdown as md;
+use crate::coach::template::format_number;
 use crate::playbook::Playbook;
-use crate::portfolio::review::{DealRow, Filters, Review};
-use crate::portfolio::{Format, PortfolioSettings};
-use crate::template::format_number;
+use crate::present::escape::markdown as md;
+use crate::views::review::{DealRow, Filters, Review};
+use crate::views::{Format, PortfolioSettings};
 
 /// How to print a review.
 pub struct View<'a> {
@@ -155,7 +155,7 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
         ];
         writer.write_record(
             cells
-                .map(crate::escape::spreadsheet)
+                .map(crate::present::escape::spreadsheet)
                 .iter()
                 .map(|cell| cell.as_bytes()),
         )?;

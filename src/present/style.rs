@@ -2,7 +2,7 @@
 //!
 //! Colour follows the conventions every CLI shares (anstyle-query): never with
 //! `NO_COLOR`, always with `CLICOLOR_FORCE`, otherwise only on a terminal that supports
-//! it. The escape codes are anstyle's; [`crate::escape::terminal`] lets exactly these
+//! it. The escape codes are anstyle's; [`crate::present::escape::terminal`] lets exactly these
 //! through and no others.
 
 use std::io::IsTerminal;
@@ -79,7 +79,7 @@ mod tests {
             style.green("a"),
         ] {
             assert!(styled.contains('\u{1b}'), "{styled:?}");
-            assert_eq!(crate::escape::terminal(&styled, true), styled);
+            assert_eq!(crate::present::escape::terminal(&styled, true), styled);
         }
         assert_eq!(Style::PLAIN.bold("a"), "a");
     }

@@ -24,15 +24,17 @@ use serde::Serialize;
 use super::pipeline::{self, Origin};
 use super::{concept_matches, ErrorEntry, PortfolioSettings};
 use crate::coach::coach;
-use crate::date::Date;
+use crate::coach::template::format_number;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::facts::{account_value, Facts};
 use crate::playbook::{Lang, Playbook};
+use crate::snapshot::date::Date;
+use crate::snapshot::vocabulary::{
+    ActivityType, AliasScope, Aliases, Flag, PurchasePattern, Vocabulary,
+};
 use crate::snapshot::{
     Account, Count, Deal, FormatVersion, Information, Metrics, Money, Potential, Score10, Snapshot,
 };
-use crate::template::format_number;
-use crate::vocabulary::{ActivityType, AliasScope, Aliases, Flag, PurchasePattern, Vocabulary};
 
 /// The columns of a CRM export (deal-snapshot.md), in their documented order.
 pub const CSV_COLUMNS: [&str; 10] = [
@@ -602,7 +604,7 @@ pub struct Indicator {
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountWarning {
     pub concept: String,
-    pub severity: Option<crate::vocabulary::Severity>,
+    pub severity: Option<crate::snapshot::vocabulary::Severity>,
     pub title: String,
     pub why: Vec<String>,
 }

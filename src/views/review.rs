@@ -18,8 +18,8 @@ use super::{concept_matches, ErrorEntry, PortfolioSettings, RiskModel};
 use crate::coach::{coach_with, Detail};
 use crate::engine::RuleError;
 use crate::playbook::{Lang, Playbook};
+use crate::snapshot::vocabulary::{Severity, Vocabulary};
 use crate::snapshot::Snapshot;
-use crate::vocabulary::{Severity, Vocabulary};
 
 /// Rows held in memory before a sorted run is spilled to disk (see `spill`).
 const RUN_SIZE: usize = 8 * 1024;
@@ -399,7 +399,7 @@ mod tests {
     //! The risk score is the playbook's arithmetic: concepts once each, severity for
     //! unlisted warnings, the phase factor, and the 0..100 bounds.
     use super::*;
-    use crate::portfolio::{BySeverity, PhaseFactors};
+    use crate::views::{BySeverity, PhaseFactors};
 
     fn model() -> RiskModel {
         RiskModel {

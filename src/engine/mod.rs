@@ -270,9 +270,9 @@ impl ScriptEngine {
         let title_names: Vec<&str> = rule
             .title
             .languages()
-            .flat_map(|(_, title)| crate::template::placeholders(title))
+            .flat_map(|(_, title)| crate::coach::template::placeholders(title))
             .filter_map(|placeholder| {
-                crate::template::parse_placeholder(placeholder)
+                crate::coach::template::parse_placeholder(placeholder)
                     .0
                     .first()
                     .copied()

@@ -82,7 +82,7 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::checked::text(deserializer, "a date (YYYY-MM-DD)", Date::parse)
+        crate::snapshot::checked::text(deserializer, "a date (YYYY-MM-DD)", Date::parse)
     }
 }
 

@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 
 use rhai::{ASTNode, Expr, AST};
 
+use crate::coach::template::{parse_placeholder, placeholders};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{CompiledRule, SCOPE_NAMES};
 use crate::playbook::{Lang, Playbook};
 use crate::snapshot::{Account, Information, Snapshot};
-use crate::template::{parse_placeholder, placeholders};
 
 /// Functions rhai handles as keywords; they are not in the function registry.
 const KEYWORD_FUNCTIONS: &[&str] = &[
@@ -104,11 +104,11 @@ fn lint_labels(playbook: &Playbook, problems: &mut Diagnostics) {
             ));
         }
     }
-    for vocabulary in crate::vocabulary::VOCABULARY_NAMES {
+    for vocabulary in crate::snapshot::vocabulary::VOCABULARY_NAMES {
         if matches!(*vocabulary, "objection" | "signal") {
             continue; // their words are concepts: `concept.objection.no_need`
         }
-        for word in crate::vocabulary::vocabulary_words(vocabulary).unwrap_or_default() {
+        for word in crate::snapshot::vocabulary::vocabulary_words(vocabulary).unwrap_or_default() {
             wanted.push((
                 format!("{vocabulary}.{word}"),
                 format!("{vocabulary} `{word}`"),
@@ -494,7 +494,7 @@ fn lint_tests(playbook: &Playbook, problems: &mut Diagnostics) {
         .iter()
         .map(|compiled| compiled.rule.id.as_str())
         .collect();
-    let files = match crate::testing::load_tests(playbook) {
+    let files = match crate::trainer::testing::load_tests(playbook) {
         Ok(files) => files,
         Err(found) => {
             problems.0.extend(found);
@@ -547,9 +547,9 @@ fn lint_tests(playbook: &Playbook, problems: &mut Diagnostics) {
                 let valid = concept
                     .split_once('.')
                     .is_some_and(|(family, kind)| match family {
-                        "signal" => crate::vocabulary::vocabulary_words("signal")
+                        "signal" => crate::snapshot::vocabulary::vocabulary_words("signal")
                             .is_some_and(|w| w.contains(&kind)),
-                        "objection" => crate::vocabulary::vocabulary_words("objection")
+                        "objection" => crate::snapshot::vocabulary::vocabulary_words("objection")
                             .is_some_and(|w| w.contains(&kind)),
                         _ => false,
                     });

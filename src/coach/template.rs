@@ -2,7 +2,7 @@
 //!
 //! A placeholder is a dotted path from one of the condition's names (`deal.name`,
 //! `item.from`) or, for any other first name, from `facts` (`{{top.name}}`). Optional
-//! filters, all of them words of the label catalog ([`crate::labels`]):
+//! filters, all of them words of the label catalog ([`crate::playbook::labels`]):
 //! - `| count` — the length of a list;
 //! - `| count: UNIT` — a number (or a list's length) with its noun, `unit.UNIT` in the
 //!   catalog: "1 person" / "3 people", "没有拜访" for zero;

@@ -16,8 +16,11 @@ use sha2::{Digest, Sha256};
 use crate::detect::{DetectionConfig, Detector};
 use crate::diag::{Diagnostic, Diagnostics, Skipped};
 use crate::engine::{CompiledRule, ScriptEngine};
-use crate::settings::EngineSettings;
-use crate::vocabulary::{vocabulary_words, Aliases, Severity, VOCABULARY_NAMES};
+use crate::playbook::settings::EngineSettings;
+use crate::snapshot::vocabulary::{vocabulary_words, Aliases, Severity, VOCABULARY_NAMES};
+
+pub mod labels;
+pub mod settings;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_playbooks.rs"));
@@ -255,9 +258,9 @@ pub struct RawPlaybookFile {
     /// labels many texts share: `name: rhai expression`.
     #[serde(default)]
     pub derived: IndexMap<String, String>,
-    /// The label catalog (see [`crate::labels`]): key → language → text.
+    /// The label catalog (see [`crate::playbook::labels`]): key → language → text.
     #[serde(default)]
-    pub labels: crate::labels::RawLabels,
+    pub labels: crate::playbook::labels::RawLabels,
 }
 
 /// A `derived:` value with where it is written.
@@ -376,7 +379,7 @@ fn script_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stri
 // ---------------------------------------------------------------------------------------
 // Stage two: the validated playbook.
 
-pub use crate::labels::Lang;
+pub use crate::playbook::labels::Lang;
 
 /// Where a rule is written, for the output's `rule` field and for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -424,7 +427,7 @@ pub struct Playbook {
     pub aliases: Arc<Aliases>,
     pub scripts: ScriptEngine,
     /// Every word of the output that is not advice.
-    pub labels: crate::labels::Labels,
+    pub labels: crate::playbook::labels::Labels,
 }
 
 /// Concept prefixes of the method (domain.md); a rule under another prefix is allowed but
@@ -485,7 +488,7 @@ impl Playbook {
         // A trainer's folder stands on the built-in method: a setting or a label it leaves
         // out is the built-in one, never a value kept in Rust.
         let builtin = (files.origin != Origin::Builtin).then(builtin_defaults);
-        let mut labels: IndexMap<String, crate::labels::Label> = builtin
+        let mut labels: IndexMap<String, crate::playbook::labels::Label> = builtin
             .map(|defaults| defaults.labels.clone())
             .unwrap_or_default();
         let mut label_files: IndexMap<(String, String), String> = IndexMap::new();
@@ -618,7 +621,7 @@ impl Playbook {
                         );
                         continue;
                     }
-                    if !crate::labels::Lang::is_code(&code) {
+                    if !crate::playbook::labels::Lang::is_code(&code) {
                         let (line, column) = find_key(&file.text, &key);
                         problems.push(
                             Diagnostic::error(
@@ -774,7 +777,7 @@ impl Playbook {
             aliases: Arc::new(aliases),
             scripts,
             files,
-            labels: crate::labels::Labels::new(labels),
+            labels: crate::playbook::labels::Labels::new(labels),
         };
         (playbook, problems)
     }
@@ -783,7 +786,7 @@ impl Playbook {
 /// What a trainer's folder falls back to: the built-in method's settings and labels.
 struct BuiltinDefaults {
     settings: IndexMap<String, serde_yaml::Value>,
-    labels: IndexMap<String, crate::labels::Label>,
+    labels: IndexMap<String, crate::playbook::labels::Label>,
 }
 
 /// The built-in settings and labels, read once per process from the prepared copies.
@@ -1031,7 +1034,7 @@ fn malformed_text(
         );
     for (key, lang, templates) in texts {
         for template in templates {
-            let Some((offset, what)) = crate::template::malformed(template) else {
+            let Some((offset, what)) = crate::coach::template::malformed(template) else {
                 continue;
             };
             // The placeholder as written, to find it in the file and show it.

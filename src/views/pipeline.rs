@@ -32,8 +32,8 @@ use super::ErrorEntry;
 use crate::diag::Diagnostic;
 pub use crate::diag::Skipped;
 use crate::snapshot::outline::{self, Mark, Shape, Span};
+use crate::snapshot::vocabulary::Aliases;
 use crate::snapshot::{Guard, Snapshot, Within};
-use crate::vocabulary::Aliases;
 
 /// Deals read and evaluated together; small enough that a chunk's rows are nothing, large
 /// enough to keep every core busy between two chunks.

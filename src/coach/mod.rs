@@ -3,15 +3,17 @@
 //! The report is language-specific (texts are filled in one language) but otherwise
 //! independent of how it is rendered; `render` turns it into text, JSON or Markdown.
 
+pub mod template;
+
 use serde::Serialize;
 
+use crate::coach::template::fill;
 use crate::engine::{Pending, RuleError};
 use crate::facts::{Facts, Sighting};
 use crate::playbook::{Lang, Playbook, RuleKind};
 use crate::rank;
+use crate::snapshot::vocabulary::{Severity, Vocabulary};
 use crate::snapshot::Snapshot;
-use crate::template::fill;
-use crate::vocabulary::{Severity, Vocabulary};
 
 /// Where a piece of advice came from.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

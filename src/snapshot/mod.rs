@@ -15,13 +15,15 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::checked;
-use crate::date::Date;
 use crate::diag::{did_you_mean, line_column, Diagnostic};
-use crate::vocabulary::*;
+use crate::snapshot::date::Date;
+use crate::snapshot::vocabulary::*;
 
+pub mod checked;
+pub mod date;
 mod events;
 pub(crate) mod outline;
+pub mod vocabulary;
 
 /// One deal on one day.
 #[derive(Debug, Clone, Deserialize, Serialize)]

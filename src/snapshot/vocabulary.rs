@@ -106,7 +106,7 @@ macro_rules! vocabulary {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::checked::text(deserializer, concat!("a ", $label, " word"), <$name as Vocabulary>::resolve)
+                crate::snapshot::checked::text(deserializer, concat!("a ", $label, " word"), <$name as Vocabulary>::resolve)
             }
         }
 

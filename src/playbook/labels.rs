@@ -224,12 +224,12 @@ impl Labels {
                 let scaled = (magnitude / at * 10.0).round() / 10.0;
                 return format!(
                     "{sign}{}{}",
-                    crate::template::format_number(scaled),
+                    crate::coach::template::format_number(scaled),
                     word.trim()
                 );
             }
         }
-        format!("{sign}{}", crate::template::format_number(magnitude))
+        format!("{sign}{}", crate::coach::template::format_number(magnitude))
     }
 }
 

@@ -216,7 +216,8 @@ pub struct Facts {
     pub staff_unsupportive: Vec<Person>,
     pub opponents_below_top: Vec<Person>,
     pub who: PeopleGroups,
-    pub information_completeness: f64,
+    /// `None` when the snapshot records no checklist item at all (not assessed).
+    pub information_completeness: Option<f64>,
     pub info_unknown: Vec<&'static str>,
     pub info_partial: Vec<&'static str>,
     pub info_days_since_review: Option<i64>,
@@ -245,6 +246,14 @@ pub struct Facts {
     pub temperature_stated: Option<i64>,
     pub temperature_evidence: i64,
     pub temperature_parts: Vec<TemperaturePart>,
+    /// Dated things ahead within `settings.commitment_window_days` (a planned meeting, a
+    /// next step with a date), soonest first.
+    pub commitments: Vec<Commitment>,
+    /// The soonest of them.
+    pub next_commitment: Option<Commitment>,
+    /// The date by which the buying decision must move for the expected close to hold:
+    /// the close minus `settings.decision_lead_days` (today when that is past).
+    pub decide_by: Option<String>,
     pub value: Option<AccountValue>,
     pub purchase_pattern: Option<&'static str>,
     pub relationship_stage: Option<&'static str>,
@@ -294,6 +303,9 @@ impl Facts {
             .collect();
         key_people.sort_by_key(|person| std::cmp::Reverse(person.influence));
 
+        // With people whose role nobody recorded, a role nobody fills may well be theirs:
+        // it is unknown, not missing (classifying them comes first).
+        let roles_unrecorded = people.iter().any(|person| person.role.is_none());
         let mut coverage = IndexMap::new();
         let mut coverage_gaps = Vec::new();
         for role in Role::ALL {
@@ -301,7 +313,9 @@ impl Facts {
                 .iter()
                 .filter(|person| person.role == Some(role.as_str()))
                 .collect();
-            let status = if holders.is_empty() {
+            let status = if holders.is_empty() && roles_unrecorded {
+                "unknown"
+            } else if holders.is_empty() {
                 "missing"
             } else if holders.iter().any(|person| person.met == Some(true)) {
                 "engaged"
@@ -327,8 +341,13 @@ impl Facts {
         };
         let allies = names_where(&|person| person.stance == Some("champion"));
         let supporters = names_where(&|person| person.supportive);
-        let support_share =
-            (!people.is_empty()).then(|| supporters.len() as f64 / people.len() as f64);
+        // Over the people whose stance is recorded: nobody can say what share backs us
+        // when nobody's stance is known.
+        let with_stance = people
+            .iter()
+            .filter(|person| person.stance.is_some())
+            .count();
+        let support_share = (with_stance > 0).then(|| supporters.len() as f64 / with_stance as f64);
         let staff: Vec<Person> = people
             .iter()
             .filter(|person| person.level == Some("staff"))
@@ -368,10 +387,14 @@ impl Facts {
         let open_objection_count = open_objections.values().map(|list| list.len() as i64).sum();
         let objection_counts = objection_counts(objections);
         let top_name = top.as_ref().map(|person| person.name.as_str());
+        // An unknown role is not a gap to fill yet: its coverage rule stays quiet until
+        // the people are classified.
         let gaps = coverage
             .keys()
             .map(|role| {
-                let gap = coverage_gaps.iter().find(|gap| gap.role == *role);
+                let gap = coverage_gaps
+                    .iter()
+                    .find(|gap| gap.role == *role && gap.status != "unknown");
                 (*role, gap.map(|gap| gap_context(gap, top_name)))
             })
             .collect();
@@ -457,8 +480,15 @@ impl Facts {
             &spin,
             open_objection_count,
             top.as_ref(),
-            &coverage,
         );
+        let commitments = commitments(snapshot, signals, as_of, settings);
+        let decide_by = deal.expected_close.and_then(|close| {
+            if close < as_of {
+                return None;
+            }
+            let by = close.add_days(-settings.decision_lead_days);
+            Some(if by < as_of { as_of } else { by }.to_string())
+        });
 
         let value = account_value(snapshot, settings);
         let purchase_pattern = snapshot
@@ -532,6 +562,9 @@ impl Facts {
             temperature_stated,
             temperature_evidence,
             temperature_parts,
+            next_commitment: commitments.first().cloned(),
+            commitments,
+            decide_by,
             value,
             purchase_pattern,
             relationship_stage: snapshot
@@ -712,24 +745,20 @@ fn phase(
             Stage::Lost => "lost",
         };
     }
-    let temperature = deal.temperature.map(|t| t.0);
+    // From the evidence only: the rep's own temperature is what the evidence checks,
+    // so it cannot also decide the phase.
     let signal_kinds: std::collections::BTreeSet<&str> =
         signals.iter().map(|signal| signal.kind.as_str()).collect();
     let close_is_near = deal
         .expected_close
         .is_some_and(|close| close.days_since(as_of) <= settings.late_within_days);
-    if deal.close_requested == Some(true)
-        || temperature.is_some_and(|t| t >= 80)
-        || signal_kinds.len() >= 2
-        || close_is_near
-    {
+    if deal.close_requested == Some(true) || signal_kinds.len() >= 2 || close_is_near {
         "late"
-    } else if temperature.is_some_and(|t| t <= 10)
-        || (signal_kinds.is_empty()
-            && snapshot
-                .questions
-                .iter()
-                .all(|q| q.kind == QuestionType::Situation))
+    } else if signal_kinds.is_empty()
+        && snapshot
+            .questions
+            .iter()
+            .all(|q| q.kind == QuestionType::Situation)
     {
         "early"
     } else {
@@ -737,7 +766,17 @@ fn phase(
     }
 }
 
-fn information(information: &Information) -> (f64, Vec<&'static str>, Vec<&'static str>) {
+/// The share of the checklist known (partly known counts half), and the items unknown
+/// and partly known. `None` when the rep recorded nothing at all: not assessed is not
+/// "nothing known", and it asks for one walk through the checklist, not nine moves.
+fn information(information: &Information) -> (Option<f64>, Vec<&'static str>, Vec<&'static str>) {
+    if information
+        .items()
+        .iter()
+        .all(|(_, knowledge)| knowledge.is_none())
+    {
+        return (None, Information::ITEMS.to_vec(), Vec::new());
+    }
     let mut score = 0.0;
     let mut unknown = Vec::new();
     let mut partial = Vec::new();
@@ -752,7 +791,7 @@ fn information(information: &Information) -> (f64, Vec<&'static str>, Vec<&'stat
         }
     }
     (
-        round2(score / Information::ITEMS.len() as f64),
+        Some(round2(score / Information::ITEMS.len() as f64)),
         unknown,
         partial,
     )
@@ -764,20 +803,28 @@ fn evidence_temperature(
     spin: &IndexMap<&'static str, i64>,
     open_objections: i64,
     top: Option<&Person>,
-    coverage: &IndexMap<&'static str, &'static str>,
 ) -> (i64, Vec<TemperaturePart>) {
-    let spin_types = spin.values().filter(|count| **count > 0).count() as f64;
-    let missing = coverage
-        .values()
-        .filter(|status| **status == "missing")
-        .count() as f64;
+    // The outline's ladder: the water warms as the questions go deeper — background
+    // (~10℃), problems (~40℃), implications (~80℃ with a buying signal), need-payoff
+    // (80–100℃ with several kinds of signal and no open rejection).
+    let rung = ["need_payoff", "implication", "problem", "situation"]
+        .into_iter()
+        .find(|kind| spin.get(kind).is_some_and(|count| *count > 0))
+        .unwrap_or("none");
+    let ladder = &weights.ladder;
+    let rung_points = match rung {
+        "need_payoff" => ladder.need_payoff,
+        "implication" => ladder.implication,
+        "problem" => ladder.problem,
+        "situation" => ladder.situation,
+        _ => ladder.none,
+    };
     let contributions = [
-        ("base", weights.base),
+        (rung, rung_points),
         (
             "per_signal_type",
             weights.per_signal_type * signal_types as f64,
         ),
-        ("per_spin_type", weights.per_spin_type * spin_types),
         (
             "per_open_objection",
             weights.per_open_objection * open_objections as f64,
@@ -798,10 +845,6 @@ fn evidence_temperature(
                 0.0
             },
         ),
-        (
-            "per_missing_influencer",
-            weights.per_missing_influencer * missing,
-        ),
     ];
     let total: f64 = contributions.iter().map(|(_, points)| points).sum();
     let parts = contributions
@@ -813,6 +856,80 @@ fn evidence_temperature(
         })
         .collect();
     (total.round().clamp(0.0, 100.0) as i64, parts)
+}
+
+/// A dated thing ahead: a planned meeting, a signal dated ahead, a next step naming a day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Commitment {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub days: i64,
+    /// The activity type (`tech_exchange`, `meeting` …), `signal` or `next_step`.
+    pub kind: String,
+    /// Who it is with, when the snapshot says.
+    pub with: Option<Vec<String>>,
+    /// The activity's note, the signal's note or the next step's text.
+    pub what: Option<String>,
+}
+
+/// The commitments ahead within the window, soonest first (ties in snapshot order).
+fn commitments(
+    snapshot: &Snapshot,
+    signals: &[Sighting],
+    as_of: Date,
+    settings: &EngineSettings,
+) -> Vec<Commitment> {
+    let window = settings.commitment_window_days;
+    let ahead = |date: Date| date > as_of && date.days_since(as_of) <= window;
+    let mut found: Vec<Commitment> = Vec::new();
+    for activity in &snapshot.activities {
+        let Some(date) = activity.date.filter(|date| ahead(*date)) else {
+            continue;
+        };
+        let with: Vec<String> = activity.with.iter().map(|name| name.0.clone()).collect();
+        found.push(Commitment {
+            date: date.to_string(),
+            days: date.days_since(as_of),
+            kind: activity
+                .kind
+                .map_or("meeting", |kind| kind.as_str())
+                .to_owned(),
+            with: (!with.is_empty()).then_some(with),
+            what: activity.note.clone(),
+        });
+    }
+    for signal in signals {
+        let Some(date) = signal
+            .date
+            .as_deref()
+            .and_then(|date| Date::parse(date).ok())
+            .filter(|date| ahead(*date))
+        else {
+            continue;
+        };
+        found.push(Commitment {
+            date: date.to_string(),
+            days: date.days_since(as_of),
+            kind: "signal".to_owned(),
+            with: signal.from.clone().map(|name| vec![name]),
+            what: signal.evidence.clone(),
+        });
+    }
+    if let Some(step) = snapshot.deal.next_step.as_deref() {
+        if let Some(date) = Date::find_in_text(step, as_of).filter(|date| ahead(*date)) {
+            if !found.iter().any(|known| known.date == date.to_string()) {
+                found.push(Commitment {
+                    date: date.to_string(),
+                    days: date.days_since(as_of),
+                    kind: "next_step".to_owned(),
+                    with: None,
+                    what: Some(step.to_owned()),
+                });
+            }
+        }
+    }
+    found.sort_by_key(|commitment| commitment.days);
+    found
 }
 
 /// The value pyramid score and tier, and the scorecard quadrant. Only indicators the

@@ -45,7 +45,7 @@ fn a_third_language_comes_from_a_playbook_folder_alone() {
     assert!(text.contains("À demander :"), "{text}");
     assert!(text.contains("phase: avancée"), "{text}");
     // What French leaves out reads in English, advice included.
-    assert!(text.contains("Warnings"), "{text}");
+    assert!(text.contains("Buying influencers"), "{text}");
     assert!(text.contains("Get in front of 周行长"), "{text}");
 
     // A language nobody wrote is refused, naming the ones there are.
@@ -189,11 +189,11 @@ fn a_setting_left_out_of_a_folder_is_the_built_in_one() {
         value["assessment"]["temperature"]["evidence"].clone()
     };
     assert_eq!(evidence(&stdout(&output)), evidence(&builtin));
-    assert_eq!(evidence(&builtin), 36);
 }
 
 /// No word of the output is written in Rust: the source holds no Chinese outside
-/// comments and tests (detection data excepted, see src/detect).
+/// comments and tests. Two places read Chinese input rather than print it: the note
+/// detector (src/detect) and the dates reps write (`12月5日`, src/snapshot/date.rs).
 #[test]
 fn no_chinese_ui_text_lives_in_rust_code() {
     let mut found = Vec::new();
@@ -205,7 +205,10 @@ fn no_chinese_ui_text_lives_in_rust_code() {
             }
             continue;
         }
-        if path.extension().is_none_or(|e| e != "rs") || path.to_string_lossy().contains("detect") {
+        let reads_input = ["detect", "snapshot/date.rs"]
+            .iter()
+            .any(|allowed| path.to_string_lossy().contains(allowed));
+        if path.extension().is_none_or(|e| e != "rs") || reads_input {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();

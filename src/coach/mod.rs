@@ -3,6 +3,7 @@
 //! The report is language-specific (texts are filled in one language) but otherwise
 //! independent of how it is rendered; `render` turns it into text, JSON or Markdown.
 
+pub mod judgement;
 pub mod template;
 
 use serde::Serialize;
@@ -35,7 +36,26 @@ pub struct Advice {
     pub why: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub questions: Option<Vec<String>>,
+    /// By when to act (`YYYY-MM-DD`), when the deal gives a date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// Moves folded into this one (`merge:`), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+    /// A warning that changes the strategy: shown without `--all`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub verdict: bool,
     pub rule: RuleRef,
+}
+
+/// A move folded into another as one of its steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub concept: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    pub rule: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,7 +84,8 @@ pub struct Assessment {
     pub phase: &'static str,
     pub temperature: Temperature,
     pub influencer_coverage: indexmap::IndexMap<&'static str, &'static str>,
-    pub information_completeness: f64,
+    /// `null` when the snapshot records no checklist item (not assessed).
+    pub information_completeness: Option<f64>,
     pub relationship_stage: Option<&'static str>,
     pub account: Option<AccountStanding>,
 }
@@ -89,6 +110,8 @@ pub struct Report {
     pub warnings: Vec<Advice>,
     pub signals: Vec<SightingOut>,
     pub objections: Vec<SightingOut>,
+    /// Advice that fired but a coach would not give here, and why (gates, silencing).
+    pub suppressed: Vec<judgement::Suppressed>,
     pub errors: Vec<RuleError>,
 }
 
@@ -200,6 +223,24 @@ pub fn coach_with(
     };
     errors.extend(rule_errors);
 
+    let judged = judgement::judge(
+        &playbook.judgement,
+        &playbook.rules,
+        &playbook.scripts,
+        &mut scope,
+        pending.as_mut(),
+        firings,
+        &mut errors,
+    );
+    let mut suppressed: Vec<judgement::Suppressed> = Vec::new();
+    for set_aside in &judged.set_aside {
+        let entry =
+            judgement::Suppressed::of(set_aside, &playbook.rules, &playbook.judgement, lang);
+        if !suppressed.iter().any(|known| known.rule == entry.rule) {
+            suppressed.push(entry);
+        }
+    }
+
     // Moves keep the rule and element they fired for until they are ranked: with
     // `Detail::Headline` only the first one's title is filled.
     let mut moves: Vec<(Advice, usize, Option<rhai::Dynamic>, bool)> = Vec::new();
@@ -209,33 +250,38 @@ pub fn coach_with(
     let mut report_bytes = 0;
     let most_bytes = playbook.scripts.limits.max_report_bytes_per_deal;
     let mut cut_rules: Vec<usize> = Vec::new();
-    for firing in firings {
+    for (firing, merged) in judged.kept {
         let rule = &playbook.rules[firing.rule_index].rule;
-        let (title, why, questions) = match detail {
+        let (title, why, questions, by) = match detail {
             Detail::Full => {
-                let depth = scope.len();
-                if let Some(item) = &firing.item {
-                    scope.push_constant_dynamic("item", item.clone());
-                }
-                let lines = |lines: &[String]| -> Vec<String> {
-                    lines
-                        .iter()
-                        .filter_map(|line| fill(line, &scope, words, true))
-                        .collect()
-                };
-                let texts = (
-                    fill(rule.title.get(lang), &scope, words, false).unwrap_or_default(),
-                    lines(rule.why.get(lang)),
-                    lines(rule.questions.get(lang)),
-                );
-                scope.rewind(depth);
-                texts
+                let texts = fill_texts(playbook, &mut scope, &firing, words, lang);
+                (texts.title, texts.why, texts.questions, texts.by)
             }
-            Detail::Headline => (String::new(), Vec::new(), Vec::new()),
+            Detail::Headline => (String::new(), Vec::new(), Vec::new(), None),
         };
+        let mut steps = Vec::new();
+        let mut questions = questions;
+        if detail == Detail::Full {
+            for member in &merged {
+                let texts = fill_texts(playbook, &mut scope, member, words, lang);
+                for question in texts.questions {
+                    if !questions.contains(&question) {
+                        questions.push(question);
+                    }
+                }
+                let member_rule = &playbook.rules[member.rule_index].rule;
+                steps.push(Step {
+                    concept: member_rule.concept.clone(),
+                    title: texts.title,
+                    by: texts.by,
+                    rule: member_rule.id.clone(),
+                });
+            }
+        }
         let bytes = title.len()
             + why.iter().map(String::len).sum::<usize>()
-            + questions.iter().map(String::len).sum::<usize>();
+            + questions.iter().map(String::len).sum::<usize>()
+            + steps.iter().map(|step| step.title.len()).sum::<usize>();
         if report_bytes + bytes > most_bytes || !cut_rules.is_empty() {
             if !cut_rules.contains(&firing.rule_index) {
                 cut_rules.push(firing.rule_index);
@@ -261,6 +307,9 @@ pub fn coach_with(
                     title,
                     why,
                     questions: Some(questions),
+                    by,
+                    steps,
+                    verdict: false,
                     rule: rule_ref,
                 },
                 firing.rule_index,
@@ -274,6 +323,9 @@ pub fn coach_with(
                 title,
                 why,
                 questions: None,
+                by,
+                steps,
+                verdict: rule.verdict,
                 rule: rule_ref,
             }),
         }
@@ -324,6 +376,7 @@ pub fn coach_with(
         },
         moves,
         warnings,
+        suppressed,
         signals: signals.iter().map(|s| report_sighting(s, false)).collect(),
         objections: objections
             .iter()
@@ -331,6 +384,49 @@ pub fn coach_with(
             .collect(),
         errors,
     })
+}
+
+/// A firing's texts in one language, and its date.
+struct Texts {
+    title: String,
+    why: Vec<String>,
+    questions: Vec<String>,
+    by: Option<String>,
+}
+
+/// Fills a firing's title, reasons and questions (a line whose fact is unknown is left
+/// out) and finds its `by`: the first of the rule's `by` placeholders that gives a date.
+fn fill_texts(
+    playbook: &Playbook,
+    scope: &mut rhai::Scope<'static>,
+    firing: &crate::engine::Firing,
+    words: crate::present::Words,
+    lang: Lang,
+) -> Texts {
+    let rule = &playbook.rules[firing.rule_index].rule;
+    let depth = scope.len();
+    if let Some(item) = &firing.item {
+        scope.push_constant_dynamic("item", item.clone());
+    }
+    let lines = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter_map(|line| fill(line, scope, words, true))
+            .collect()
+    };
+    let texts = Texts {
+        title: fill(rule.title.get(lang), scope, words, false).unwrap_or_default(),
+        why: lines(rule.why.get(lang)),
+        questions: lines(rule.questions.get(lang)),
+        by: rule
+            .by
+            .iter()
+            .filter_map(|template| fill(template, scope, words, true))
+            .find_map(|text| crate::snapshot::date::Date::parse(text.trim()).ok())
+            .map(|date| date.to_string()),
+    };
+    scope.rewind(depth);
+    texts
 }
 
 fn report_sighting(sighting: &Sighting, with_handled: bool) -> SightingOut {

@@ -392,6 +392,35 @@ impl ScriptEngine {
         scope
     }
 
+    /// A condition outside any rule (a gate's `when`), compiled against the deal's
+    /// names like a rule's, with strict variables.
+    pub fn compile_condition(&self, script: &str) -> Result<AST, String> {
+        let scope = self.compile_scope();
+        self.engine
+            .compile_with_scope(&scope, script)
+            .map_err(|error| {
+                let (line, column) = position(error.position());
+                format!("{} (line {line}, column {column})", error.err_type())
+            })
+    }
+
+    /// The value of a condition compiled by [`Self::compile_condition`] for this deal;
+    /// the derived values it reads are computed first when they are pending.
+    pub fn condition_value(
+        &self,
+        scope: &mut Scope<'static>,
+        ast: &AST,
+        pending: Option<&mut Pending>,
+    ) -> Result<bool, String> {
+        if let Some(pending) = pending {
+            let reads = self.derived_read(std::iter::once(ast));
+            self.ensure(scope, pending, &reads);
+        }
+        self.run(scope, ast)?
+            .as_bool()
+            .map_err(|type_name| format!("`when` gave {type_name}, not true or false"))
+    }
+
     /// Compiles the playbook's `derived:` values, each seeing those before it.
     fn compile_derived(
         &mut self,

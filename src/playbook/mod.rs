@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::coach::judgement::Judgement;
 use crate::detect::{DetectionConfig, Detector};
 use crate::diag::{Diagnostic, Diagnostics, Skipped};
 use crate::engine::{CompiledRule, ScriptEngine};
@@ -261,6 +262,27 @@ pub struct RawPlaybookFile {
     /// The label catalog (see [`crate::playbook::labels`]): key → language → text.
     #[serde(default)]
     pub labels: crate::playbook::labels::RawLabels,
+    /// Contexts that change what advice matters (see [`crate::coach::judgement`]).
+    #[serde(default)]
+    pub gates: Vec<RawGate>,
+}
+
+/// A gate as written: in a context (`when`), advice is kept (`only`), set aside (`drop`)
+/// or held below a priority (`demote` … `to`). Concepts are ids or prefixes
+/// (`info` covers every `info.*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGate {
+    pub name: String,
+    #[serde(deserialize_with = "script_text")]
+    pub when: String,
+    pub only: Option<Vec<String>>,
+    pub drop: Option<Vec<String>>,
+    pub demote: Option<Vec<String>>,
+    /// The highest priority a demoted move keeps.
+    pub to: Option<i64>,
+    /// Why, in words a rep reads (shown by `explain` and in JSON `suppressed`).
+    pub because: Text,
 }
 
 /// A `derived:` value with where it is written.
@@ -288,6 +310,20 @@ pub struct RawRule {
     /// How many elements `for_each` gives, when a cheaper script can tell: a review
     /// counts the firings without building their texts.
     pub count: Option<String>,
+    /// By when to act: placeholders tried in turn (`{{item.date}}`, `{{facts.decide_by}}`);
+    /// the first that gives a date is the move's `by`.
+    #[serde(default)]
+    pub by: Vec<String>,
+    /// Moves of one group become one move: the highest-ranked keeps its place and the
+    /// others become its steps (reach the top decision maker + who can introduce you).
+    pub merge: Option<String>,
+    /// Concepts (ids or prefixes) this advice silences when it fires: they would repeat
+    /// or contradict it (an open service issue silences asking for referrals).
+    #[serde(default)]
+    pub suppresses: Vec<String>,
+    /// A warning that changes the strategy (a misjudged account): shown without `--all`.
+    #[serde(default)]
+    pub verdict: bool,
 }
 
 /// A move's priority: a fixed number or a rhai expression giving one.
@@ -411,6 +447,10 @@ pub struct Rule {
     /// The lines of the `when:`, `for_each:`, `count:` and `priority:` keys, for script
     /// errors.
     pub script_lines: IndexMap<&'static str, usize>,
+    pub by: Vec<String>,
+    pub merge: Option<String>,
+    pub suppresses: Vec<String>,
+    pub verdict: bool,
 }
 
 /// Everything the engine needs to coach a deal.
@@ -428,6 +468,8 @@ pub struct Playbook {
     pub scripts: ScriptEngine,
     /// Every word of the output that is not advice.
     pub labels: crate::playbook::labels::Labels,
+    /// Which advice a coach would give of what fires (gates; rules carry the rest).
+    pub judgement: Judgement,
 }
 
 /// Concept prefixes of the method (domain.md); a rule under another prefix is allowed but
@@ -492,6 +534,7 @@ impl Playbook {
             .map(|defaults| defaults.labels.clone())
             .unwrap_or_default();
         let mut label_files: IndexMap<(String, String), String> = IndexMap::new();
+        let mut gates: Vec<(RawGate, String, usize)> = Vec::new();
 
         for (file, parsed) in parse_playbook_files(&files) {
             let raw: RawPlaybookFile = match parsed {
@@ -672,6 +715,10 @@ impl Playbook {
                     }
                 }
             }
+            for gate in raw.gates {
+                let (line, _) = find_key(&file.text, &format!("name: {}", gate.name));
+                gates.push((gate, file.path.clone(), line));
+            }
             let rule_lines = rule_lines(&file.text);
             let lines: Vec<&str> = file.text.lines().collect();
             for raw_rule in raw.rules {
@@ -767,6 +814,7 @@ impl Playbook {
             ((scripts, script_problems, rules), detector)
         });
         problems.0.extend(script_problems.0);
+        let judgement = Judgement::compile(gates, &scripts, &mut problems);
         let playbook = Playbook {
             origin: files.origin.clone(),
             digest: std::sync::OnceLock::new(),
@@ -778,6 +826,7 @@ impl Playbook {
             scripts,
             files,
             labels: crate::playbook::labels::Labels::new(labels),
+            judgement,
         };
         (playbook, problems)
     }
@@ -955,6 +1004,18 @@ fn validate_rule(
         (Some(priority), None) => RuleKind::Move { priority },
         (None, Some(severity)) => RuleKind::Warning { severity },
     };
+    if raw.verdict && !matches!(kind, RuleKind::Warning { .. }) {
+        return Err(problem(format!(
+            "rule `{}`: `verdict` marks a warning that changes the strategy; a move cannot be one",
+            raw.id
+        )));
+    }
+    if raw.merge.is_some() && !matches!(kind, RuleKind::Move { .. }) {
+        return Err(problem(format!(
+            "rule `{}`: `merge` folds moves into one; a warning carries its own action",
+            raw.id
+        )));
+    }
     if raw.id.trim().is_empty() || raw.concept.trim().is_empty() {
         return Err(problem(
             "a rule's `id` and `concept` may not be empty".to_owned(),
@@ -1006,6 +1067,10 @@ fn validate_rule(
             line,
         },
         script_lines,
+        by: raw.by,
+        merge: raw.merge,
+        suppresses: raw.suppresses,
+        verdict: raw.verdict,
     })
 }
 

@@ -19,22 +19,37 @@ pub struct EngineSettings {
     /// A key person not contacted for more than this many days is neglected
     /// (`facts.who.neglected`).
     pub key_person_contact_days: i64,
+    /// Dated things this many days ahead or fewer are commitments to prepare for
+    /// (`facts.commitments`).
+    pub commitment_window_days: i64,
+    /// How long before the expected close the buying decision must move
+    /// (`facts.decide_by`).
+    pub decision_lead_days: i64,
     pub evidence_temperature: TemperatureWeights,
     pub value: ValueModel,
 }
 
-/// Points that each piece of evidence adds to (or, negative, takes from) the estimated
-/// buying temperature; the sum is clamped to 0..100.
+/// The estimated buying temperature: the rung the questioning reached, plus points each
+/// piece of evidence adds (or, negative, takes); the sum is clamped to 0..100.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemperatureWeights {
-    pub base: f64,
+    pub ladder: Ladder,
     pub per_signal_type: f64,
-    pub per_spin_type: f64,
     pub per_open_objection: f64,
     pub top_not_met: f64,
     pub top_supportive: f64,
-    pub per_missing_influencer: f64,
+}
+
+/// The temperature of each rung: the deepest SPIN question asked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ladder {
+    pub none: f64,
+    pub situation: f64,
+    pub problem: f64,
+    pub implication: f64,
+    pub need_payoff: f64,
 }
 
 /// The value pyramid (weighted single indicators → score → tier) and the value
@@ -108,6 +123,8 @@ impl EngineSettings {
             "influential",
             "late_within_days",
             "key_person_contact_days",
+            "commitment_window_days",
+            "decision_lead_days",
             "evidence_temperature",
             "value",
         ] {
@@ -143,6 +160,12 @@ impl EngineSettings {
         }
         if self.key_person_contact_days < 0 {
             problems.push("settings.key_person_contact_days must be 0 or more".to_owned());
+        }
+        if self.commitment_window_days < 0 {
+            problems.push("settings.commitment_window_days must be 0 or more".to_owned());
+        }
+        if self.decision_lead_days < 0 {
+            problems.push("settings.decision_lead_days must be 0 or more".to_owned());
         }
         let value = &self.value;
         let weights = [

@@ -70,6 +70,30 @@ impl<'a> Words<'a> {
         self.labels.money(amount, currency, self.lang)
     }
 
+    /// A `YYYY-MM-DD` date, short: "12-02" / "12月2日" (`date.short`); as written when
+    /// it is not such a date.
+    pub fn short_date(&self, date: &str) -> String {
+        let mut parts = date.splitn(3, '-');
+        let (Some(year), Some(month), Some(day)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return date.to_owned();
+        };
+        let number = |text: &str| text.parse::<u32>().map(|n| n.to_string()).ok();
+        match (number(month), number(day)) {
+            (Some(m), Some(d)) => self.fill(
+                "date.short",
+                &[
+                    ("yyyy", year),
+                    ("mm", month),
+                    ("dd", day),
+                    ("m", &m),
+                    ("d", &d),
+                ],
+            ),
+            _ => date.to_owned(),
+        }
+    }
+
     pub fn join(&self, items: &[String]) -> String {
         self.labels.join(items, self.lang)
     }

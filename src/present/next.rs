@@ -63,10 +63,12 @@ fn selection(report: &Report, shown: Shown) -> (&[Advice], Vec<&Advice>, usize) 
         return (&report.moves, report.warnings.iter().collect(), 0);
     }
     let moves = &report.moves[..report.moves.len().min(shown.top)];
+    // The verdict shows whatever `--top` says: high warnings and those that change the
+    // strategy (a misjudged account) are never hidden.
     let warnings: Vec<&Advice> = report
         .warnings
         .iter()
-        .filter(|w| w.severity == Some(Severity::High))
+        .filter(|w| w.severity == Some(Severity::High) || w.verdict)
         .collect();
     let hidden = report.moves.len() - moves.len() + report.warnings.len() - warnings.len();
     (moves, warnings, hidden)
@@ -88,15 +90,16 @@ fn assessment_lines(report: &Report, w: Words) -> Vec<String> {
         ),
         None => w.fill("next.temperature.unstated", &[("evidence", &evidence)]),
     };
+    let information = match a.information_completeness {
+        Some(share) => w.fill(
+            "next.information",
+            &[("percent", &format_number((share * 100.0).round()))],
+        ),
+        None => w.ui("next.information.unassessed").to_owned(),
+    };
     let mut first = vec![
         temperature,
-        w.fill(
-            "next.information",
-            &[(
-                "percent",
-                &format_number((a.information_completeness * 100.0).round()),
-            )],
-        ),
+        information,
         w.fill("next.phase", &[("phase", w.word("phase", a.phase))]),
     ];
     if let Some(stage) = a.relationship_stage {
@@ -171,6 +174,12 @@ fn sighting_line(
     (line, trail)
 }
 
+/// "by 12-02" / "12月2日前", from a `YYYY-MM-DD` date.
+fn by(date: Option<&str>, w: Words) -> Option<String> {
+    let date = date?;
+    Some(w.fill("next.by", &[("date", &w.short_date(date))]))
+}
+
 fn severity<'a>(advice: &Advice, w: Words<'a>) -> &'a str {
     let key = match advice.severity {
         Some(Severity::High) => "high",
@@ -202,14 +211,29 @@ pub fn text(report: &Report, w: Words, shown: Shown, style: Style) -> String {
         let priority = advice.priority.unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:>3}. {} {}  {}",
+            "{:>3}. {} {}{}  {}",
             index + 1,
             style.green(&format!("[{priority}]")),
             style.bold(&advice.title),
+            by(advice.by.as_deref(), w)
+                .map_or_else(String::new, |by| format!("  {}", style.yellow(&by))),
             style.dim(&advice.concept)
         );
         for reason in &advice.why {
             let _ = writeln!(out, "       - {reason}");
+        }
+        if !advice.steps.is_empty() {
+            let _ = writeln!(out, "       {}", w.ui("next.steps"));
+            for (number, step) in advice.steps.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "         {}. {}{}  {}",
+                    number + 1,
+                    step.title,
+                    by(step.by.as_deref(), w).map_or_else(String::new, |by| format!("  {by}")),
+                    style.dim(&step.concept)
+                );
+            }
         }
         if let Some(questions) = advice.questions.as_ref().filter(|q| !q.is_empty()) {
             let _ = writeln!(out, "       {}", w.ui("next.ask"));
@@ -229,8 +253,10 @@ pub fn text(report: &Report, w: Words, shown: Shown, style: Style) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {label}  {}  {}",
+                "  {label}  {}{}  {}",
                 style.bold(&advice.title),
+                by(advice.by.as_deref(), w)
+                    .map_or_else(String::new, |by| format!("  {}", style.yellow(&by))),
                 style.dim(&advice.concept)
             );
             for reason in &advice.why {
@@ -286,14 +312,27 @@ pub fn markdown(report: &Report, w: Words, shown: Shown) -> String {
     for (index, advice) in moves.iter().enumerate() {
         let _ = writeln!(
             out,
-            "{}. **{}** (`{}`, {})",
+            "{}. **{}**{} (`{}`, {})",
             index + 1,
             md(&advice.title),
+            by(advice.by.as_deref(), w).map_or_else(String::new, |by| format!(" — {by}")),
             advice.concept,
             advice.priority.unwrap_or_default()
         );
         for reason in &advice.why {
             let _ = writeln!(out, "   - {}", md(reason));
+        }
+        if !advice.steps.is_empty() {
+            let _ = writeln!(out, "   - {}", w.ui("next.steps"));
+            for step in &advice.steps {
+                let _ = writeln!(
+                    out,
+                    "     - {}{} (`{}`)",
+                    md(&step.title),
+                    by(step.by.as_deref(), w).map_or_else(String::new, |by| format!(" — {by}")),
+                    step.concept
+                );
+            }
         }
         for question in advice.questions.iter().flatten() {
             let _ = writeln!(

@@ -65,6 +65,141 @@ impl Date {
     fn civil(self) -> (i64, i64, i64) {
         civil_from_days(self.days)
     }
+
+    /// The day a valid year, month and day name, if they do.
+    fn from_parts(year: i64, month: i64, day: i64) -> Option<Date> {
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)).then(|| Date {
+            days: days_from_civil(year, month, day),
+        })
+    }
+
+    /// The first date written in free text, as reps write them in a next step:
+    /// `2026-12-05`, `2026/12/5`, `2026年12月5日`, `12月5日` (or 号), `Dec 5`, `5 December`.
+    /// A date without a year is the one nearest after `today` minus half a year, so
+    /// "1月10日" written in December is next January.
+    pub fn find_in_text(text: &str, today: Date) -> Option<Date> {
+        let chars: Vec<char> = text.chars().collect();
+        let number_at = |start: usize| -> Option<(i64, usize)> {
+            let digits: String = chars[start..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            (!digits.is_empty() && digits.len() <= 4)
+                .then(|| (digits.parse().unwrap_or(0), start + digits.chars().count()))
+        };
+        let yearless = |month: i64, day: i64| -> Option<Date> {
+            let (year, ..) = today.civil();
+            let this_year = Date::from_parts(year, month, day)?;
+            Some(if today.days_since(this_year) > 183 {
+                Date::from_parts(year + 1, month, day)?
+            } else {
+                this_year
+            })
+        };
+        let mut index = 0;
+        while index < chars.len() {
+            let starts_number =
+                chars[index].is_ascii_digit() && (index == 0 || !chars[index - 1].is_ascii_digit());
+            if starts_number {
+                if let Some((first, after)) = number_at(index) {
+                    let separator = chars.get(after).copied();
+                    // 2026-12-05, 2026/12/5, 2026.12.5, 2026年12月5日
+                    if after - index == 4 && matches!(separator, Some('-' | '/' | '.' | '年')) {
+                        if let Some((month, after_month)) = number_at(after + 1) {
+                            let second = chars.get(after_month).copied();
+                            let fits = match separator {
+                                Some('年') => second == Some('月'),
+                                _ => second == separator,
+                            };
+                            if fits {
+                                if let Some((day, _)) = number_at(after_month + 1) {
+                                    if let Some(date) = Date::from_parts(first, month, day) {
+                                        return Some(date);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    // 12月5日, 12月5号
+                    if separator == Some('月') {
+                        if let Some((day, after_day)) = number_at(after + 1) {
+                            if matches!(chars.get(after_day), Some('日' | '号')) {
+                                if let Some(date) = yearless(first, day) {
+                                    return Some(date);
+                                }
+                            }
+                        }
+                    }
+                    // 5 Dec, 5 December
+                    if separator == Some(' ') {
+                        if let Some(month) = month_named(&chars[after + 1..]) {
+                            if let Some(date) = yearless(month, first) {
+                                return Some(date);
+                            }
+                        }
+                    }
+                    index = after;
+                    continue;
+                }
+            }
+            // Dec 5, December 5
+            let starts_word = chars[index].is_ascii_alphabetic()
+                && (index == 0 || !chars[index - 1].is_ascii_alphabetic());
+            if starts_word {
+                if let Some(month) = month_named(&chars[index..]) {
+                    let word_end = index
+                        + chars[index..]
+                            .iter()
+                            .take_while(|c| c.is_ascii_alphabetic() || **c == '.')
+                            .count();
+                    if chars.get(word_end) == Some(&' ') {
+                        if let Some((day, _)) = number_at(word_end + 1) {
+                            if let Some(date) = yearless(month, day) {
+                                return Some(date);
+                            }
+                        }
+                    }
+                }
+            }
+            index += 1;
+        }
+        None
+    }
+}
+
+/// The month an English month name (or its three-letter form) at the start of `chars`
+/// names.
+fn month_named(chars: &[char]) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let word: String = chars
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if word.len() < 3 {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .position(|month| {
+            *month == word
+                || (word.len() == 3 && month.starts_with(&word))
+                || (word == "sept" && *month == "september")
+        })
+        .map(|index| index as i64 + 1)
 }
 
 impl fmt::Display for Date {
@@ -127,6 +262,43 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
+}
+
+#[cfg(test)]
+mod find_tests {
+    //! Dated commitments come from next steps written as reps write them.
+    use super::*;
+
+    #[test]
+    fn finds_the_dates_reps_write_in_a_next_step() {
+        let today = Date::parse("2026-11-20").unwrap();
+        let found = |text: &str| Date::find_in_text(text, today).map(|d| d.to_string());
+        assert_eq!(
+            found("tech exchange with IT, 2026-12-05").as_deref(),
+            Some("2026-12-05")
+        );
+        assert_eq!(
+            found("评审会 2026/12/5 下午").as_deref(),
+            Some("2026-12-05")
+        );
+        assert_eq!(
+            found("2026年12月5日 联合工作坊").as_deref(),
+            Some("2026-12-05")
+        );
+        assert_eq!(found("12月5号见张总").as_deref(), Some("2026-12-05"));
+        assert_eq!(found("1月10日 采购委员会").as_deref(), Some("2027-01-10"));
+        assert_eq!(
+            found("steering committee on Dec 3").as_deref(),
+            Some("2026-12-03")
+        );
+        assert_eq!(
+            found("workshop 3 December, room 4").as_deref(),
+            Some("2026-12-03")
+        );
+        assert_eq!(found("call back next week").as_deref(), None);
+        assert_eq!(found("budget 2026 plan, 300 seats").as_deref(), None);
+        assert_eq!(found("2026-02-30").as_deref(), None);
+    }
 }
 
 #[cfg(test)]

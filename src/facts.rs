@@ -527,8 +527,9 @@ pub fn organisation_kind<'a>(
             let after = name[at + word.len()..].chars().next();
             let starts_latin = word.chars().next().is_some_and(is_word_char);
             let ends_latin = word.chars().next_back().is_some_and(is_word_char);
-            !(starts_latin && before.is_some_and(is_word_char))
-                && !(ends_latin && after.is_some_and(is_word_char))
+            let glued_before = starts_latin && before.is_some_and(is_word_char);
+            let glued_after = ends_latin && after.is_some_and(is_word_char);
+            !glued_before && !glued_after
         })
     };
     kinds

@@ -257,6 +257,10 @@ pub struct Facts {
     pub value: Option<AccountValue>,
     pub purchase_pattern: Option<&'static str>,
     pub relationship_stage: Option<&'static str>,
+    /// What kind of organisation the account is (`bank`, `hospital`, `school`, `public`
+    /// …, the keys of `settings.organisation_kinds`), told by its name; `company` when
+    /// nothing in the name tells. Questions address the customer by it (贵行, 贵院 …).
+    pub organisation_kind: String,
 }
 
 impl Facts {
@@ -571,8 +575,42 @@ impl Facts {
                 .account
                 .relationship_stage
                 .map(|stage| stage.as_str()),
+            organisation_kind: organisation_kind(
+                snapshot.account.name.as_deref(),
+                &settings.organisation_kinds,
+            )
+            .to_owned(),
         }
     }
+}
+
+/// The first kind of `kinds` one of whose words `name` holds, without regard to case;
+/// `company` when none does or there is no name. A word in Latin letters counts only as
+/// a whole word ("Bank" is in "Pearl River Bank", not in "Riverbank Foods"); a Chinese
+/// word anywhere (银行 in 珠江银行).
+pub fn organisation_kind<'a>(
+    name: Option<&str>,
+    kinds: &'a IndexMap<String, Vec<String>>,
+) -> &'a str {
+    let Some(name) = name.map(str::to_lowercase) else {
+        return "company";
+    };
+    let is_word_char = |c: char| c.is_ascii_alphanumeric();
+    let holds = |word: &str| {
+        name.match_indices(word).any(|(at, _)| {
+            let before = name[..at].chars().next_back();
+            let after = name[at + word.len()..].chars().next();
+            let starts_latin = word.chars().next().is_some_and(is_word_char);
+            let ends_latin = word.chars().next_back().is_some_and(is_word_char);
+            let glued_before = starts_latin && before.is_some_and(is_word_char);
+            let glued_after = ends_latin && after.is_some_and(is_word_char);
+            !glued_before && !glued_after
+        })
+    };
+    kinds
+        .iter()
+        .find(|(_, words)| words.iter().any(|word| holds(word)))
+        .map_or("company", |(kind, _)| kind.as_str())
 }
 
 fn describe(person: &Stakeholder, snapshot: &Snapshot, as_of: Date) -> Person {
@@ -1205,5 +1243,21 @@ stakeholders:
         assert_eq!(gap("user"), Some(("identified", names(&["小张"]))));
         assert_eq!(gap("influencer"), Some(("missing", None)));
         assert_eq!(gap("technical_gatekeeper"), None);
+    }
+
+    #[test]
+    fn the_account_name_tells_the_kind_of_organisation() {
+        let kinds = EngineSettings::builtin().organisation_kinds;
+        let kind = |name: Option<&str>| organisation_kind(name, &kinds);
+        assert_eq!(kind(Some("Pearl River Bank")), "bank");
+        assert_eq!(kind(Some("珠江农商银行")), "bank");
+        assert_eq!(kind(Some("RENJI HOSPITAL")), "hospital");
+        assert_eq!(kind(Some("Bright Future School")), "school");
+        assert_eq!(kind(Some("City Government")), "public");
+        assert_eq!(kind(Some("某市人社局")), "public");
+        // A Latin word counts only whole: a river bank is no bank.
+        assert_eq!(kind(Some("Riverbank Foods")), "company");
+        assert_eq!(kind(Some("锦绣纺织")), "company");
+        assert_eq!(kind(None), "company");
     }
 }

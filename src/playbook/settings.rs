@@ -27,6 +27,11 @@ pub struct EngineSettings {
     pub decision_lead_days: i64,
     pub evidence_temperature: TemperatureWeights,
     pub value: ValueModel,
+    /// Kind of organisation → words in an account's name that tell it (`bank: [银行,
+    /// Bank]`), in the order they are tried; `facts.organisation_kind` is the first kind
+    /// one of whose words the name holds, and texts address the customer by it (贵行,
+    /// 贵院 …). Kept in lower case, as names are compared without case.
+    pub organisation_kinds: IndexMap<String, Vec<String>>,
 }
 
 /// The estimated buying temperature: the rung the questioning reached, plus points each
@@ -127,18 +132,25 @@ impl EngineSettings {
             "decision_lead_days",
             "evidence_temperature",
             "value",
+            "organisation_kinds",
         ] {
             if let Some(value) = settings.get(key) {
                 subset.insert(serde_yaml::Value::String(key.to_owned()), value.clone());
             }
         }
-        let engine: EngineSettings = serde_yaml::from_value(serde_yaml::Value::Mapping(subset))
+        let mut engine: EngineSettings = serde_yaml::from_value(serde_yaml::Value::Mapping(subset))
             .map_err(|error| {
                 vec![format!(
                     "settings: {}",
                     crate::snapshot::humanize_serde_message(&error.to_string())
                 )]
             })?;
+        for words in engine.organisation_kinds.values_mut() {
+            for word in words.iter_mut() {
+                *word = word.trim().to_lowercase();
+            }
+            words.retain(|word| !word.is_empty());
+        }
         let problems = engine.problems();
         if problems.is_empty() {
             Ok(engine)

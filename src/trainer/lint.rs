@@ -369,6 +369,11 @@ struct FieldNames {
     gaps: BTreeSet<String>,
     settings: BTreeSet<String>,
     derived: BTreeSet<String>,
+    /// Every prefix of a label key (`concept`, `concept.objection` …): what `| label:`
+    /// may name.
+    vocabularies: BTreeSet<String>,
+    /// The units of the catalog (`visit` for `unit.visit`): what `| count:` may name.
+    units: BTreeSet<String>,
 }
 
 fn keys_of(value: &impl serde::Serialize) -> BTreeSet<String> {
@@ -401,6 +406,17 @@ impl FieldNames {
                 .derived_names()
                 .map(str::to_owned)
                 .collect(),
+            vocabularies: playbook
+                .labels
+                .keys()
+                .flat_map(|key| key.match_indices('.').map(|(at, _)| key[..at].to_owned()))
+                .collect(),
+            units: playbook
+                .labels
+                .keys()
+                .filter_map(|key| key.strip_prefix("unit."))
+                .map(str::to_owned)
+                .collect(),
         }
     }
 
@@ -408,10 +424,28 @@ impl FieldNames {
     fn problem(&self, placeholder: &str, has_item: bool) -> Option<String> {
         let (segments, filter) = parse_placeholder(placeholder);
         if let Some(filter) = filter {
-            if !matches!(filter, "count" | "percent") {
+            let (name, argument) = crate::coach::template::parse_filter(filter);
+            if !crate::coach::template::FILTERS.contains(&name) {
                 return Some(format!(
-                    "uses the filter `{filter}`; the filters are `count` and `percent`"
+                    "uses the filter `{name}`; the filters are `{}`",
+                    crate::coach::template::FILTERS.join("`, `")
                 ));
+            }
+            match (name, argument) {
+                ("label", None) => {
+                    return Some("uses `label` without a vocabulary: `label: role`".to_owned())
+                }
+                ("label", Some(vocabulary)) if !self.vocabularies.contains(vocabulary) => {
+                    return Some(format!(
+                        "labels its value with `{vocabulary}`, but the catalog has no `{vocabulary}.*` label"
+                    ));
+                }
+                ("count", Some(unit)) if !self.units.contains(unit) => {
+                    return Some(format!(
+                        "counts in `{unit}`, but the catalog has no label `unit.{unit}`"
+                    ));
+                }
+                _ => {}
             }
         }
         let first = *segments.first()?;

@@ -127,6 +127,9 @@ pub struct PeopleGroups {
     pub staff_unsupportive: Option<Vec<String>>,
     /// No influence score yet (step 1 of 关系力 is to score everyone).
     pub unscored: Option<Vec<String>>,
+    /// No buying-influencer role recorded: until they are classified, the coverage of
+    /// the four roles is unknown.
+    pub no_role: Option<Vec<String>>,
     /// Needs not written down (absent or empty).
     pub no_needs: Option<Vec<String>>,
     /// The key people (the names of `facts.key_people`).
@@ -223,6 +226,9 @@ pub struct Facts {
     pub info_days_since_review: Option<i64>,
     pub open_objections: IndexMap<&'static str, Vec<Sighting>>,
     pub open_objection_count: i64,
+    /// The concepts of the open objections (`objection.no_budget` …), in the method's
+    /// order; `None` when none is open.
+    pub open_objection_types: Option<Vec<String>>,
     /// Open objections of each type that name who raised them (`no_trust` …) and that do
     /// not (`no_trust_unattributed` …), and handled ones that name who raised them
     /// (`handled`): the objection rules build their items only when there is one.
@@ -389,6 +395,11 @@ impl Facts {
             }
         }
         let open_objection_count = open_objections.values().map(|list| list.len() as i64).sum();
+        let open_objection_types: Vec<&'static str> = open_objections
+            .iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(kind, _)| *kind)
+            .collect();
         let objection_counts = objection_counts(objections);
         let top_name = top.as_ref().map(|person| person.name.as_str());
         // An unknown role is not a gap to fill yet: its coverage rule stays quiet until
@@ -547,6 +558,12 @@ impl Facts {
             objection_counts,
             gaps,
             open_objection_count,
+            open_objection_types: (!open_objection_types.is_empty()).then(|| {
+                open_objection_types
+                    .iter()
+                    .map(|kind| format!("objection.{kind}"))
+                    .collect()
+            }),
             signals_by_type,
             signal_types,
             spin,
@@ -757,6 +774,7 @@ fn people_groups(people: &[Person], key_people: &[Person], contact_days: i64) ->
             !person.supportive && person.level == Some("staff")
         }),
         unscored: names_of(people, &|person| person.influence.is_none()),
+        no_role: names_of(people, &|person| person.role.is_none()),
         no_needs: names_of(people, &no_needs),
         key: names_of(key_people, &|_| true),
         key_no_needs: names_of(key_people, &no_needs),

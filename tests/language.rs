@@ -204,6 +204,10 @@ fn classify(line: &str, format: Format) -> (Kind, String) {
                             return (Kind::Question, question.to_owned());
                         }
                     }
+                    // A step of a merged move: "title (`concept.id`) — by".
+                    if let Some((title, _)) = rest.rsplit_once(" (`") {
+                        return (Kind::Title, title.to_owned());
+                    }
                     return (Kind::Why, rest.to_owned());
                 }
             }

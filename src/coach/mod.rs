@@ -264,8 +264,10 @@ pub fn coach_with(
         if detail == Detail::Full {
             for member in &merged {
                 let texts = fill_texts(playbook, &mut scope, member, words, lang);
-                for question in texts.questions {
-                    if !questions.contains(&question) {
+                // A step brings its first question, while the move asks few enough to
+                // be asked in one conversation.
+                if let Some(question) = texts.questions.into_iter().next() {
+                    if questions.len() < MOST_QUESTIONS && !questions.contains(&question) {
                         questions.push(question);
                     }
                 }
@@ -273,7 +275,8 @@ pub fn coach_with(
                 steps.push(Step {
                     concept: member_rule.concept.clone(),
                     title: texts.title,
-                    by: texts.by,
+                    // The move's own date is said once.
+                    by: texts.by.filter(|step_by| Some(step_by) != by.as_ref()),
                     rule: member_rule.id.clone(),
                 });
             }
@@ -385,6 +388,9 @@ pub fn coach_with(
         errors,
     })
 }
+
+/// The questions a merged move asks at most: its own, then one per step.
+const MOST_QUESTIONS: usize = 4;
 
 /// A firing's texts in one language, and its date.
 struct Texts {

@@ -8,6 +8,7 @@
 //!   catalog: "1 person" / "3 people", "没有拜访" for zero;
 //! - `| percent` — 0.45 → 45%;
 //! - `| money` — an amount, short, in the deal's currency: 2.4M CNY / 240万元;
+//! - `| date` — a `YYYY-MM-DD` date the short way of the language: 12月3日 / 12-03;
 //! - `| label: VOCABULARY` — a word of the snapshot (or a list of them) by its label,
 //!   `VOCABULARY.word` in the catalog: `{{facts.phase | label: phase}}` → 后期.
 
@@ -16,7 +17,7 @@ use rhai::{Dynamic, Map, Scope};
 use crate::present::Words;
 
 /// The filters a placeholder may use, for `check`.
-pub const FILTERS: &[&str] = &["count", "percent", "money", "label"];
+pub const FILTERS: &[&str] = &["count", "percent", "money", "label", "date"];
 
 /// What a placeholder resolved to.
 pub enum Filled {
@@ -161,6 +162,10 @@ fn resolve(placeholder: &str, scope: &Scope, words: Words) -> Filled {
             Some(fraction) => Filled::Text(format!("{}%", (fraction * 100.0).round())),
             None => Filled::Unknown,
         },
+        ("date", _) => match value.clone().into_immutable_string() {
+            Ok(date) => Filled::Text(words.short_date(&date)),
+            Err(_) => Filled::Unknown,
+        },
         ("money", _) => match number(&value) {
             Some(amount) => {
                 let currency = scope
@@ -174,12 +179,13 @@ fn resolve(placeholder: &str, scope: &Scope, words: Words) -> Filled {
         },
         ("label", vocabulary) => {
             let vocabulary = vocabulary.unwrap_or_default();
+            // A word, or true/false (`{{top.met | label: met}}` → `met.true`).
             let label = |value: &Dynamic| {
-                value
-                    .clone()
-                    .into_immutable_string()
-                    .ok()
-                    .map(|word| words.labels.word(vocabulary, &word, words.lang).to_owned())
+                let word = match value.as_bool() {
+                    Ok(flag) => flag.to_string(),
+                    Err(_) => value.clone().into_immutable_string().ok()?.to_string(),
+                };
+                Some(words.labels.word(vocabulary, &word, words.lang).to_owned())
             };
             let labelled = match value.read_lock::<rhai::Array>() {
                 Some(array) => {

@@ -265,6 +265,8 @@ pub struct RawPlaybookFile {
     /// Contexts that change what advice matters (see [`crate::coach::judgement`]).
     #[serde(default)]
     pub gates: Vec<RawGate>,
+    /// The `by` of every move that gives none of its own (one file may set it).
+    pub default_by: Option<Vec<String>>,
 }
 
 /// A gate as written: in a context (`when`), advice is kept (`only`), set aside (`drop`)
@@ -492,8 +494,10 @@ pub const KNOWN_CONCEPT_PREFIXES: &[&str] = &[
     "stage",
     "maintain",
     "kpi",
-    // dealcoach's own addition to the method: the debrief of a lost deal.
+    // dealcoach's own additions to the method: the debrief of a lost deal, and preparing
+    // the dated commitments ahead.
     "review",
+    "commitment",
 ];
 
 impl Playbook {
@@ -535,6 +539,7 @@ impl Playbook {
             .unwrap_or_default();
         let mut label_files: IndexMap<(String, String), String> = IndexMap::new();
         let mut gates: Vec<(RawGate, String, usize)> = Vec::new();
+        let mut default_by: Option<(Vec<String>, String)> = None;
 
         for (file, parsed) in parse_playbook_files(&files) {
             let raw: RawPlaybookFile = match parsed {
@@ -715,6 +720,22 @@ impl Playbook {
                     }
                 }
             }
+            if let Some(templates) = raw.default_by {
+                if let Some((_, first)) = &default_by {
+                    let (line, column) = find_key(&file.text, "default_by");
+                    problems.push(
+                        Diagnostic::error(
+                            &file.path,
+                            line,
+                            column,
+                            format!("`default_by` is also defined in {first}"),
+                        )
+                        .with_source(&file.text),
+                    );
+                } else {
+                    default_by = Some((templates, file.path.clone()));
+                }
+            }
             for gate in raw.gates {
                 let (line, _) = find_key(&file.text, &format!("name: {}", gate.name));
                 gates.push((gate, file.path.clone(), line));
@@ -730,6 +751,13 @@ impl Playbook {
             }
         }
 
+        if let Some((templates, _)) = &default_by {
+            for rule in &mut rules {
+                if rule.by.is_empty() && matches!(rule.kind, RuleKind::Move { .. }) {
+                    rule.by = templates.clone();
+                }
+            }
+        }
         let mut seen: IndexMap<String, RulePlace> = IndexMap::new();
         for rule in &rules {
             if let Some(first) = seen.get(&rule.id) {

@@ -57,6 +57,9 @@ pub fn json(report: &Report, playbook: &Playbook) -> String {
     text
 }
 
+/// Steps of a merged move the text shows without `--all`: what fits one conversation.
+const MOST_STEPS: usize = 4;
+
 /// The moves and warnings shown, and how many are left out.
 fn selection(report: &Report, shown: Shown) -> (&[Advice], Vec<&Advice>, usize) {
     if shown.all {
@@ -224,7 +227,8 @@ pub fn text(report: &Report, w: Words, shown: Shown, style: Style) -> String {
         }
         if !advice.steps.is_empty() {
             let _ = writeln!(out, "       {}", w.ui("next.steps"));
-            for (number, step) in advice.steps.iter().enumerate() {
+            let limit = if shown.all { usize::MAX } else { MOST_STEPS };
+            for (number, step) in advice.steps.iter().take(limit).enumerate() {
                 let _ = writeln!(
                     out,
                     "         {}. {}{}  {}",
@@ -232,6 +236,13 @@ pub fn text(report: &Report, w: Words, shown: Shown, style: Style) -> String {
                     step.title,
                     by(step.by.as_deref(), w).map_or_else(String::new, |by| format!("  {by}")),
                     style.dim(&step.concept)
+                );
+            }
+            if advice.steps.len() > limit {
+                let _ = writeln!(
+                    out,
+                    "         {}",
+                    style.dim(&w.count("next.more_steps", advice.steps.len() - limit))
                 );
             }
         }
@@ -312,12 +323,12 @@ pub fn markdown(report: &Report, w: Words, shown: Shown) -> String {
     for (index, advice) in moves.iter().enumerate() {
         let _ = writeln!(
             out,
-            "{}. **{}**{} (`{}`, {})",
+            "{}. **{}** (`{}`, {}){}",
             index + 1,
             md(&advice.title),
-            by(advice.by.as_deref(), w).map_or_else(String::new, |by| format!(" — {by}")),
             advice.concept,
-            advice.priority.unwrap_or_default()
+            advice.priority.unwrap_or_default(),
+            by(advice.by.as_deref(), w).map_or_else(String::new, |by| format!(" — {by}")),
         );
         for reason in &advice.why {
             let _ = writeln!(out, "   - {}", md(reason));
@@ -327,10 +338,10 @@ pub fn markdown(report: &Report, w: Words, shown: Shown) -> String {
             for step in &advice.steps {
                 let _ = writeln!(
                     out,
-                    "     - {}{} (`{}`)",
+                    "     - {} (`{}`){}",
                     md(&step.title),
+                    step.concept,
                     by(step.by.as_deref(), w).map_or_else(String::new, |by| format!(" — {by}")),
-                    step.concept
                 );
             }
         }

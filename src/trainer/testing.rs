@@ -160,7 +160,14 @@ pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, V
             let mut failures = Vec::new();
             match test_report(playbook, file, test) {
                 Ok(report) => {
-                    run.fired.extend(report.advice().map(|a| a.rule.id.clone()));
+                    // Kept, folded into another move, or set aside by the judgement: the
+                    // rule fired either way.
+                    run.fired.extend(report.advice().flat_map(|a| {
+                        std::iter::once(a.rule.id.clone())
+                            .chain(a.steps.iter().map(|step| step.rule.clone()))
+                    }));
+                    run.fired
+                        .extend(report.suppressed.iter().map(|s| s.rule.clone()));
                     failures =
                         check_expectations(&test.expect, &report, &known_concepts, &known_rules);
                 }
@@ -255,9 +262,27 @@ fn check_expectations(
     known_rules: &BTreeSet<&str>,
 ) -> Vec<String> {
     let mut failures = Vec::new();
-    let advice: Vec<&str> = report.advice().map(|a| a.concept.as_str()).collect();
-    let fired: BTreeSet<&str> = report.advice().map(|a| a.rule.id.as_str()).collect();
-    let moves: Vec<&str> = report.moves.iter().map(|a| a.concept.as_str()).collect();
+    // A move folded into another (`merge:`) is said as one of its steps: present, and
+    // ranked where the move holding it is.
+    let advice: Vec<&str> = report
+        .advice()
+        .flat_map(|a| {
+            std::iter::once(a.concept.as_str()).chain(a.steps.iter().map(|s| s.concept.as_str()))
+        })
+        .collect();
+    // A rule fired when its condition held, whether what it said was kept or set aside.
+    let fired: BTreeSet<&str> = report
+        .advice()
+        .flat_map(|a| {
+            std::iter::once(a.rule.id.as_str()).chain(a.steps.iter().map(|s| s.rule.as_str()))
+        })
+        .chain(report.suppressed.iter().map(|s| s.rule.as_str()))
+        .collect();
+    let position = |concept: &str| {
+        report.moves.iter().position(|a| {
+            a.concept == concept || a.steps.iter().any(|step| step.concept == concept)
+        })
+    };
     let listing = || {
         format!(
             "got: {}",
@@ -301,7 +326,7 @@ fn check_expectations(
         }
     }
     for (concept, within) in &expect.top {
-        match moves.iter().position(|m| m == concept) {
+        match position(concept) {
             Some(index) if index < *within => {}
             Some(index) => failures.push(format!(
                 "expected `{concept}` in the top {within} moves, but it is move {} ({})",
@@ -315,7 +340,7 @@ fn check_expectations(
         }
     }
     for (concept, rank) in &expect.rank {
-        match moves.iter().position(|m| m == concept) {
+        match position(concept) {
             Some(index) if index + 1 == *rank => {}
             Some(index) => failures.push(format!(
                 "expected `{concept}` as move {rank}, but it is move {}",

@@ -75,6 +75,9 @@ pub struct Temperature {
 pub struct AccountStanding {
     pub tier: String,
     pub score: f64,
+    /// Why the tier is below what the score reaches (`poor_collection`, `thin_profit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capped_by: Option<Vec<&'static str>>,
     pub quadrant: Option<String>,
 }
 
@@ -374,6 +377,7 @@ pub fn coach_with(
             account: facts.value.as_ref().map(|value| AccountStanding {
                 tier: value.tier.clone(),
                 score: value.score,
+                capped_by: value.capped_by.clone(),
                 quadrant: value.quadrant.clone(),
             }),
         },

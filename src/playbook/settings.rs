@@ -69,9 +69,13 @@ pub struct ValueModel {
     /// Best first; an account takes the first tier whose `min` its score reaches.
     pub tiers: Vec<Tier>,
     pub potential_weights: PotentialWeights,
-    /// On the 0..10 scale: at or above is "high".
+    /// On the 0..10 scale: strictly above is "high" (a 5 is not high).
     pub quadrant_cut: f64,
     pub quadrants: Quadrants,
+    /// The best tier an account can reach while its revenue flatters it (cash collected
+    /// below `poor_collection_below`, or margin below `thin_profit_below`); `None`: no cap.
+    #[serde(default)]
+    pub best_tier_when_flattered: Option<String>,
     /// Any other value settings (thresholds rules read, such as `poor_collection_below`).
     #[serde(flatten)]
     pub other: IndexMap<String, serde_yaml::Value>,

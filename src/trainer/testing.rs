@@ -54,6 +54,10 @@ pub struct Expectations {
     /// Concept (or prefix) → it must not be among the first N moves (it may come later).
     #[serde(default)]
     pub not_top: IndexMap<String, usize>,
+    /// Concept → texts its advice must contain (in English: in the title, a reason or a
+    /// question), for texts built from the deal.
+    #[serde(default)]
+    pub says: IndexMap<String, Vec<String>>,
     /// Rule ids that must fire.
     #[serde(default)]
     pub fires: Vec<String>,
@@ -356,6 +360,27 @@ fn check_expectations(
                 advice.concept,
                 listing()
             ));
+        }
+    }
+    for (concept, texts) in &expect.says {
+        let Some(advice) = report.advice().find(|advice| advice.concept == *concept) else {
+            failures.push(format!(
+                "`{concept}` must say something, but it is not advised ({})",
+                listing()
+            ));
+            continue;
+        };
+        let said: Vec<&str> = std::iter::once(advice.title.as_str())
+            .chain(advice.why.iter().map(String::as_str))
+            .chain(advice.questions.iter().flatten().map(String::as_str))
+            .collect();
+        for text in texts {
+            if !said.iter().any(|line| line.contains(text.as_str())) {
+                failures.push(format!(
+                    "`{concept}` must say “{text}”, but it says:\n      {}",
+                    said.join("\n      ")
+                ));
+            }
         }
     }
     for (concept, rank) in &expect.rank {

@@ -760,6 +760,17 @@ fn classify_one(
         })
         .collect();
     let quadrant = value.as_ref().and_then(|value| value.quadrant.clone());
+    // The KPI targets follow the account's tier where the playbook sets them per tier.
+    let tier_targets = value
+        .as_ref()
+        .and_then(|value| settings.kpi_by_tier.get(&value.tier));
+    let kpi = input.kpi.map(|mut kpi| {
+        if let Some((visits, favors)) = tier_targets {
+            kpi.visit_target_30d = visits.or(kpi.visit_target_30d);
+            kpi.favor_target_30d = favors.or(kpi.favor_target_30d);
+        }
+        kpi
+    });
     let row = AccountRow {
         quadrant_label: quadrant
             .as_ref()
@@ -780,7 +791,7 @@ fn classify_one(
         indicators,
         warnings,
         deals: input.deals,
-        kpi: input.kpi,
+        kpi,
     };
     (row, failures)
 }

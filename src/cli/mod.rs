@@ -13,6 +13,7 @@ mod accounts;
 mod check;
 mod explain;
 mod export;
+mod map;
 mod new;
 pub(crate) mod next;
 mod review;
@@ -45,6 +46,8 @@ pub enum Command {
     New(new::NewArgs),
     /// Re-run `next` whenever the deal or the playbooks change.
     Watch(watch::WatchArgs),
+    /// The stakeholder power map of a deal (influence × stance), as SVG.
+    Map(map::MapArgs),
     /// Work with the playbooks themselves.
     #[command(subcommand)]
     Playbooks(PlaybooksCommand),
@@ -245,6 +248,7 @@ pub fn run() -> ExitCode {
         Command::Accounts(args) => accounts::run(&args),
         Command::New(args) => new::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::Map(args) => map::run(&args),
         Command::Playbooks(PlaybooksCommand::Export(args)) => export::run(&args),
     };
     match outcome {

@@ -17,6 +17,7 @@ mod map;
 mod new;
 pub(crate) mod next;
 mod review;
+mod serve;
 mod test;
 mod watch;
 
@@ -48,6 +49,8 @@ pub enum Command {
     Watch(watch::WatchArgs),
     /// The stakeholder power map of a deal (influence × stance), as SVG.
     Map(map::MapArgs),
+    /// Serve the HTTP API (for CRMs) and the web page (for reps).
+    Serve(serve::ServeArgs),
     /// Work with the playbooks themselves.
     #[command(subcommand)]
     Playbooks(PlaybooksCommand),
@@ -249,6 +252,7 @@ pub fn run() -> ExitCode {
         Command::New(args) => new::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Map(args) => map::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Playbooks(PlaybooksCommand::Export(args)) => export::run(&args),
     };
     match outcome {

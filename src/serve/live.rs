@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::diag::Diagnostics;
-use crate::playbook::{Playbook, PlaybookFiles};
+use crate::playbook::{Origin, Playbook, PlaybookFiles};
 use crate::views::PortfolioSettings;
 
 /// How often, at most, the folder is looked at.
@@ -125,8 +125,15 @@ impl Live {
     }
 }
 
+/// Loads a folder as the CLI does, except that answers name it by its last component
+/// (`playbooks.source` of every JSON answer): which set of playbooks answered is the
+/// client's business, where the server keeps it is not. The digest identifies the set.
 fn load(folder: &Path) -> Result<Playbook, Diagnostics> {
-    let files = PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())?;
+    let mut files = PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())?;
+    let name = folder
+        .file_name()
+        .map_or_else(|| PathBuf::from("playbooks"), PathBuf::from);
+    files.origin = Origin::Folder(name);
     Playbook::load(files)
 }
 

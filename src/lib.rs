@@ -15,7 +15,8 @@
 //! 8. [`present`] — every report as text, Markdown, CSV or JSON, safe to open.
 //!
 //! [`trainer`] holds the trainer's tools (lint, test cases, explain); [`cli`] puts a
-//! command line on top; [`diag`] is how every stage reports problems.
+//! command line on top and [`serve`] an HTTP API and a web page; [`diag`] is how every
+//! stage reports problems.
 
 // `println!` and `eprintln!` panic when the other end of a pipe is closed (`| head`);
 // output goes through `cli::print` and `cli::say`, which end quietly instead.
@@ -30,6 +31,7 @@ pub mod facts;
 pub mod playbook;
 pub mod present;
 pub mod rank;
+pub mod serve;
 pub mod snapshot;
 pub mod trainer;
 pub mod views;

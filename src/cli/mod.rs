@@ -13,9 +13,11 @@ mod accounts;
 mod check;
 mod explain;
 mod export;
+mod map;
 mod new;
 pub(crate) mod next;
 mod review;
+mod serve;
 mod test;
 mod watch;
 
@@ -45,6 +47,10 @@ pub enum Command {
     New(new::NewArgs),
     /// Re-run `next` whenever the deal or the playbooks change.
     Watch(watch::WatchArgs),
+    /// The stakeholder power map of a deal (influence × stance), as SVG.
+    Map(map::MapArgs),
+    /// Serve the HTTP API (for CRMs) and the web page (for reps).
+    Serve(serve::ServeArgs),
     /// Work with the playbooks themselves.
     #[command(subcommand)]
     Playbooks(PlaybooksCommand),
@@ -245,6 +251,8 @@ pub fn run() -> ExitCode {
         Command::Accounts(args) => accounts::run(&args),
         Command::New(args) => new::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::Map(args) => map::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Playbooks(PlaybooksCommand::Export(args)) => export::run(&args),
     };
     match outcome {

@@ -13,6 +13,7 @@ mod accounts;
 mod check;
 mod explain;
 mod export;
+mod import;
 mod new;
 pub(crate) mod next;
 mod review;
@@ -41,6 +42,9 @@ pub enum Command {
     Review(review::ReviewArgs),
     /// Classify accounts by value: single indicators, pyramid tier, scorecard quadrant, misjudgements.
     Accounts(accounts::AccountsArgs),
+    /// Turn a CRM's export into deal snapshots (Salesforce, or any CSV through a column map).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Write a commented deal template (never overwrites without --force).
     New(new::NewArgs),
     /// Re-run `next` whenever the deal or the playbooks change.
@@ -243,6 +247,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Review(args) => review::run(&args),
         Command::Accounts(args) => accounts::run(&args),
+        Command::Import(command) => import::run(&command),
         Command::New(args) => new::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Playbooks(PlaybooksCommand::Export(args)) => export::run(&args),

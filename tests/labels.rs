@@ -8,18 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{dealcoach, example, stderr, stdout};
-
-/// The built-in playbooks, exported into a fresh folder.
-fn exported() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let output = dealcoach()
-        .args(["playbooks", "export", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    dir
-}
+use common::{dealcoach, example, exported_playbooks, stderr, stdout};
 
 fn write(folder: &Path, relative: &str, text: &str) {
     std::fs::write(folder.join(relative), text).expect("the folder is writable");
@@ -27,7 +16,7 @@ fn write(folder: &Path, relative: &str, text: &str) {
 
 #[test]
 fn a_third_language_comes_from_a_playbook_folder_alone() {
-    let folder = exported();
+    let folder = exported_playbooks();
     write(
         folder.path(),
         "playbooks/labels-fr.yaml",
@@ -93,7 +82,7 @@ fn the_locale_picks_a_language_the_playbooks_speak() {
 
 #[test]
 fn check_names_a_label_missing_in_english_at_its_line() {
-    let folder = exported();
+    let folder = exported_playbooks();
     let labels = folder.path().join("playbooks/labels.yaml");
     let text = std::fs::read_to_string(&labels).unwrap();
     // A word of the folder's own: the built-in catalog cannot stand in for it.
@@ -125,7 +114,7 @@ fn check_names_a_label_missing_in_english_at_its_line() {
 
 #[test]
 fn check_warns_about_a_concept_without_a_label() {
-    let folder = exported();
+    let folder = exported_playbooks();
     let labels = folder.path().join("playbooks/labels.yaml");
     let text = std::fs::read_to_string(&labels).unwrap();
     let line = text
@@ -169,7 +158,7 @@ fn a_setting_left_out_of_a_folder_is_the_built_in_one() {
             .output()
             .unwrap(),
     );
-    let folder = exported();
+    let folder = exported_playbooks();
     let settings = folder.path().join("playbooks/settings.yaml");
     let text = std::fs::read_to_string(&settings).unwrap();
     let start = text.find("  evidence_temperature:").unwrap();

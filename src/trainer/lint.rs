@@ -60,7 +60,80 @@ pub fn lint(playbook: &Playbook) -> Diagnostics {
     }
     lint_tests(playbook, &mut problems);
     lint_labels(playbook, &mut problems);
+    lint_judgement(playbook, &mut problems);
     problems
+}
+
+/// One voice per concept, and judgement that names concepts that exist.
+fn lint_judgement(playbook: &Playbook, problems: &mut Diagnostics) {
+    use crate::playbook::RuleKind;
+    use crate::views::concept_matches;
+    // A concept is said as a move or as a warning, never both: the warning carries its
+    // action, or the rep reads the same thing twice.
+    let mut kinds: Vec<(&str, bool, &crate::playbook::Rule)> = Vec::new();
+    for compiled in &playbook.rules {
+        let rule = &compiled.rule;
+        let is_move = matches!(rule.kind, RuleKind::Move { .. });
+        match kinds
+            .iter()
+            .find(|(concept, _, _)| *concept == rule.concept)
+        {
+            Some((_, first_is_move, first)) if *first_is_move != is_move => {
+                problems.push(Diagnostic::error(
+                    &rule.place.file,
+                    rule.place.line,
+                    0,
+                    format!(
+                        "rule `{}` makes concept `{}` a {} but rule `{}` ({}:{}) makes it a {}: one concept is one voice — let the warning carry the action",
+                        rule.id,
+                        rule.concept,
+                        if is_move { "move" } else { "warning" },
+                        first.id,
+                        first.place.file,
+                        first.place.line,
+                        if is_move { "warning" } else { "move" },
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => kinds.push((&rule.concept, is_move, rule)),
+        }
+    }
+    let names_a_concept = |pattern: &str| {
+        playbook
+            .rules
+            .iter()
+            .any(|compiled| concept_matches(&compiled.rule.concept, pattern))
+    };
+    for compiled in &playbook.rules {
+        let rule = &compiled.rule;
+        for pattern in &rule.suppresses {
+            if !names_a_concept(pattern) {
+                problems.push(Diagnostic::warning(
+                    &rule.place.file,
+                    rule.place.line,
+                    0,
+                    format!(
+                        "rule `{}`: `suppresses` names `{pattern}`, which no rule produces",
+                        rule.id
+                    ),
+                ));
+            }
+        }
+    }
+    for (gate, pattern) in playbook.judgement.patterns() {
+        if !names_a_concept(pattern) {
+            problems.push(Diagnostic::warning(
+                &gate.file,
+                gate.line,
+                0,
+                format!(
+                    "gate `{}` names `{pattern}`, which no rule produces",
+                    gate.name
+                ),
+            ));
+        }
+    }
 }
 
 /// The label catalog: every label in zh and en, and a label for every concept a rule
@@ -213,6 +286,7 @@ fn lint_rule(
                 .flat_map(|(_, lines)| lines)
                 .collect(),
         ),
+        ("by", rule.by.iter().collect()),
     ];
     for (key, lines) in texts {
         for template in lines {
@@ -234,6 +308,20 @@ fn lint_rule(
                 }
             }
         }
+    }
+    // Every item says why: a `why` line whose fact is unknown is left out, so a rule whose
+    // every line reads a fact can print a move with no reason at all.
+    let why = rule.why.get(Lang::En);
+    if !why.is_empty() && why.iter().all(|line| !placeholders(line).is_empty()) {
+        problems.push(Diagnostic::warning(
+            &rule.place.file,
+            rule.place.line,
+            0,
+            format!(
+                "rule `{}`: every `why` line reads a fact that may be unknown, so the advice can come with no reason: add one line that always holds (why it matters)",
+                rule.id
+            ),
+        ));
     }
     let lines =
         |texts: &crate::playbook::TextList, lang: Lang| texts.exactly(lang).map_or(0, Vec::len);

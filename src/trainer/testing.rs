@@ -51,6 +51,9 @@ pub struct Expectations {
     /// Concept → it must be exactly the Nth move (1 = first).
     #[serde(default)]
     pub rank: IndexMap<String, usize>,
+    /// Concept (or prefix) → it must not be among the first N moves (it may come later).
+    #[serde(default)]
+    pub not_top: IndexMap<String, usize>,
     /// Rule ids that must fire.
     #[serde(default)]
     pub fires: Vec<String>,
@@ -337,6 +340,22 @@ fn check_expectations(
                 "expected `{concept}` in the top {within} moves, but it is not a move ({})",
                 listing()
             )),
+        }
+    }
+    for (pattern, within) in &expect.not_top {
+        let early = report.moves.iter().take(*within).find(|advice| {
+            crate::views::concept_matches(&advice.concept, pattern)
+                || advice
+                    .steps
+                    .iter()
+                    .any(|step| crate::views::concept_matches(&step.concept, pattern))
+        });
+        if let Some(advice) = early {
+            failures.push(format!(
+                "`{pattern}` must not be in the top {within} moves, but `{}` is ({})",
+                advice.concept,
+                listing()
+            ));
         }
     }
     for (concept, rank) in &expect.rank {

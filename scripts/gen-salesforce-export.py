@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the Salesforce export that tests/import.rs imports.
 
-    python3 scripts/gen-salesforce-export.py [FOLDER]
+    python3 scripts/gen-salesforce-export.py [FOLDER] [--opportunities N]
 
 Writes Opportunity.csv, Account.csv, Contact.csv and OpportunityContactRole.csv into
 FOLDER (default tests/fixtures/import/salesforce) the way Salesforce's weekly Data Export
@@ -15,13 +15,17 @@ several roles on one deal, two namesakes on one deal, a few deleted records.
 
 Deterministic (fixed seed, no clock): running it again gives the same bytes, so the
 committed files can be checked against it. Standard library only.
+
+--opportunities N (default 320, the fixture) makes a larger export of the same shape,
+for timing an import: `--opportunities 10000` is a big org's year of deals.
 """
+
+import argparse
 
 import csv
 import datetime
 import os
 import random
-import sys
 
 SEED = 18
 EXPORT_DAY = datetime.datetime(2026, 11, 18, 9, 12, 44)
@@ -157,7 +161,11 @@ def write(folder, name, header, rows):
 
 
 def main():
-    folder = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/import/salesforce"
+    parser = argparse.ArgumentParser(description="Generate a Salesforce export.")
+    parser.add_argument("folder", nargs="?", default="tests/fixtures/import/salesforce")
+    parser.add_argument("--opportunities", type=int, default=320, metavar="N")
+    arguments = parser.parse_args()
+    folder = arguments.folder
     os.makedirs(folder, exist_ok=True)
     rng = random.Random(SEED)
     ids = Ids(rng)
@@ -230,7 +238,7 @@ def main():
                      "SystemModstamp": stamp(past(300, 200))})
 
     opportunities, roles = [], []
-    for number in range(320):
+    for number in range(arguments.opportunities):
         account = accounts[number % len(accounts)] if number < 260 else rng.choice(accounts)
         people, chinese = people_of[account["Id"]]
         stage, probability, forecast, closed, won = rng.choices(STAGES, STAGE_WEIGHTS)[0]

@@ -231,7 +231,8 @@ fn write_one(
         None => Written::New { file },
     };
     if !dry_run {
-        replace(target, &text)
+        let durable = matches!(written, Written::Updated { .. });
+        replace(target, &text, durable)
             .map_err(|error| Diagnostic::error(shown, 0, 0, format!("cannot write it: {error}")))?;
     }
     Ok((written, warnings))
@@ -255,14 +256,20 @@ pub fn render(
 /// Writes `text` to `target` whole or not at all: a hidden temporary file in the same
 /// folder (a pipeline review skips hidden files), renamed over the target. A rename
 /// replaces a link rather than writing through it.
-fn replace(target: &Path, text: &str) -> std::io::Result<()> {
+///
+/// `durable`: the text reaches the disk before the rename, so a crash cannot leave an
+/// empty file where a rep's edited snapshot was. A new file has nothing to lose and skips
+/// it: one flush per file was two thirds of a 10,000-deal first import.
+fn replace(target: &Path, text: &str, durable: bool) -> std::io::Result<()> {
     let folder = target.parent().unwrap_or(Path::new("."));
     let mut temporary = tempfile::Builder::new()
         .prefix(".dealcoach-import-")
         .suffix(".tmp")
         .tempfile_in(folder)?;
     temporary.write_all(text.as_bytes())?;
-    temporary.as_file().sync_all()?;
+    if durable {
+        temporary.as_file().sync_all()?;
+    }
     #[cfg(unix)]
     {
         // tempfile creates the file readable by its owner only; a snapshot is an

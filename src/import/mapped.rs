@@ -620,7 +620,9 @@ impl<'de> DeserializeSeed<'de> for UnitSeed {
 impl<'de> Visitor<'de> for UnitSeed {
     type Value = u32;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a unit such as 万元")
+        // The units are the words the amount reader knows (cells::UNITS), not UI text.
+        let names: Vec<&str> = cells::UNITS.iter().map(|(name, _)| *name).collect();
+        write!(f, "a unit: one of {}", names.join(", "))
     }
     fn visit_str<E: de::Error>(self, unit: &str) -> Result<u32, E> {
         if !matches!(self.0.kind, Kind::Money | Kind::Signed) {

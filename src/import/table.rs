@@ -302,7 +302,7 @@ fn decode(bytes: &[u8], shown: &str) -> Result<String, Diagnostic> {
             let (line, _) = line_column(&before, before.len());
             let message = if looks_like_gb18030(bytes) {
                 format!(
-                    "the file is not UTF-8: it looks like GBK/GB18030, what Excel and many Chinese CRMs save as \"CSV\". Convert it and import the copy: `iconv -f GB18030 -t UTF-8 '{shown}' > export-utf8.csv`, or in Excel: 另存为 → \"CSV UTF-8 (逗号分隔)\""
+                    "the file is not UTF-8: it looks like GBK/GB18030, what Excel and many Chinese CRMs save as \"CSV\". Convert it and import the copy: `iconv -f GB18030 -t UTF-8 '{shown}' > export-utf8.csv`, or save it from Excel as \"CSV UTF-8\""
                 )
             } else {
                 format!(

@@ -2,6 +2,8 @@
 //!
 //! The pipeline, one module per stage, in the order data flows:
 //!
+//! 0. [`import`] — where deals live in a CRM: its export (Salesforce, or any CSV through
+//!    a column map) written as snapshots, merged into what the rep added;
 //! 1. [`snapshot`] — read and validate a deal: its vocabularies, dates and checked
 //!    scalars, read through the YAML parser's own events so a hostile file costs no
 //!    more than its size;
@@ -28,6 +30,7 @@ pub mod detect;
 pub mod diag;
 pub mod engine;
 pub mod facts;
+pub mod import;
 pub mod playbook;
 pub mod present;
 pub mod rank;

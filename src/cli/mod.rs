@@ -13,6 +13,7 @@ mod accounts;
 mod check;
 mod explain;
 mod export;
+mod import;
 mod map;
 mod new;
 pub(crate) mod next;
@@ -43,6 +44,9 @@ pub enum Command {
     Review(review::ReviewArgs),
     /// Classify accounts by value: single indicators, pyramid tier, scorecard quadrant, misjudgements.
     Accounts(accounts::AccountsArgs),
+    /// Turn a CRM's export into deal snapshots (Salesforce, or any CSV through a column map).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Write a commented deal template (never overwrites without --force).
     New(new::NewArgs),
     /// Re-run `next` whenever the deal or the playbooks change.
@@ -249,6 +253,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Review(args) => review::run(&args),
         Command::Accounts(args) => accounts::run(&args),
+        Command::Import(command) => import::run(&command),
         Command::New(args) => new::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Map(args) => map::run(&args),

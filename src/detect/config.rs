@@ -31,6 +31,27 @@ pub struct DetectionConfig {
     /// Concept id → the phrases that reveal it. Kept in file order so output is stable.
     #[serde(default)]
     pub concepts: IndexMap<String, ConceptPhrases>,
+    /// What `dealcoach test` requires of the labelled corpus's tuning part.
+    #[serde(default)]
+    pub goal: CorpusGoal,
+}
+
+/// The precision and recall the detector must reach on the labelled corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorpusGoal {
+    pub precision: f64,
+    pub recall: f64,
+}
+
+/// Issue 13's goal: nine findings in ten right, and 85% of them found.
+impl Default for CorpusGoal {
+    fn default() -> Self {
+        CorpusGoal {
+            precision: 0.90,
+            recall: 0.85,
+        }
+    }
 }
 
 /// Phrases per language. The matcher treats both alike; the split keeps the lists
@@ -177,6 +198,7 @@ impl DetectionConfig {
             concepts,
             phrases: PhraseSet::new(phrases),
             clause_breaks: PhraseSet::new(self.compiled_clause_breaks()),
+            goal: self.goal,
         }
     }
 

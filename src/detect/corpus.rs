@@ -6,9 +6,14 @@ use std::fmt;
 
 use super::*;
 
-/// Scores a labelled corpus: (true positives, false positives, false negatives, and one message per sentence that was not detected exactly as labelled).
+/// Scores a labelled corpus. A finding is keyed by (concept, from): the right concept
+/// credited to the wrong person is one false positive and one false negative, because
+/// the coach would answer the wrong stakeholder.
 pub fn score_corpus(detector: &Detector, corpus: &[CorpusEntry]) -> CorpusScore {
-    let mut score = CorpusScore::default();
+    let mut score = CorpusScore {
+        sentences: corpus.len(),
+        ..CorpusScore::default()
+    };
     for (index, entry) in corpus.iter().enumerate() {
         let names: Vec<&str> = entry.names.iter().map(String::as_str).collect();
         let mut unmatched: Vec<Finding> = detector.detect(&entry.text, &names);
@@ -20,13 +25,17 @@ pub fn score_corpus(detector: &Detector, corpus: &[CorpusEntry]) -> CorpusScore 
             match found {
                 Some(position) => {
                     unmatched.remove(position);
-                    score.true_positives += 1;
+                    score.count(&expected.concept, |tally| tally.true_positives += 1);
                 }
-                None => missing.push(expected),
+                None => {
+                    score.count(&expected.concept, |tally| tally.false_negatives += 1);
+                    missing.push(expected);
+                }
             }
         }
-        score.false_negatives += missing.len();
-        score.false_positives += unmatched.len();
+        for finding in &unmatched {
+            score.count(&finding.concept, |tally| tally.false_positives += 1);
+        }
         if missing.is_empty() && unmatched.is_empty() {
             continue;
         }
@@ -65,6 +74,10 @@ pub struct CorpusEntry {
     pub text: String,
     #[serde(default)]
     pub names: Vec<String>,
+    /// A title the note may use instead of a name (`CFO`, `财务总监`) → the name of the
+    /// stakeholder who holds it, as a deal's `stakeholders[].title` says.
+    #[serde(default)]
+    pub titles: indexmap::IndexMap<String, String>,
     #[serde(default)]
     pub expect: Vec<ExpectedFinding>,
 }
@@ -121,16 +134,15 @@ impl<'de> Visitor<'de> for ExpectedFindingVisitor {
     }
 }
 
-/// How well the phrase data reads a labelled corpus.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CorpusScore {
+/// True and false positives and false negatives of one concept, or of all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
     pub true_positives: usize,
     pub false_positives: usize,
     pub false_negatives: usize,
-    pub failures: Vec<String>,
 }
 
-impl CorpusScore {
+impl Tally {
     /// Share of detected findings that were labelled; 1.0 when nothing was detected,
     /// since nothing detected was wrong.
     pub fn precision(&self) -> f64 {
@@ -146,6 +158,71 @@ impl CorpusScore {
             self.true_positives,
             self.true_positives + self.false_negatives,
         )
+    }
+
+    fn add(&mut self, other: &Tally) {
+        self.true_positives += other.true_positives;
+        self.false_positives += other.false_positives;
+        self.false_negatives += other.false_negatives;
+    }
+}
+
+/// How well the detector reads a labelled corpus: overall, per concept, and the
+/// sentences it did not read exactly as labelled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CorpusScore {
+    pub sentences: usize,
+    pub total: Tally,
+    /// Per concept, in the order of the detectable concepts.
+    pub per_concept: Vec<(String, Tally)>,
+    pub failures: Vec<String>,
+}
+
+impl CorpusScore {
+    pub fn precision(&self) -> f64 {
+        self.total.precision()
+    }
+
+    pub fn recall(&self) -> f64 {
+        self.total.recall()
+    }
+
+    /// Adds another corpus's score (another file of the same part).
+    pub fn add(&mut self, other: &CorpusScore) {
+        self.sentences += other.sentences;
+        // `count` keeps `total` in step with the concepts
+        for (concept, tally) in &other.per_concept {
+            self.count(concept, |mine| mine.add(tally));
+        }
+        self.failures.extend(other.failures.iter().cloned());
+    }
+
+    fn count(&mut self, concept: &str, change: impl FnOnce(&mut Tally)) {
+        let at = match self.per_concept.iter().position(|(c, _)| c == concept) {
+            Some(at) => at,
+            None => {
+                self.per_concept
+                    .push((concept.to_owned(), Tally::default()));
+                let rank = |c: &str| {
+                    KNOWN_CONCEPTS
+                        .iter()
+                        .position(|known| *known == c)
+                        .unwrap_or(KNOWN_CONCEPTS.len())
+                };
+                self.per_concept
+                    .sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+                self.per_concept
+                    .iter()
+                    .position(|(c, _)| c == concept)
+                    .unwrap_or_default()
+            }
+        };
+        let before = self.per_concept[at].1;
+        change(&mut self.per_concept[at].1);
+        let after = self.per_concept[at].1;
+        self.total.true_positives += after.true_positives - before.true_positives;
+        self.total.false_positives += after.false_positives - before.false_positives;
+        self.total.false_negatives += after.false_negatives - before.false_negatives;
     }
 }
 

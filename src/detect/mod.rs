@@ -27,8 +27,8 @@ mod matcher;
 mod tests;
 mod text;
 
-pub use config::{ConceptPhrases, DetectionConfig, LanguagePhrases};
-pub use corpus::{score_corpus, CorpusEntry, CorpusScore, ExpectedFinding};
+pub use config::{ConceptPhrases, CorpusGoal, DetectionConfig, LanguagePhrases};
+pub use corpus::{score_corpus, CorpusEntry, CorpusScore, ExpectedFinding, Tally};
 
 use matcher::*;
 use text::*;
@@ -66,6 +66,7 @@ pub struct Detector {
     /// Concept patterns, `unless` phrases, negators, not-negators, not-a-problem phrases.
     phrases: PhraseSet,
     clause_breaks: PhraseSet,
+    goal: CorpusGoal,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +88,11 @@ pub struct Finding {
 }
 
 impl Detector {
+    /// What the labelled corpus's tuning part must reach (`detection.goal`).
+    pub fn goal(&self) -> CorpusGoal {
+        self.goal
+    }
+
     /// Findings in order of appearance; at most one finding per (concept, from) per clause; `names` are stakeholder names.
     pub fn detect(&self, text: &str, names: &[&str]) -> Vec<Finding> {
         if self.concepts.is_empty() || text.trim().is_empty() {

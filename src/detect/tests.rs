@@ -559,11 +559,21 @@ corpus:
     let score = score_corpus(&config(SMALL).compile(), &entries);
     assert_eq!(
         (
-            score.true_positives,
-            score.false_positives,
-            score.false_negatives
+            score.total.true_positives,
+            score.total.false_positives,
+            score.total.false_negatives
         ),
         (1, 2, 2)
+    );
+    let budget = score
+        .per_concept
+        .iter()
+        .find(|(concept, _)| concept == "objection.no_budget")
+        .map(|(_, tally)| *tally);
+    assert_eq!(
+        budget.map(|t| (t.true_positives, t.false_positives, t.false_negatives)),
+        Some((1, 1, 1)),
+        "the right concept from the wrong speaker is a miss"
     );
     assert_eq!(score.failures.len(), 3, "{:#?}", score.failures);
     assert!(score.failures[0].contains("#2") && score.failures[0].contains("from 李总"));

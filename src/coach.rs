@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::detect::Speaker;
 use crate::engine::{Pending, RuleError};
 use crate::facts::{Facts, Sighting};
 use crate::playbook::{Lang, Playbook, RuleKind};
@@ -76,6 +77,10 @@ pub struct SightingOut {
     pub handled: Option<bool>,
     pub source: String,
     pub evidence: Option<String>,
+    /// For a detection in notes: the pattern that found it, or the classifier with the
+    /// labelled examples nearest to the words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detected_by: Option<String>,
 }
 
 /// Everything `next` reports for one deal.
@@ -310,6 +315,7 @@ fn report_sighting(sighting: &Sighting, with_handled: bool) -> SightingOut {
         },
         source: sighting.source.clone(),
         evidence: sighting.evidence.clone(),
+        detected_by: sighting.detected_by.clone(),
     }
 }
 
@@ -330,6 +336,7 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
             handled: None,
             source: format!("signals[{index}]"),
             evidence: signal.note.clone(),
+            detected_by: None,
         })
         .collect();
     let mut objections: Vec<Sighting> = snapshot
@@ -345,13 +352,17 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
             handled: Some(objection.handled == Some(true)),
             source: format!("objections[{index}]"),
             evidence: objection.said.clone(),
+            detected_by: None,
         })
         .collect();
 
-    let names: Vec<&str> = snapshot
+    let speakers: Vec<Speaker> = snapshot
         .stakeholders
         .iter()
-        .map(|person| person.name.0.as_str())
+        .map(|person| Speaker {
+            name: person.name.0.as_str(),
+            title: person.title.as_deref(),
+        })
         .collect();
     let mut notes: Vec<(String, &str, Option<String>)> = Vec::new();
     if let Some(text) = &snapshot.deal.notes {
@@ -371,7 +382,7 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
         }
     }
     for (source, text, date) in notes {
-        for finding in playbook.detector.detect(text, &names) {
+        for finding in playbook.detector.detect(text, &speakers) {
             let Some((family, kind)) = finding.concept.split_once('.') else {
                 continue;
             };
@@ -398,6 +409,7 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
                     handled: is_objection.then_some(false),
                     source: source.clone(),
                     evidence: Some(finding.evidence.clone()),
+                    detected_by: Some(finding.basis.describe()),
                 }),
             }
         }

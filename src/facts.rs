@@ -31,6 +31,11 @@ pub struct Sighting {
     pub source: String,
     /// The words behind it: what the customer said, or the note's matching words.
     pub evidence: Option<String>,
+    /// For a detection, what decided it: the pattern, or the classifier and the labelled
+    /// examples nearest to the words. Shown by `explain` and in the JSON report; rules
+    /// have no use for it.
+    #[serde(skip)]
+    pub detected_by: Option<String>,
 }
 
 /// A stakeholder as rules see them: the snapshot's fields plus what follows from them.
@@ -991,6 +996,7 @@ stakeholders:
             handled: Some(handled),
             source: "objections[0]".to_owned(),
             evidence: None,
+            detected_by: None,
         }
     }
 

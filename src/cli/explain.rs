@@ -35,6 +35,33 @@ pub fn run(args: &ExplainArgs) -> Result<Exit, Failure> {
     let engine = scripts.engine();
 
     let mut out = String::new();
+    // What was read in the notes, and what decided it: a trainer checks a detection
+    // here before looking for the rule it triggers.
+    let detected: Vec<&crate::facts::Sighting> = context
+        .objections
+        .iter()
+        .chain(&context.signals)
+        .filter(|sighting| sighting.detected_by.is_some())
+        .collect();
+    if !detected.is_empty() {
+        out.push_str("read in the notes:\n");
+        for sighting in detected {
+            let from = sighting.from.as_deref().unwrap_or("(no stakeholder named)");
+            let date = sighting
+                .date
+                .as_deref()
+                .map(|date| format!(", {date}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {}  from {from}  ({}{date}): “{}”\n    by {}\n",
+                sighting.concept,
+                sighting.source,
+                sighting.evidence.as_deref().unwrap_or_default(),
+                sighting.detected_by.as_deref().unwrap_or_default()
+            ));
+        }
+        out.push('\n');
+    }
     for error in &derived_errors {
         out.push_str(&format!("{}: ERROR: {}\n\n", error.id, error.message));
     }

@@ -1,13 +1,16 @@
-//! The `detection:` section of the playbooks as written, its validation and its compilation.
+//! The `detection:` section of the playbooks as written, its validation, and its
+//! compilation into a [`Detector`].
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::matcher::*;
-use super::text::*;
-use super::*;
+use super::classifier::{ClassifierSettings, Examples};
+use super::matcher::{parse_pattern, MatcherBuilder, ParsedPattern, Role};
+use super::text::{is_separator, Spellings};
+use super::{Concept, Detector, KNOWN_CONCEPTS, OBJECTION_PREFIX};
 
-/// The `detection:` section of the playbooks: phrase data, edited by trainers.
+/// The `detection:` section of the playbooks: phrase data and labelled examples, edited
+/// by trainers. It may be split over several files: lists are concatenated, maps merged.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectionConfig {
@@ -17,23 +20,68 @@ pub struct DetectionConfig {
     /// Words that cancel a concept phrase after them in the same clause (不, 没, not, never).
     #[serde(default)]
     pub negators: LanguagePhrases,
-    /// Words that contain a negator but do not negate (不错, 不少, 没想到, not only).
+    /// Words that contain a cue word but are not that cue (不错, 没想到, 问题 holds 问,
+    /// "not only", "asked if" holds "if").
     #[serde(default)]
     pub not_negators: LanguagePhrases,
     /// Phrases that say an objection does not hold (没问题, not an issue); they cancel
     /// every objection in their clause.
     #[serde(default)]
     pub not_a_problem: LanguagePhrases,
+    /// Phrases that say a concern has been settled (打消了顾虑, resolved): they cancel the
+    /// objections before them in their sentence.
+    #[serde(default)]
+    pub resolved: LanguagePhrases,
+    /// Conditions and suppositions (如果, 要是, if, in case): from the start of their clause
+    /// to the end of the sentence nothing is stated.
+    #[serde(default)]
+    pub hypothetical: LanguagePhrases,
+    /// Our own side speaking, planning or proposing (我们建议, 我方, we proposed): nothing
+    /// the customer said follows in that clause, nor in the next ones until someone on
+    /// the customer's side is named.
+    #[serde(default)]
+    pub ours: LanguagePhrases,
+    /// A third party's view relayed by the speaker (他们老板觉得, 财务那边, her manager): a
+    /// finding after one is not credited to the stakeholder named before it.
+    #[serde(default)]
+    pub relayed: LanguagePhrases,
+    /// Words that ask (问, 想知道, asked whether): after one, only concepts found in
+    /// questions (`questions: true`) can be found in the sentence.
+    #[serde(default)]
+    pub asking: LanguagePhrases,
+    /// How a speaker is introduced (说, 表示, 觉得, said, told us): left out of the evidence
+    /// after the speaker's name, and "…, said Ma Lin" names the speaker after the words.
+    #[serde(default)]
+    pub speech: LanguagePhrases,
+    /// Words placing what follows in the past (之前, 原来, used to): an objection after one
+    /// in its clause, followed later in the sentence by a `since` word, is over.
+    #[serde(default)]
+    pub past: LanguagePhrases,
+    /// Words marking a change since (现在, 这次, now, today).
+    #[serde(default)]
+    pub since: LanguagePhrases,
+    /// Spelling variants folded before anything is matched: a typo of the pinyin input
+    /// method or a word in pinyin → the word it stands for (我门: 我们, yusuan: 预算).
+    #[serde(default)]
+    pub spellings: IndexMap<String, String>,
     /// Named word lists: `{senior}` in a pattern stands for any word of `words.senior`
     /// in the pattern's language, so one line covers 老板 / 领导 / 高层 or boss / CFO / VP.
     #[serde(default)]
     pub words: IndexMap<String, LanguagePhrases>,
-    /// Concept id → the phrases that reveal it. Kept in file order so output is stable.
+    /// Concept id → the patterns that reveal it. Kept in file order so output is stable.
     #[serde(default)]
     pub concepts: IndexMap<String, ConceptPhrases>,
+    /// Concept id (or `none`) → example clauses the statistical classifier learns from
+    /// when the program starts. Adding a sentence here is how a trainer teaches the
+    /// detector a new way of saying something.
+    #[serde(default)]
+    pub examples: IndexMap<String, Vec<String>>,
+    /// When the classifier may decide on its own.
+    #[serde(default)]
+    pub classifier: Option<ClassifierSettings>,
     /// What `dealcoach test` requires of the labelled corpus's tuning part.
     #[serde(default)]
-    pub goal: CorpusGoal,
+    pub goal: Option<CorpusGoal>,
 }
 
 /// The precision and recall the detector must reach on the labelled corpus.
@@ -55,7 +103,8 @@ impl Default for CorpusGoal {
 }
 
 /// Phrases per language. The matcher treats both alike; the split keeps the lists
-/// readable for trainers who maintain one language each.
+/// readable for trainers who maintain one language each, and `{list}` takes the words
+/// of the pattern's language.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LanguagePhrases {
@@ -80,16 +129,21 @@ impl LanguagePhrases {
         zh.chain(en)
     }
 
-    pub(super) fn in_language(&self, lang: &str) -> &[String] {
+    fn in_language(&self, lang: &str) -> &[String] {
         if lang == "zh" {
             &self.zh
         } else {
             &self.en
         }
     }
+
+    fn extend(&mut self, other: LanguagePhrases) {
+        self.zh.extend(other.zh);
+        self.en.extend(other.en);
+    }
 }
 
-/// The phrases of one concept.
+/// The patterns of one concept.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConceptPhrases {
@@ -101,10 +155,14 @@ pub struct ConceptPhrases {
     /// ("not in a hurry to drop us" is no `no_hurry` objection).
     #[serde(default)]
     pub unless: LanguagePhrases,
+    /// The concept is itself a question (asking for details), so a question or an
+    /// `asking` word does not cancel it.
+    #[serde(default)]
+    pub questions: bool,
 }
 
 impl ConceptPhrases {
-    pub(super) fn patterns(&self) -> LanguagePhrases {
+    fn patterns(&self) -> LanguagePhrases {
         LanguagePhrases {
             zh: self.zh.clone(),
             en: self.en.clone(),
@@ -112,8 +170,68 @@ impl ConceptPhrases {
     }
 }
 
+/// The cue lists, with the role each plays and its name in the file.
+fn cue_lists(config: &DetectionConfig) -> [(&'static str, &LanguagePhrases, Role); 12] {
+    [
+        ("clause_breaks", &config.clause_breaks, Role::ClauseBreak),
+        ("negators", &config.negators, Role::Negator),
+        ("not_negators", &config.not_negators, Role::Shield),
+        ("not_a_problem", &config.not_a_problem, Role::NotAProblem),
+        ("resolved", &config.resolved, Role::Resolved),
+        ("hypothetical", &config.hypothetical, Role::Hypothetical),
+        ("ours", &config.ours, Role::Ours),
+        ("relayed", &config.relayed, Role::Relayed),
+        ("asking", &config.asking, Role::Asking),
+        ("speech", &config.speech, Role::Speech),
+        ("past", &config.past, Role::Past),
+        ("since", &config.since, Role::Since),
+    ]
+}
+
 impl DetectionConfig {
-    /// Every problem with the phrase data (empty pattern, unknown concept, ...) as human messages naming the concept and pattern.
+    /// Adds the `detection:` section of another playbook file: lists are concatenated,
+    /// word lists, concepts and examples merged by name. `goal` and `classifier` may be
+    /// set in one file only.
+    pub fn merge(&mut self, other: DetectionConfig) -> Result<(), String> {
+        if self.goal.is_some() && other.goal.is_some() {
+            return Err("`detection.goal` is set twice".to_owned());
+        }
+        if self.classifier.is_some() && other.classifier.is_some() {
+            return Err("`detection.classifier` is set twice".to_owned());
+        }
+        self.goal = self.goal.or(other.goal);
+        self.classifier = self.classifier.take().or(other.classifier);
+        self.clause_breaks.extend(other.clause_breaks);
+        self.negators.extend(other.negators);
+        self.not_negators.extend(other.not_negators);
+        self.not_a_problem.extend(other.not_a_problem);
+        self.resolved.extend(other.resolved);
+        self.hypothetical.extend(other.hypothetical);
+        self.ours.extend(other.ours);
+        self.relayed.extend(other.relayed);
+        self.asking.extend(other.asking);
+        self.speech.extend(other.speech);
+        self.past.extend(other.past);
+        self.since.extend(other.since);
+        self.spellings.extend(other.spellings);
+        for (name, words) in other.words {
+            self.words.entry(name).or_default().extend(words);
+        }
+        for (id, phrases) in other.concepts {
+            let mine = self.concepts.entry(id).or_default();
+            mine.zh.extend(phrases.zh);
+            mine.en.extend(phrases.en);
+            mine.unless.extend(phrases.unless);
+            mine.questions |= phrases.questions;
+        }
+        for (class, sentences) in other.examples {
+            self.examples.entry(class).or_default().extend(sentences);
+        }
+        Ok(())
+    }
+
+    /// Every problem with the phrase data (empty pattern, unknown concept or word list,
+    /// a pattern that can never match …), as messages naming the list and the pattern.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for (name, words) in &self.words {
@@ -127,37 +245,32 @@ impl DetectionConfig {
                     "detection: words `{name}`: {lang} word #{} `{word}`",
                     position + 1
                 );
-                if word.trim().is_empty() {
+                if word
+                    .trim_matches(|c: char| c == '*' || c.is_whitespace())
+                    .is_empty()
+                {
                     problems.push(format!("{at} is empty"));
                 } else if word.contains(['{', '}']) {
                     problems.push(format!(
                         "{at} uses `{{…}}`; word lists cannot refer to other lists"
                     ));
+                } else if super::matcher::word_forms(word).is_empty() {
+                    problems.push(format!(
+                        "{at} holds a `*` gap; a word of a list is one slot (a `*` glued inside a word, as in `want* to know`, stands for its endings) — write the gap in a pattern"
+                    ));
+                } else if let Some(separator) = word.chars().find(|&c| is_separator(c)) {
+                    problems.push(format!(
+                        "{at} can never match: `{separator}` ends a clause, and a pattern is matched within one clause"
+                    ));
                 }
             }
         }
-
-        let breaks = PhraseSet::new(self.compiled_clause_breaks());
-        let lists = [
-            ("clause_breaks", &self.clause_breaks),
-            ("negators", &self.negators),
-            ("not_negators", &self.not_negators),
-            ("not_a_problem", &self.not_a_problem),
-        ];
-        for (list, phrases) in lists {
-            let plain_words_only = list == "clause_breaks";
-            self.check_phrase_list(list, phrases, &breaks, plain_words_only, &mut problems);
+        for (list, phrases, role) in cue_lists(self) {
+            self.check_phrase_list(list, phrases, role == Role::ClauseBreak, &mut problems);
         }
-
         for (concept, phrases) in &self.concepts {
             if !KNOWN_CONCEPTS.contains(&concept.as_str()) {
-                let hint = match closest_known_concept(concept) {
-                    Some(known) => format!(" — did you mean `{known}`?"),
-                    None => format!("; detectable concepts are {}", KNOWN_CONCEPTS.join(", ")),
-                };
-                problems.push(format!(
-                    "detection: unknown concept `{concept}`{hint} (only the objections and signals of the snapshot format can be detected)"
-                ));
+                problems.push(unknown_concept(concept));
             }
             if phrases.zh.is_empty() && phrases.en.is_empty() {
                 problems.push(format!(
@@ -165,141 +278,141 @@ impl DetectionConfig {
                 ));
             }
             let name = format!("concept `{concept}`");
-            self.check_phrase_list(&name, &phrases.patterns(), &breaks, false, &mut problems);
+            self.check_phrase_list(&name, &phrases.patterns(), false, &mut problems);
             let unless = format!("{name}, unless");
-            self.check_phrase_list(&unless, &phrases.unless, &breaks, false, &mut problems);
+            self.check_phrase_list(&unless, &phrases.unless, false, &mut problems);
+        }
+        for (class, sentences) in &self.examples {
+            if class != super::classifier::NOTHING && !KNOWN_CONCEPTS.contains(&class.as_str()) {
+                problems.push(format!(
+                    "detection: examples: {} (or `{}` for sentences that mean none of them)",
+                    unknown_concept(class).trim_start_matches("detection: "),
+                    super::classifier::NOTHING
+                ));
+            }
+            for (position, sentence) in sentences.iter().enumerate() {
+                if sentence.trim().is_empty() {
+                    problems.push(format!(
+                        "detection: examples `{class}`: sentence #{} is empty",
+                        position + 1
+                    ));
+                }
+            }
+        }
+        for (variant, canonical) in &self.spellings {
+            if variant.trim().is_empty() || canonical.trim().is_empty() {
+                problems.push(format!(
+                    "detection: spellings: `{variant}: {canonical}` needs a variant and the word it stands for"
+                ));
+            }
+        }
+        if let Some(settings) = &self.classifier {
+            problems.extend(settings.problems());
+        }
+        if let Some(goal) = &self.goal {
+            for (name, value) in [("precision", goal.precision), ("recall", goal.recall)] {
+                if !(0.0..=1.0).contains(&value) {
+                    problems.push(format!(
+                        "detection: goal: {name} {value} must be between 0 and 1"
+                    ));
+                }
+            }
         }
         problems
     }
 
-    /// Compile once; the result is used for thousands of deals, across threads (must be Send + Sync).
+    /// Compiles the phrase data and keeps the examples for the classifier (trained when
+    /// a note is first read). Broken patterns are skipped here and reported by
+    /// `problems`, so a bad line never takes the rest of the data down.
     pub fn compile(&self) -> Detector {
+        let mut builder = MatcherBuilder::default();
         let mut concepts = Vec::new();
-        let mut phrases = Vec::new();
-        for (id, concept_phrases) in &self.concepts {
+        for (id, phrases) in &self.concepts {
             let Ok(index) = u16::try_from(concepts.len()) else {
                 break; // more than 65,535 concepts is not phrase data anyone maintains
             };
-            concepts.push(CompiledConcept {
+            concepts.push(Concept {
                 id: id.clone(),
                 is_objection: id.starts_with(OBJECTION_PREFIX),
+                in_questions: phrases.questions,
             });
-            self.push_compiled(
-                &concept_phrases.patterns(),
-                Role::Concept(index),
-                &mut phrases,
-            );
-            self.push_compiled(&concept_phrases.unless, Role::Unless(index), &mut phrases);
+            self.add_all(&phrases.patterns(), Role::Concept(index), &mut builder);
+            self.add_all(&phrases.unless, Role::Unless(index), &mut builder);
         }
-        self.push_compiled(&self.negators, Role::Negator, &mut phrases);
-        self.push_compiled(&self.not_negators, Role::NotNegator, &mut phrases);
-        self.push_compiled(&self.not_a_problem, Role::NotAProblem, &mut phrases);
+        for (_, phrases, role) in cue_lists(self) {
+            self.add_all(phrases, role, &mut builder);
+        }
+        for (index, (_, words)) in self.words.iter().enumerate() {
+            let index = u16::try_from(index).unwrap_or(u16::MAX);
+            builder.add_list(index, &words.zh);
+            builder.add_list(index, &words.en);
+        }
+        let spellings = Spellings::new(
+            self.spellings
+                .iter()
+                .map(|(variant, canonical)| (variant.as_str(), canonical.as_str())),
+        );
+        let examples = Examples::new(&self.examples, &concepts);
         Detector {
             concepts,
-            phrases: PhraseSet::new(phrases),
-            clause_breaks: PhraseSet::new(self.compiled_clause_breaks()),
-            goal: self.goal,
+            matcher: builder.build(),
+            spellings,
+            classifier: Default::default(),
+            examples,
+            settings: self.classifier.unwrap_or_default(),
+            goal: self.goal.unwrap_or_default(),
         }
     }
 
-    /// Compiles every expansion of every pattern; broken patterns are skipped here and
-    /// reported by `problems`, so a bad line never takes the rest of the data down.
-    pub(super) fn push_compiled(
-        &self,
-        source: &LanguagePhrases,
-        role: Role,
-        out: &mut Vec<Phrase>,
-    ) {
-        for (lang, _, pattern) in source.tagged() {
-            if let Ok(expanded) = self.expand_word_lists(pattern, lang) {
-                out.extend(expanded.iter().filter_map(|p| compile_pattern(p, role)));
-            }
-        }
-    }
-
-    /// Clause breaks are plain words: a `*` in one is reported by `problems` and the entry
-    /// is skipped, because a break spanning a gap has no sensible meaning.
-    pub(super) fn compiled_clause_breaks(&self) -> Vec<Phrase> {
-        let mut breaks = Vec::new();
-        for (lang, _, word) in self.clause_breaks.tagged() {
-            if word.contains('*') {
+    fn add_all(&self, phrases: &LanguagePhrases, role: Role, builder: &mut MatcherBuilder) {
+        for (lang, _, pattern) in phrases.tagged() {
+            if pattern.chars().any(is_separator) {
                 continue;
             }
-            if let Ok(expanded) = self.expand_word_lists(word, lang) {
-                breaks.extend(
-                    expanded
-                        .iter()
-                        .filter_map(|w| compile_pattern(w, Role::ClauseBreak)),
-                );
+            if role == Role::ClauseBreak && pattern.contains('*') {
+                continue;
+            }
+            if let Ok(parsed) = self.parse(pattern, lang) {
+                builder.add(parsed, role, pattern);
             }
         }
-        breaks
     }
 
-    /// Replaces each `{list}` with each word of that list in `lang`: one pattern per
-    /// combination, so matching itself stays simple.
-    pub(super) fn expand_word_lists(
-        &self,
-        pattern: &str,
-        lang: &str,
-    ) -> Result<Vec<String>, String> {
-        let mut expansions = vec![String::new()];
-        let mut rest = pattern;
-        while let Some(open) = rest.find(['{', '}']) {
-            let (literal, from_brace) = rest.split_at(open);
-            if from_brace.starts_with('}') {
-                return Err("has a `}` without its `{`".to_string());
-            }
-            let Some(close) = from_brace.find('}') else {
-                return Err("has a `{` without its `}`".to_string());
-            };
-            let name = &from_brace[1..close];
-            let Some(list) = self.words.get(name.trim()) else {
+    fn parse(&self, pattern: &str, lang: &str) -> Result<ParsedPattern, String> {
+        let list = |name: &str| -> Result<Vec<String>, String> {
+            let Some(list) = self.words.get(name) else {
                 let known: Vec<&str> = self.words.keys().map(String::as_str).collect();
                 return Err(format!(
                     "uses the unknown word list `{{{name}}}` (defined under `words:`: {})",
                     if known.is_empty() {
-                        "none".to_string()
+                        "none".to_owned()
                     } else {
                         known.join(", ")
                     }
                 ));
             };
-            let words: Vec<&String> = list
+            let words: Vec<String> = list
                 .in_language(lang)
                 .iter()
                 .filter(|w| !w.trim().is_empty() && !w.contains(['{', '}']))
+                .cloned()
                 .collect();
             if words.is_empty() {
                 return Err(format!("uses `{{{name}}}`, which has no {lang} words"));
             }
-            if expansions.len().saturating_mul(words.len()) > MAX_EXPANSIONS_PER_PATTERN {
-                return Err(format!(
-                    "expands to more than {MAX_EXPANSIONS_PER_PATTERN} phrases; split it or shorten its word lists"
-                ));
-            }
-            expansions = expansions
-                .iter()
-                .flat_map(|prefix| words.iter().map(move |w| format!("{prefix}{literal}{w}")))
-                .collect();
-            rest = &from_brace[close + 1..];
-        }
-        for expansion in &mut expansions {
-            expansion.push_str(rest);
-        }
-        Ok(expansions)
+            Ok(words)
+        };
+        parse_pattern(pattern, &list)
     }
 
-    pub(super) fn check_phrase_list(
+    fn check_phrase_list(
         &self,
         list: &str,
         phrases: &LanguagePhrases,
-        clause_breaks: &PhraseSet,
         plain_words_only: bool,
         problems: &mut Vec<String>,
     ) {
-        type PhraseKey = Vec<(Box<[char]>, bool, bool)>;
-        let mut seen: std::collections::HashSet<(&str, PhraseKey)> = Default::default();
+        let mut seen: std::collections::HashSet<(&str, String)> = Default::default();
         for (lang, position, pattern) in phrases.tagged() {
             let at = format!(
                 "detection: {list}: {lang} pattern #{} `{pattern}`",
@@ -313,65 +426,56 @@ impl DetectionConfig {
                 problems.push(format!("{at} contains `*`; clause breaks are plain words"));
                 continue;
             }
-            let expanded = match self.expand_word_lists(pattern, lang) {
-                Ok(expanded) => expanded,
-                Err(message) => {
-                    problems.push(format!("{at} {message}"));
+            if let Some(separator) = pattern.chars().find(|&c| is_separator(c)) {
+                problems.push(format!(
+                    "{at} can never match: `{separator}` ends a clause, and a pattern is matched within one clause"
+                ));
+                continue;
+            }
+            if let Err(message) = self.parse(pattern, lang) {
+                problems.push(format!("{at} {message}"));
+                continue;
+            }
+            if !plain_words_only {
+                if let Some(word) = self.clause_break_inside(pattern) {
+                    problems.push(format!(
+                        "{at} can never match: `{word}` is a clause break, and a pattern is matched within one clause"
+                    ));
                     continue;
                 }
-            };
-            for expansion in &expanded {
-                if let Some(separator) = expansion.chars().find(|&c| separator_kind(c).is_some()) {
-                    problems.push(format!(
-                        "{at} can never match: `{separator}` ends a clause, and a pattern is matched within one clause"
-                    ));
-                    break;
-                }
-                let Some(phrase) = compile_pattern(expansion, Role::NotNegator) else {
-                    problems.push(format!(
-                        "{at} has only `*` and spaces, so it would match every clause"
-                    ));
-                    break;
-                };
-                if !plain_words_only {
-                    if let Some(word) = clause_break_inside(&phrase, clause_breaks) {
-                        problems.push(format!(
-                            "{at} can never match as `{expansion}`: `{word}` is a clause break, and a pattern is matched within one clause"
-                        ));
-                        break;
-                    }
-                }
-                let key: PhraseKey = phrase
-                    .pieces
-                    .iter()
-                    .map(|p| (p.chars.clone(), p.word_start, p.word_end))
-                    .collect();
-                if !seen.insert((lang, key)) {
-                    problems.push(format!("{at} repeats an earlier pattern of the same list"));
-                    break;
-                }
+            }
+            let key: String = pattern.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !seen.insert((lang, key.to_lowercase())) {
+                problems.push(format!("{at} repeats an earlier pattern of the same list"));
             }
         }
     }
-}
 
-/// A pattern whose word lists multiply beyond this is almost certainly a mistake, and
-/// would slow every deal down.
-pub(super) const MAX_EXPANSIONS_PER_PATTERN: usize = 2000;
-
-/// The clause break found inside a piece after the first of `phrase`, if one is. (A
-/// break inside the first piece is protected by it: 信不过 keeps its 不过.)
-pub(super) fn clause_break_inside(phrase: &Phrase, clause_breaks: &PhraseSet) -> Option<String> {
-    phrase.pieces.iter().skip(1).find_map(|piece| {
-        (0..piece.chars.len()).find_map(|at| {
-            clause_breaks
-                .longest_single_piece_at(&piece.chars, at)
-                .map(|len| piece.chars[at..at + len].iter().collect())
+    /// A piece of a pattern that is a clause break word on its own (同意*但是*交流): the
+    /// clause ends there, so what follows can never be in the same clause. (A break
+    /// inside a longer word of a pattern is part of that word: 信不过 keeps its 不过.)
+    fn clause_break_inside(&self, pattern: &str) -> Option<String> {
+        pattern.split('*').skip(1).map(str::trim).find_map(|piece| {
+            self.clause_breaks
+                .tagged()
+                .map(|(_, _, word)| word.trim())
+                .find(|word| !word.is_empty() && piece.eq_ignore_ascii_case(word))
+                .map(str::to_owned)
         })
-    })
+    }
 }
 
-pub(super) fn closest_known_concept(concept: &str) -> Option<&'static str> {
+fn unknown_concept(concept: &str) -> String {
+    let hint = match closest_known_concept(concept) {
+        Some(known) => format!(" — did you mean `{known}`?"),
+        None => format!("; detectable concepts are {}", KNOWN_CONCEPTS.join(", ")),
+    };
+    format!(
+        "detection: unknown concept `{concept}`{hint} (only the objections and signals of the snapshot format can be detected)"
+    )
+}
+
+fn closest_known_concept(concept: &str) -> Option<&'static str> {
     KNOWN_CONCEPTS
         .iter()
         .map(|known| (edit_distance(concept, known), *known))
@@ -380,7 +484,7 @@ pub(super) fn closest_known_concept(concept: &str) -> Option<&'static str> {
         .map(|(_, known)| known)
 }
 
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

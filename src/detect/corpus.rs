@@ -15,8 +15,7 @@ pub fn score_corpus(detector: &Detector, corpus: &[CorpusEntry]) -> CorpusScore 
         ..CorpusScore::default()
     };
     for (index, entry) in corpus.iter().enumerate() {
-        let names: Vec<&str> = entry.names.iter().map(String::as_str).collect();
-        let mut unmatched: Vec<Finding> = detector.detect(&entry.text, &names);
+        let mut unmatched: Vec<Finding> = detector.detect(&entry.text, &entry.speakers());
         let mut missing = Vec::new();
         for expected in &entry.expect {
             let found = unmatched
@@ -80,6 +79,19 @@ pub struct CorpusEntry {
     pub titles: indexmap::IndexMap<String, String>,
     #[serde(default)]
     pub expect: Vec<ExpectedFinding>,
+}
+
+impl CorpusEntry {
+    /// The entry's stakeholders: each name, and each title with its holder.
+    pub fn speakers(&self) -> Vec<Speaker<'_>> {
+        let mut speakers: Vec<Speaker> =
+            self.names.iter().map(|name| Speaker::named(name)).collect();
+        speakers.extend(self.titles.iter().map(|(title, name)| Speaker {
+            name,
+            title: Some(title),
+        }));
+        speakers
+    }
 }
 
 /// A finding the corpus expects. Written either as a bare concept id

@@ -1,405 +1,687 @@
-//! Finding the playbook's phrases in a clause: compiled patterns, grouped by first piece.
+//! Finding the playbook's patterns in a sentence.
+//!
+//! A pattern is a *frame*: a sequence of slots, each a word or a set of words (a
+//! `{list}` of the playbook), either adjacent or separated by a `*` gap. `{doubt}*{ability}`
+//! is one frame that stands for every 担心/怀疑/不放心 … followed later in the clause by
+//! 交付/能力/案例 … — nothing is multiplied out, so word lists can be long.
+//!
+//! Every distinct word of every frame is one pattern of a single Aho-Corasick automaton,
+//! which finds all of them in a sentence in one pass (overlapping: 信不过 and 不过 are both
+//! reported). A frame is then tried only where a word of its first slot was found, and
+//! completed slot by slot from the hits, within one clause.
 
-use super::text::*;
-use super::*;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::collections::HashMap;
 
-/// Which characters and character pairs occur in a clause, hashed into 1,024 bits. A
-/// phrase whose later pieces need a bit the clause lacks cannot match there.
-#[derive(Default)]
-pub(super) struct ClauseSignature {
-    pub(super) bits: [u64; 16],
-}
+use super::text::{is_cjk, is_word_char, normalize_phrase, Normalized, CLAUSE_MARK};
 
-impl ClauseSignature {
-    pub(super) fn pair_bit(a: char, b: char) -> u16 {
-        let mixed = (a as u32).wrapping_mul(0x9E37_79B1) ^ (b as u32).wrapping_mul(0x85EB_CA6B);
-        (mixed >> 22) as u16 // the top 10 bits
-    }
-
-    pub(super) fn single_bit(c: char) -> u16 {
-        ((c as u32).wrapping_mul(0xC2B2_AE35) >> 22) as u16
-    }
-
-    /// The bits a text must have to contain `chars`: its pairs, or the character alone.
-    pub(super) fn bits_of(chars: &[char]) -> Vec<u16> {
-        match chars {
-            [single] => vec![Self::single_bit(*single)],
-            _ => chars
-                .windows(2)
-                .map(|w| Self::pair_bit(w[0], w[1]))
-                .collect(),
-        }
-    }
-
-    pub(super) fn fill(&mut self, text: &[char]) {
-        self.bits = [0; 16];
-        for (at, &c) in text.iter().enumerate() {
-            self.set(Self::single_bit(c));
-            if let Some(&next) = text.get(at + 1) {
-                self.set(Self::pair_bit(c, next));
-            }
-        }
-    }
-
-    pub(super) fn set(&mut self, bit: u16) {
-        self.bits[usize::from(bit >> 6)] |= 1 << (bit & 63);
-    }
-
-    pub(super) fn has_all(&self, bits: &[u16]) -> bool {
-        bits.iter()
-            .all(|&bit| self.bits[usize::from(bit >> 6)] & (1 << (bit & 63)) != 0)
-    }
-}
-
-/// What a compiled phrase does when found.
+/// What a frame does when found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Role {
+    /// Reveals the concept of this index.
     Concept(u16),
+    /// Cancels the concept of this index in the clause.
     Unless(u16),
     Negator,
-    NotNegator,
+    /// Contains a cue word but is not that cue (不错, 没想到, 问题, "not only").
+    Shield,
     NotAProblem,
+    Resolved,
+    Hypothetical,
+    Ours,
+    Relayed,
+    Asking,
+    Speech,
+    Past,
+    Since,
     ClauseBreak,
 }
 
-/// A literal run of a pattern: the text between `*`s.
-#[derive(Debug, Clone)]
-pub(super) struct Piece {
-    pub(super) chars: Box<[char]>,
-    /// The text before must not continue the word ("need" is not found in "kneed").
-    pub(super) word_start: bool,
-    /// The text after must not continue the word ("no" is not found in "now").
-    pub(super) word_end: bool,
-}
-
-impl Piece {
-    pub(super) fn is_at(&self, text: &[char], at: usize) -> bool {
-        piece_is_at(&self.chars, self.word_start, self.word_end, text, at)
-    }
-
-    pub(super) fn find_from(&self, text: &[char], from: usize) -> Option<usize> {
-        find_piece(&self.chars, self.word_start, self.word_end, text, from)
-    }
-}
-
-pub(super) fn piece_is_at(
-    piece: &[char],
+/// One word a slot accepts, with the word boundaries it needs on each side.
+#[derive(Debug, Clone, Copy)]
+struct Alternative {
+    lexeme: u32,
     word_start: bool,
     word_end: bool,
-    text: &[char],
-    at: usize,
-) -> bool {
-    let end = at + piece.len();
-    let Some(candidate) = text.get(at..end) else {
-        return false;
-    };
-    if word_start && at > 0 && is_word_char(text[at - 1]) {
-        return false;
-    }
-    if word_end && end < text.len() && is_word_char(text[end]) {
-        return false;
-    }
-    // pieces are a few characters long: a plain loop beats a call to memcmp
-    piece.iter().zip(candidate).all(|(a, b)| a == b)
 }
 
-pub(super) fn find_piece(
-    piece: &[char],
-    word_start: bool,
-    word_end: bool,
-    text: &[char],
-    from: usize,
-) -> Option<usize> {
-    let first = *piece.first()?;
-    let last_start = text.len().checked_sub(piece.len())?;
-    (from..=last_start)
-        .find(|&at| text[at] == first && piece_is_at(piece, word_start, word_end, text, at))
+/// What may stand between a slot and the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Gap {
+    /// Nothing (or one space between words): the slots are adjacent.
+    None,
+    /// `*`: anything, within the clause.
+    Clause,
+    /// `**`: anything, later in the sentence, even in another clause.
+    Sentence,
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Phrase {
-    pub(super) pieces: Box<[Piece]>,
-    pub(super) role: Role,
-    /// Signature bits of the pieces after the first: a clause lacking one of them cannot
-    /// complete the phrase, which spares scanning it for the later pieces.
-    pub(super) later_pieces_need: Box<[u16]>,
+struct Slot {
+    gap_before: Gap,
+    /// Sorted by lexeme, so membership is a binary search.
+    alternatives: Box<[Alternative]>,
 }
 
-pub(super) enum MatchResult {
-    /// The first piece is here but a later one is nowhere after it in the clause.
-    CannotComplete,
-    Matched {
-        end: usize,
-    },
-}
-
-impl Phrase {
-    /// Completes a match whose first piece is at `start..first_end`, each later piece at
-    /// its earliest place after the previous one (the shortest gaps, so the fewest words
-    /// in them can negate). On a match the pieces' spans are appended to `spans`.
-    pub(super) fn complete(
-        &self,
-        text: &[char],
-        start: usize,
-        first_end: usize,
-        spans: &mut Vec<(usize, usize)>,
-    ) -> MatchResult {
-        let spans_before = spans.len();
-        let mut end = first_end;
-        spans.push((start, end));
-        for piece in self.pieces.iter().skip(1) {
-            match piece.find_from(text, end) {
-                Some(at) => {
-                    end = at + piece.chars.len();
-                    spans.push((at, end));
-                }
-                None => {
-                    spans.truncate(spans_before);
-                    return MatchResult::CannotComplete;
-                }
+impl Slot {
+    fn accepts(&self, hit: &Hit) -> bool {
+        match self
+            .alternatives
+            .binary_search_by_key(&hit.lexeme, |alternative| alternative.lexeme)
+        {
+            Ok(at) => {
+                // a word may be listed twice with different boundaries ("agree", "agree*")
+                let same = |a: &&Alternative| a.lexeme == hit.lexeme;
+                let before = self.alternatives[..at].iter().rev().take_while(same);
+                let after = self.alternatives[at..].iter().take_while(same);
+                before.chain(after).any(|alternative| {
+                    (!alternative.word_start || hit.word_start)
+                        && (!alternative.word_end || hit.word_end)
+                })
             }
+            Err(_) => false,
         }
-        MatchResult::Matched { end }
     }
 }
 
-/// Phrases grouped by their first piece and indexed by its first character: a clause
-/// position tries only the few distinct first pieces that can start there, and each of
-/// them once however many phrases share it (word lists make many share one).
 #[derive(Debug, Clone)]
-pub(super) struct PhraseSet {
-    pub(super) phrases: Vec<Phrase>,
-    pub(super) heads: Vec<Head>,
-    pub(super) ascii: Vec<HeadRange>,
-    pub(super) other: Vec<(char, HeadRange)>,
-    pub(super) head_ids: Vec<u32>,
-    pub(super) longest_head: usize,
+struct Frame {
+    slots: Box<[Slot]>,
+    role: Role,
+    /// The pattern as the trainer wrote it, for the evidence.
+    source: u32,
+    /// Has a `**` gap: matched over the whole sentence rather than clause by clause.
+    spans_clauses: bool,
 }
 
-/// Where in `head_ids` the heads of one first character are: `start..free_from` must
-/// begin a word, `free_from..end` may begin anywhere.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct HeadRange {
+/// A word of some frame found in a sentence (character positions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Hit {
+    pub(super) lexeme: u32,
     pub(super) start: u32,
-    pub(super) free_from: u32,
     pub(super) end: u32,
+    word_start: bool,
+    word_end: bool,
 }
 
-/// A distinct first piece and the phrases that begin with it.
-#[derive(Debug, Clone)]
-pub(super) struct Head {
-    pub(super) piece: Piece,
-    pub(super) phrases: Vec<u32>,
-    /// Some phrase of this head is the piece alone (what clause breaks are).
-    pub(super) single_piece: bool,
+/// A whole frame found in a clause.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FrameMatch {
+    pub(super) role: Role,
+    pub(super) start: u32,
+    pub(super) end: u32,
+    /// Which pattern: an index into [`Matcher::pattern`].
+    pub(super) source: u32,
+    /// Index range into the caller's span buffer: where each slot's word was found.
+    pub(super) spans: (u32, u32),
 }
 
-impl PhraseSet {
-    pub(super) fn new(phrases: Vec<Phrase>) -> Self {
-        let mut heads: Vec<Head> = Vec::new();
-        let mut head_of: std::collections::HashMap<(Box<[char]>, bool, bool), usize> =
-            std::collections::HashMap::new();
-        for (id, phrase) in phrases.iter().enumerate() {
-            let (Some(first), Ok(id)) = (phrase.pieces.first(), u32::try_from(id)) else {
-                continue;
-            };
-            if first.chars.is_empty() {
-                continue;
-            }
-            let key = (first.chars.clone(), first.word_start, first.word_end);
-            let head = *head_of.entry(key).or_insert_with(|| {
-                heads.push(Head {
-                    piece: first.clone(),
-                    phrases: Vec::new(),
-                    single_piece: false,
-                });
-                heads.len() - 1
+/// A clause or sentence holds a frame at most this many times before the rest of its
+/// hits are ignored: real notes hold one or two; the cap keeps pathological input (a
+/// megabyte of 不不不…) linear in time.
+const MAX_MATCHES_PER_FRAME: u8 = 8;
+
+/// Steps one attempt to complete a frame may take before it gives up.
+const MAX_STEPS_PER_ATTEMPT: u32 = 256;
+
+/// The compiled patterns of every role.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Matcher {
+    automaton: Option<AhoCorasick>,
+    frames: Vec<Frame>,
+    /// (lexeme, frame) for each word of each frame's first slot, sorted.
+    triggers: Vec<(u32, u32)>,
+    patterns: Vec<Box<str>>,
+    /// Per lexeme: (is a clause-break word, is a word of some other frame). A break found
+    /// inside a longer word of another frame is part of that word (不过 in 信不过).
+    kinds: Vec<(bool, bool)>,
+    /// Some frame has a `**` gap.
+    has_sentence_frames: bool,
+    /// (lexeme, word list), sorted: which lists a word found belongs to.
+    memberships: Vec<(u32, u16)>,
+    /// Per lexeme: is a word of the negators.
+    negators: Vec<bool>,
+}
+
+/// Builds a [`Matcher`]: collects frames, interning their words.
+#[derive(Default)]
+pub(super) struct MatcherBuilder {
+    lexemes: Vec<String>,
+    ids: HashMap<String, u32>,
+    frames: Vec<Frame>,
+    patterns: Vec<Box<str>>,
+    /// (lexeme, word list) for every word of every list.
+    memberships: Vec<(u32, u16)>,
+}
+
+/// A pattern as parsed, before its words are interned: per slot, whether a gap comes
+/// before it and its words with their boundaries.
+pub(super) type ParsedPattern = Vec<(Gap, Vec<(String, bool, bool)>)>;
+
+impl MatcherBuilder {
+    /// Adds a parsed pattern with its role; `source` is the pattern as written.
+    pub(super) fn add(&mut self, parsed: ParsedPattern, role: Role, source: &str) {
+        let mut slots = Vec::with_capacity(parsed.len());
+        for (gap_before, words) in parsed {
+            let mut alternatives: Vec<Alternative> = words
+                .into_iter()
+                .map(|(word, word_start, word_end)| Alternative {
+                    lexeme: self.intern(word),
+                    word_start,
+                    word_end,
+                })
+                .collect();
+            alternatives.sort_by_key(|a| (a.lexeme, a.word_start, a.word_end));
+            alternatives.dedup_by_key(|a| (a.lexeme, a.word_start, a.word_end));
+            slots.push(Slot {
+                gap_before,
+                alternatives: alternatives.into_boxed_slice(),
             });
-            heads[head].phrases.push(id);
-            heads[head].single_piece |= phrase.pieces.len() == 1;
         }
-
-        // Heads that must start a word come first for each character, so a position
-        // inside a word can stop before them.
-        let mut keyed: Vec<(char, bool, u32)> = heads
-            .iter()
-            .enumerate()
-            .filter_map(|(id, head)| {
-                let first = *head.piece.chars.first()?;
-                Some((first, head.piece.word_start, u32::try_from(id).ok()?))
-            })
-            .collect();
-        keyed.sort_unstable_by_key(|&(c, word_start, id)| (c, !word_start, id));
-        let head_ids: Vec<u32> = keyed.iter().map(|&(_, _, id)| id).collect();
-        let mut ascii = vec![HeadRange::default(); 128];
-        let mut other = Vec::new();
-        let mut at = 0;
-        while at < keyed.len() {
-            let first = keyed[at].0;
-            let end = keyed[at..]
-                .iter()
-                .position(|&(c, _, _)| c != first)
-                .map_or(keyed.len(), |len| at + len);
-            let word_starting = keyed[at..end].iter().filter(|&&(_, ws, _)| ws).count();
-            let range = HeadRange {
-                start: at as u32,
-                free_from: (at + word_starting) as u32,
-                end: end as u32,
-            };
-            if first.is_ascii() {
-                ascii[first as usize] = range;
-            } else {
-                other.push((first, range));
-            }
-            at = end;
+        if slots.is_empty() {
+            return;
         }
-        let longest_head = heads.iter().map(|h| h.piece.chars.len()).max().unwrap_or(0);
-        PhraseSet {
-            phrases,
-            heads,
-            ascii,
-            other,
-            head_ids,
-            longest_head,
-        }
-    }
-
-    /// The heads whose first piece can start at `at` of `text`: those starting with its
-    /// character, less those that must begin a word when `at` is inside one.
-    pub(super) fn heads_at(&self, text: &[char], at: usize) -> impl Iterator<Item = &Head> {
-        let c = text[at];
-        let range = if c.is_ascii() {
-            self.ascii[c as usize]
-        } else {
-            match self.other.binary_search_by_key(&c, |&(key, _)| key) {
-                Ok(found) => self.other[found].1,
-                Err(_) => HeadRange::default(),
-            }
-        };
-        let inside_word = at > 0 && is_word_char(c) && is_word_char(text[at - 1]);
-        let start = if inside_word {
-            range.free_from
-        } else {
-            range.start
-        };
-        self.head_ids[start as usize..range.end as usize]
-            .iter()
-            .map(|&id| &self.heads[id as usize])
-    }
-
-    /// Whether a phrase's first piece spans `start..end` of `text`: a clause break inside
-    /// a listed phrase (不过 in 信不过, 但 in 不但) is part of that phrase, not a break.
-    pub(super) fn first_piece_covers(&self, text: &[char], start: usize, end: usize) -> bool {
-        let earliest = start.saturating_sub(self.longest_head.saturating_sub(1));
-        (earliest..=start).any(|at| {
-            self.heads_at(text, at)
-                .any(|head| at + head.piece.chars.len() >= end && head.piece.is_at(text, at))
-        })
-    }
-
-    /// The length of the longest single-piece phrase at `at`, if any.
-    pub(super) fn longest_single_piece_at(&self, text: &[char], at: usize) -> Option<usize> {
-        text.get(at)?;
-        self.heads_at(text, at)
-            .filter(|head| head.single_piece && head.piece.is_at(text, at))
-            .map(|head| head.piece.chars.len())
-            .max()
-    }
-}
-
-/// Parses the trainer's pattern syntax: text pieces separated by `*` gaps. A `*` glued to
-/// a word lets that word continue past it (`introduc*`); with a space between, the word
-/// must end there (`agreed * pilot`). The pattern's outer ends are word ends.
-pub(super) fn compile_pattern(pattern: &str, role: Role) -> Option<Phrase> {
-    let segments: Vec<&str> = pattern.split('*').collect();
-    let last = segments.len().saturating_sub(1);
-    let mut pieces = Vec::new();
-    for (index, segment) in segments.iter().enumerate() {
-        let mut buffer = NormalizedText::default();
-        normalize_into(segment, 0, &mut buffer);
-        let (Some(&first), Some(&final_char)) = (buffer.chars.first(), buffer.chars.last()) else {
-            continue;
-        };
-        let starts_free = index == 0 || segment.starts_with(char::is_whitespace);
-        let ends_free = index == last || segment.ends_with(char::is_whitespace);
-        pieces.push(Piece {
-            chars: buffer.chars.into_boxed_slice(),
-            word_start: starts_free && is_word_char(first),
-            word_end: ends_free && is_word_char(final_char),
+        self.patterns.push(source.into());
+        let spans_clauses = slots.iter().any(|slot| slot.gap_before == Gap::Sentence);
+        self.frames.push(Frame {
+            slots: slots.into_boxed_slice(),
+            role,
+            source: (self.patterns.len() - 1) as u32,
+            spans_clauses,
         });
     }
-    if pieces.is_empty() {
-        return None;
-    }
-    let mut later_pieces_need: Vec<u16> = pieces
-        .iter()
-        .skip(1)
-        .flat_map(|piece| ClauseSignature::bits_of(&piece.chars))
-        .collect();
-    later_pieces_need.sort_unstable();
-    later_pieces_need.dedup();
-    Some(Phrase {
-        pieces: pieces.into_boxed_slice(),
-        role,
-        later_pieces_need: later_pieces_need.into_boxed_slice(),
-    })
-}
 
-/// The stakeholder names of one call, normalised like the text and kept in one buffer.
-/// Names are matched literally (a `*` in a name is just a character), whole words only.
-#[derive(Default)]
-pub(super) struct NameTable {
-    pub(super) text: NormalizedText,
-    pub(super) entries: Vec<NameEntry>,
-}
-
-pub(super) struct NameEntry {
-    /// Index into the caller's `names`.
-    pub(super) given: usize,
-    pub(super) start: usize,
-    pub(super) end: usize,
-    pub(super) word_start: bool,
-    pub(super) word_end: bool,
-}
-
-impl NameTable {
-    pub(super) fn fill(&mut self, names: &[&str]) {
-        self.text.clear();
-        self.entries.clear();
-        for (given, name) in names.iter().enumerate() {
-            let start = self.text.chars.len();
-            normalize_into(name, 0, &mut self.text);
-            let chars = &self.text.chars[start..];
-            if let (Some(&first), Some(&last)) = (chars.first(), chars.last()) {
-                self.entries.push(NameEntry {
-                    given,
-                    start,
-                    end: self.text.chars.len(),
-                    word_start: is_word_char(first),
-                    word_end: is_word_char(last),
-                });
+    /// Makes every word of word list number `list` known, so the classifier can use
+    /// "a word of this list" as a feature (the playbook's lists are its dictionary:
+    /// 预算, 经费, 资金 are one feature however the note spells the idea).
+    pub(super) fn add_list(&mut self, list: u16, words: &[String]) {
+        for word in words.iter().flat_map(|w| word_forms(w)) {
+            let folded = normalize_phrase(word.trim_matches('*'));
+            if folded.is_empty() || folded.chars().any(|c| c == '*') {
+                continue;
             }
+            let lexeme = self.intern(folded);
+            self.memberships.push((lexeme, list));
         }
     }
 
-    pub(super) fn find_in(&self, clause: &[char], hits: &mut Vec<NameHit>) {
-        for entry in &self.entries {
-            let name = &self.text.chars[entry.start..entry.end];
-            let mut from = 0;
-            let mut found = 0;
-            while found < MAX_HITS_PER_PHRASE_PER_CLAUSE {
-                let Some(at) = find_piece(name, entry.word_start, entry.word_end, clause, from)
-                else {
-                    break;
+    fn intern(&mut self, word: String) -> u32 {
+        if let Some(&id) = self.ids.get(&word) {
+            return id;
+        }
+        let id = self.lexemes.len() as u32;
+        self.ids.insert(word.clone(), id);
+        self.lexemes.push(word);
+        id
+    }
+
+    pub(super) fn build(self) -> Matcher {
+        let mut triggers: Vec<(u32, u32)> = Vec::new();
+        for (index, frame) in self.frames.iter().enumerate() {
+            if let Some(first) = frame.slots.first() {
+                triggers.extend(first.alternatives.iter().map(|a| (a.lexeme, index as u32)));
+            }
+        }
+        triggers.sort_unstable();
+        triggers.dedup();
+        let mut memberships = self.memberships;
+        memberships.sort_unstable();
+        memberships.dedup();
+        let mut negators = vec![false; self.lexemes.len()];
+        for frame in self
+            .frames
+            .iter()
+            .filter(|frame| frame.role == Role::Negator)
+        {
+            for alternative in frame.slots.iter().flat_map(|slot| slot.alternatives.iter()) {
+                negators[alternative.lexeme as usize] = true;
+            }
+        }
+        let mut kinds = vec![(false, false); self.lexemes.len()];
+        for frame in &self.frames {
+            for alternative in frame.slots.iter().flat_map(|slot| slot.alternatives.iter()) {
+                let kind = &mut kinds[alternative.lexeme as usize];
+                if frame.role == Role::ClauseBreak {
+                    kind.0 = true;
+                } else {
+                    kind.1 = true;
+                }
+            }
+        }
+        // The contiguous NFA builds in a fraction of a DFA's time: the automaton is built
+        // at every start, and notes are short.
+        let automaton = if self.lexemes.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(&self.lexemes)
+                .ok()
+        };
+        Matcher {
+            automaton,
+            memberships,
+            negators,
+            has_sentence_frames: self.frames.iter().any(|frame| frame.spans_clauses),
+            frames: self.frames,
+            triggers,
+            patterns: self.patterns,
+            kinds,
+        }
+    }
+}
+
+/// Parses the trainer's pattern syntax into slots. `{name}` is a word list of `lists`
+/// (by language); `*` is a gap; a `*` glued to a word lets the word go on (`agree*`,
+/// `*n't`); a space keeps words whole. Chinese has no word boundaries.
+pub(super) fn parse_pattern(
+    pattern: &str,
+    list: &dyn Fn(&str) -> Result<Vec<String>, String>,
+) -> Result<ParsedPattern, String> {
+    let mut slots: ParsedPattern = Vec::new();
+    for (part_index, part) in pattern.split("**").enumerate() {
+        let first = slots.len();
+        parse_clause_part(part, list, &mut slots)?;
+        if part_index > 0 {
+            if let Some(slot) = slots.get_mut(first) {
+                slot.0 = Gap::Sentence;
+            }
+        }
+    }
+    if slots.is_empty() {
+        return Err("has only `*` and spaces, so it would match every clause".to_owned());
+    }
+    Ok(slots)
+}
+
+/// Parses a stretch of a pattern without `**` and appends its slots.
+fn parse_clause_part(
+    pattern: &str,
+    list: &dyn Fn(&str) -> Result<Vec<String>, String>,
+    slots: &mut ParsedPattern,
+) -> Result<(), String> {
+    let segments: Vec<&str> = pattern.split('*').collect();
+    let last_segment = segments.len() - 1;
+    let part_start = slots.len();
+    for (index, segment) in segments.iter().enumerate() {
+        let starts_free = index == 0 || segment.starts_with(char::is_whitespace);
+        let ends_free = index == last_segment || segment.ends_with(char::is_whitespace);
+        let atoms = split_atoms(segment)?;
+        let count = atoms.len();
+        for (position, (atom, space_before, space_after)) in atoms.into_iter().enumerate() {
+            let word_start = if position == 0 {
+                starts_free
+            } else {
+                space_before
+            };
+            let word_end = if position + 1 == count {
+                ends_free
+            } else {
+                space_after
+            };
+            let words: Vec<(String, bool, bool)> = match atom {
+                Atom::Literal(text) => {
+                    let folded = normalize_phrase(&text);
+                    if folded.is_empty() {
+                        continue;
+                    }
+                    vec![bounded(folded, word_start, word_end)]
+                }
+                Atom::List(name) => list(&name)?
+                    .iter()
+                    .flat_map(|word| word_forms(word))
+                    .filter_map(|word| {
+                        let (glued_front, glued_back) =
+                            (word.starts_with('*'), word.ends_with('*'));
+                        let folded = normalize_phrase(word.trim_matches('*'));
+                        (!folded.is_empty()).then(|| {
+                            bounded(folded, word_start && !glued_front, word_end && !glued_back)
+                        })
+                    })
+                    .collect(),
+            };
+            if words.is_empty() {
+                continue;
+            }
+            let gap_before = if index > 0 && position == 0 && slots.len() > part_start {
+                Gap::Clause
+            } else {
+                Gap::None
+            };
+            slots.push((gap_before, words));
+        }
+    }
+    Ok(())
+}
+
+/// The endings a `*` glued inside a word of a list stands for: a list word is one slot,
+/// so `want* to know` is read as want / wants / wanted / wanting … to know.
+const ENDINGS: [&str; 6] = ["", "s", "es", "ed", "d", "ing"];
+
+/// The forms of a list word: itself, or one per ending for each `*` glued inside it.
+/// A `*` with spaces (or Chinese) on both sides is a gap, which a list word cannot
+/// hold: `check` reports it and the word is left out.
+pub(super) fn word_forms(word: &str) -> Vec<String> {
+    let inner = word.trim_matches('*');
+    if !inner.contains('*') {
+        return vec![word.to_owned()];
+    }
+    let (front, back) = (
+        if word.starts_with('*') { "*" } else { "" },
+        if word.ends_with('*') { "*" } else { "" },
+    );
+    let mut forms = vec![String::new()];
+    let pieces: Vec<&str> = inner.split('*').collect();
+    for (index, piece) in pieces.iter().enumerate() {
+        forms = forms.iter().map(|form| format!("{form}{piece}")).collect();
+        if index + 1 == pieces.len() {
+            break;
+        }
+        let glued = piece
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && pieces[index + 1].starts_with(|c: char| c.is_whitespace());
+        if !glued {
+            return Vec::new();
+        }
+        forms = forms
+            .iter()
+            .flat_map(|form| ENDINGS.iter().map(move |ending| format!("{form}{ending}")))
+            .collect();
+    }
+    forms
+        .into_iter()
+        .map(|form| format!("{front}{form}{back}"))
+        .collect()
+}
+
+/// Boundaries matter only next to letters and digits.
+fn bounded(word: String, word_start: bool, word_end: bool) -> (String, bool, bool) {
+    let first_is_word = word.chars().next().is_some_and(is_word_char);
+    let last_is_word = word.chars().last().is_some_and(is_word_char);
+    (word, word_start && first_is_word, word_end && last_is_word)
+}
+
+enum Atom {
+    Literal(String),
+    List(String),
+}
+
+/// A segment between `*`s as literal runs and `{list}`s, each with whether a space stands
+/// before and after it.
+fn split_atoms(segment: &str) -> Result<Vec<(Atom, bool, bool)>, String> {
+    let mut atoms: Vec<(Atom, bool, bool)> = Vec::new();
+    let mut rest = segment;
+    let mut space_before = false;
+    while !rest.is_empty() {
+        match rest.find(['{', '}']) {
+            Some(at) if rest[at..].starts_with('}') => {
+                return Err("has a `}` without its `{`".to_owned());
+            }
+            Some(open) => {
+                let literal = &rest[..open];
+                if !literal.trim().is_empty() {
+                    atoms.push((
+                        Atom::Literal(literal.trim().to_owned()),
+                        space_before || literal.starts_with(char::is_whitespace),
+                        literal.ends_with(char::is_whitespace),
+                    ));
+                    space_before = literal.ends_with(char::is_whitespace);
+                } else {
+                    space_before = space_before || !literal.is_empty();
+                }
+                let Some(close) = rest[open..].find('}') else {
+                    return Err("has a `{` without its `}`".to_owned());
                 };
-                hits.push(NameHit {
-                    name: entry.given,
-                    start: at,
-                    end: at + name.len(),
-                });
-                found += 1;
-                from = at + name.len();
+                let name = rest[open + 1..open + close].trim().to_owned();
+                rest = &rest[open + close + 1..];
+                let space_after = rest.starts_with(char::is_whitespace);
+                atoms.push((Atom::List(name), space_before, space_after));
+                space_before = space_after;
+            }
+            None => {
+                if !rest.trim().is_empty() {
+                    atoms.push((
+                        Atom::Literal(rest.trim().to_owned()),
+                        space_before || rest.starts_with(char::is_whitespace),
+                        rest.ends_with(char::is_whitespace),
+                    ));
+                }
+                rest = "";
             }
         }
+    }
+    Ok(atoms)
+}
+
+impl Matcher {
+    /// The pattern of a match, as the trainer wrote it.
+    pub(super) fn pattern(&self, source: u32) -> &str {
+        self.patterns
+            .get(source as usize)
+            .map(|p| p.as_ref())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Whether a found word is a negator (不, 没, not).
+    pub(super) fn is_negator(&self, lexeme: u32) -> bool {
+        self.negators.get(lexeme as usize).copied().unwrap_or(false)
+    }
+
+    /// The word lists a found word belongs to.
+    pub(super) fn lists_of(&self, lexeme: u32) -> impl Iterator<Item = u16> + '_ {
+        let from = self.memberships.partition_point(|&(l, _)| l < lexeme);
+        self.memberships[from..]
+            .iter()
+            .take_while(move |&&(l, _)| l == lexeme)
+            .map(|&(_, list)| list)
+    }
+
+    /// Every word of every frame in `sentence`, overlapping, in order of start.
+    pub(super) fn scan(&self, sentence: &Normalized, hits: &mut Vec<Hit>) {
+        hits.clear();
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
+        let chars = &sentence.chars;
+        for found in automaton.find_overlapping_iter(&sentence.text) {
+            let start = sentence.char_index(found.start());
+            let end = sentence.char_index(found.end());
+            let word_start = start == 0 || !is_word_char(chars[start as usize - 1]);
+            let word_end = chars.get(end as usize).is_none_or(|&c| !is_word_char(c));
+            hits.push(Hit {
+                lexeme: found.pattern().as_u32(),
+                start,
+                end,
+                word_start,
+                word_end,
+            });
+        }
+        hits.sort_unstable_by_key(|hit| (hit.start, hit.end, hit.lexeme));
+    }
+
+    /// Where the clause breaks of a sentence are (character ranges), in order: the
+    /// playbook's break words (但是, but) that are not part of a longer word of another
+    /// frame found around them.
+    pub(super) fn clause_breaks(&self, hits: &[Hit], out: &mut Vec<(u32, u32)>) {
+        out.clear();
+        for hit in hits {
+            let kind = self.kinds[hit.lexeme as usize];
+            if !kind.0 || !hit.word_start || !hit.word_end {
+                continue;
+            }
+            // words are short: only hits starting shortly before can cover this one
+            let from = hits.partition_point(|other| other.start + 32 < hit.start);
+            let nearby = hits[from..]
+                .iter()
+                .take_while(|other| other.start <= hit.start);
+            let covered = nearby.clone().any(|other| {
+                self.kinds[other.lexeme as usize].1
+                    && other.start <= hit.start
+                    && other.end >= hit.end
+                    && other.end - other.start > hit.end - hit.start
+            });
+            let overlaps_previous = out.last().is_some_and(|&(_, end)| end > hit.start);
+            if !covered && !overlaps_previous {
+                out.push((hit.start, hit.end));
+            }
+        }
+    }
+
+    /// Every frame found in one clause. `hits` are the clause's hits (in order of
+    /// start), `chars` the sentence; `by_lexeme` is scratch space. Each match appends
+    /// its slots' spans to `spans`.
+    pub(super) fn find_frames(
+        &self,
+        hits: &[Hit],
+        chars: &[char],
+        across_clauses: bool,
+        by_lexeme: &mut Vec<u32>,
+        spans: &mut Vec<(u32, u32)>,
+        found: &mut Vec<FrameMatch>,
+    ) {
+        if across_clauses && !self.has_sentence_frames {
+            return;
+        }
+        by_lexeme.clear();
+        by_lexeme.extend(0..hits.len() as u32);
+        by_lexeme.sort_unstable_by_key(|&i| (hits[i as usize].lexeme, hits[i as usize].start));
+        let mut counts: Vec<(u32, u8)> = Vec::new();
+        let clause = Clause {
+            hits,
+            chars,
+            by_lexeme,
+        };
+        for hit in hits {
+            let from = self
+                .triggers
+                .partition_point(|&(lexeme, _)| lexeme < hit.lexeme);
+            for &(lexeme, frame_id) in &self.triggers[from..] {
+                if lexeme != hit.lexeme {
+                    break;
+                }
+                let frame = &self.frames[frame_id as usize];
+                if frame.spans_clauses != across_clauses || !frame.slots[0].accepts(hit) {
+                    continue;
+                }
+                let count = match counts.iter_mut().find(|(id, _)| *id == frame_id) {
+                    Some((_, count)) => count,
+                    None => {
+                        counts.push((frame_id, 0));
+                        &mut counts.last_mut().expect("just pushed").1
+                    }
+                };
+                if *count >= MAX_MATCHES_PER_FRAME {
+                    continue;
+                }
+                let before = spans.len();
+                spans.push((hit.start, hit.end));
+                let mut steps = 0;
+                if let Some(end) = clause.complete(frame, 1, hit.end, spans, &mut steps) {
+                    *count += 1;
+                    found.push(FrameMatch {
+                        role: frame.role,
+                        start: hit.start,
+                        end,
+                        source: frame.source,
+                        spans: (before as u32, spans.len() as u32),
+                    });
+                } else {
+                    spans.truncate(before);
+                }
+            }
+        }
+    }
+}
+
+/// One clause's hits, indexed for completing frames.
+struct Clause<'a> {
+    hits: &'a [Hit],
+    chars: &'a [char],
+    /// Indexes into `hits`, sorted by (lexeme, start).
+    by_lexeme: &'a [u32],
+}
+
+impl Clause<'_> {
+    /// Completes `frame` from slot `slot` on, the previous slot ending at `end`; the
+    /// earliest fitting word first (the shortest gaps, so the fewest words in them can
+    /// negate). Returns where the whole frame ends.
+    fn complete(
+        &self,
+        frame: &Frame,
+        slot: usize,
+        end: u32,
+        spans: &mut Vec<(u32, u32)>,
+        steps: &mut u32,
+    ) -> Option<u32> {
+        let Some(next) = frame.slots.get(slot) else {
+            return Some(end);
+        };
+        *steps += 1;
+        if *steps > MAX_STEPS_PER_ATTEMPT {
+            return None;
+        }
+        let mut candidates: Vec<&Hit> = Vec::new();
+        if next.gap_before != Gap::None {
+            for alternative in next.alternatives.iter() {
+                let from = self.by_lexeme.partition_point(|&i| {
+                    let hit = &self.hits[i as usize];
+                    (hit.lexeme, hit.start) < (alternative.lexeme, end)
+                });
+                let first = self.by_lexeme[from..]
+                    .iter()
+                    .map(|&i| &self.hits[i as usize])
+                    .take_while(|hit| hit.lexeme == alternative.lexeme)
+                    .find(|hit| next.accepts(hit));
+                if let Some(hit) = first {
+                    candidates.push(hit);
+                }
+            }
+            candidates.sort_unstable_by_key(|hit| (hit.start, std::cmp::Reverse(hit.end)));
+            candidates.dedup();
+        } else {
+            // adjacent: right after the previous word, or after one space between words
+            let mut at = end;
+            if self.chars.get(end as usize) == Some(&' ') {
+                let before = end.checked_sub(1).and_then(|i| self.chars.get(i as usize));
+                if before.is_some_and(|&c| !is_cjk(c)) {
+                    at = end + 1;
+                }
+            }
+            let from = self.hits.partition_point(|hit| hit.start < at);
+            candidates.extend(
+                self.hits[from..]
+                    .iter()
+                    .take_while(|hit| hit.start == at)
+                    .filter(|hit| next.accepts(hit)),
+            );
+            if at != end {
+                let from = self.hits.partition_point(|hit| hit.start < end);
+                candidates.extend(
+                    self.hits[from..]
+                        .iter()
+                        .take_while(|hit| hit.start == end)
+                        .filter(|hit| next.accepts(hit)),
+                );
+            }
+        }
+        for hit in candidates {
+            let between = &self.chars[end as usize..(hit.start as usize).max(end as usize)];
+            if next.gap_before != Gap::Sentence && between.contains(&CLAUSE_MARK) {
+                continue;
+            }
+            spans.push((hit.start, hit.end));
+            if let Some(done) = self.complete(frame, slot + 1, hit.end, spans, steps) {
+                return Some(done);
+            }
+            spans.pop();
+        }
+        None
     }
 }

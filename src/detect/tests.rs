@@ -5,6 +5,7 @@ use super::*;
 use serde::Deserialize;
 
 const PLAYBOOK: &str = include_str!("../../playbooks/detection.yaml");
+const EXAMPLES: &str = include_str!("../../playbooks/detection-examples.yaml");
 const CORPUS: &str = include_str!("../../playbooks/tests/corpus.yaml");
 
 #[derive(Deserialize)]
@@ -17,11 +18,14 @@ struct CorpusFile {
     corpus: Vec<CorpusEntry>,
 }
 
+/// The shipped detection data: the patterns and the classifier's examples, merged as
+/// the playbook loader merges them.
 fn playbook() -> DetectionConfig {
-    match serde_yaml::from_str::<PlaybookFile>(PLAYBOOK) {
-        Ok(file) => file.detection,
-        Err(error) => panic!("playbooks/detection.yaml does not parse: {error}"),
+    let mut merged = config(PLAYBOOK);
+    if let Err(error) = merged.merge(config(EXAMPLES)) {
+        panic!("the shipped detection files do not merge: {error}");
     }
+    merged
 }
 
 fn corpus() -> Vec<CorpusEntry> {
@@ -39,7 +43,7 @@ fn shipped() -> &'static Detector {
 /// (concept, from) pairs, the part of a finding most tests care about.
 fn found(text: &str, names: &[&str]) -> Vec<(String, Option<String>)> {
     shipped()
-        .detect(text, names)
+        .detect_names(text, names)
         .into_iter()
         .map(|f| (f.concept, f.from))
         .collect()
@@ -84,30 +88,37 @@ detection:
 fn small(text: &str, names: &[&str]) -> Vec<(String, Option<String>)> {
     config(SMALL)
         .compile()
-        .detect(text, names)
+        .detect_names(text, names)
         .into_iter()
         .map(|f| (f.concept, f.from))
         .collect()
 }
 
 #[test]
-fn the_acme_example_note_gives_exactly_its_objection_and_signal() {
+fn the_acme_example_note_gives_its_objections_and_signal_in_the_customers_words() {
     let note = "李总说今年预算已经用完了，明年再看。王工同意下周安排技术交流会。";
-    let findings = shipped().detect(note, &["李总", "王工", "赵主管"]);
+    let findings = shipped().detect_names(note, &["李总", "王工", "赵主管"]);
+    let read: Vec<(&str, Option<&str>, &str)> = findings
+        .iter()
+        .map(|f| (f.concept.as_str(), f.from.as_deref(), f.evidence.as_str()))
+        .collect();
     assert_eq!(
-        findings,
+        read,
         vec![
-            Finding {
-                concept: "objection.no_budget".into(),
-                from: Some("李总".into()),
-                evidence: "李总说今年预算已经用完了".into(),
-            },
-            Finding {
-                concept: "signal.agreed_tech_exchange".into(),
-                from: Some("王工".into()),
-                evidence: "王工同意下周安排技术交流会".into(),
-            },
+            ("objection.no_budget", Some("李总"), "今年预算已经用完了"),
+            ("objection.no_hurry", Some("李总"), "明年再看"),
+            (
+                "signal.agreed_tech_exchange",
+                Some("王工"),
+                "同意下周安排技术交流会"
+            ),
         ]
+    );
+    assert!(
+        findings
+            .iter()
+            .all(|f| matches!(f.basis, Basis::Pattern { .. })),
+        "{findings:#?}"
     );
 }
 
@@ -244,7 +255,7 @@ fn a_clause_break_inside_a_listed_phrase_does_not_split_it() {
 fn evidence_is_the_matching_clause_not_the_whole_note() {
     let findings = small("拜访了王工。\n- 李总说没有预算， 明年再看\n", &["李总"]);
     assert_eq!(findings, vec![finding("objection.no_budget", Some("李总"))]);
-    let detailed = config(SMALL).compile().detect(
+    let detailed = config(SMALL).compile().detect_names(
         "Visited the site; \"they have no budget\", but agreed to a tech exchange.",
         &[],
     );
@@ -357,16 +368,24 @@ fn typography_does_not_matter() {
 }
 
 #[test]
-fn one_finding_per_concept_and_speaker_per_clause_in_order_of_appearance() {
+fn one_finding_per_concept_and_speaker_per_note_in_order_of_appearance() {
     assert_eq!(
         small("没有预算也没有预算", &[]),
         vec![finding("objection.no_budget", None)]
     );
+    // the same objection from the same person twice is one objection, with both words
+    let twice = config(SMALL)
+        .compile()
+        .detect_names("没有预算，预算已经用完了。李总：没有预算", &["李总"]);
+    let read: Vec<(&str, Option<&str>, &str)> = twice
+        .iter()
+        .map(|f| (f.concept.as_str(), f.from.as_deref(), f.evidence.as_str()))
+        .collect();
     assert_eq!(
-        small("没有预算，没有预算", &[]),
+        read,
         vec![
-            finding("objection.no_budget", None),
-            finding("objection.no_budget", None)
+            ("objection.no_budget", None, "没有预算 / 预算已经用完了"),
+            ("objection.no_budget", Some("李总"), "没有预算"),
         ]
     );
     assert_eq!(
@@ -403,11 +422,11 @@ fn odd_input_never_panics() {
         "but but but",
     ];
     for text in odd {
-        let _ = detector.detect(text, &[]);
-        let _ = detector.detect(text, &["", " ", "*", "🙂", "李总", "e\u{301}", "but"]);
+        let _ = detector.detect_names(text, &[]);
+        let _ = detector.detect_names(text, &["", " ", "*", "🙂", "李总", "e\u{301}", "but"]);
     }
     assert_eq!(
-        detector.detect("🙂🙂 no budget 🙂", &["🙂"]).len(),
+        detector.detect_names("🙂🙂 no budget 🙂", &["🙂"]).len(),
         1,
         "emoji around a phrase do not hide it"
     );
@@ -417,13 +436,19 @@ fn odd_input_never_panics() {
 fn very_long_text_is_read_in_linear_time() {
     let detector = shipped();
     let long_clause = "预算".repeat(50_000) + "用完";
-    assert_eq!(detector.detect(&long_clause, &["李总"]).len(), 1);
+    assert_eq!(detector.detect_names(&long_clause, &["李总"]).len(), 1);
     let negators = "不".repeat(100_000) + "需要";
-    let _ = detector.detect(&negators, &[]);
+    let _ = detector.detect_names(&negators, &[]);
     let words = "no need budget agreed tech exchange ".repeat(5_000);
-    let _ = detector.detect(&words, &["no", "need"]);
+    let _ = detector.detect_names(&words, &["no", "need"]);
     let note = "李总说今年预算已经用完了，明年再看。王工同意下周安排技术交流会。".repeat(2_000);
-    assert_eq!(detector.detect(&note, &["李总", "王工"]).len(), 4_000);
+    let started = std::time::Instant::now();
+    assert_eq!(detector.detect_names(&note, &["李总", "王工"]).len(), 3);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -434,7 +459,7 @@ fn the_detector_can_be_shared_across_threads() {
     std::thread::scope(|scope| {
         for _ in 0..4 {
             scope.spawn(|| {
-                assert_eq!(detector.detect("没有预算", &[]).len(), 1);
+                assert_eq!(detector.detect_names("没有预算", &[]).len(), 1);
             });
         }
     });
@@ -483,13 +508,16 @@ detection:
     assert_eq!(problems.len(), expected.len(), "{}", problems.join("\n"));
     // broken lines are skipped; the rest still works
     let detector = broken.compile();
-    assert_eq!(detector.detect("不需要", &[]).len(), 1);
+    assert_eq!(detector.detect_names("不需要", &[]).len(), 1);
 }
 
 #[test]
 fn an_empty_config_detects_nothing() {
     let detector = DetectionConfig::default().compile();
-    assert_eq!(detector.detect("没有预算 no budget", &["李总"]), vec![]);
+    assert_eq!(
+        detector.detect_names("没有预算 no budget", &["李总"]),
+        vec![]
+    );
     assert_eq!(DetectionConfig::default().problems(), Vec::<String>::new());
 }
 
@@ -584,10 +612,14 @@ corpus:
 }
 
 #[test]
-fn the_corpus_is_detected_exactly_as_labelled() {
-    let score = score_corpus(&playbook().compile(), &corpus());
+fn the_first_corpus_file_meets_the_goal() {
+    // The whole corpus is scored by tests/playbooks.rs; this keeps the seed's 144
+    // sentences in view while working on the detector alone.
+    let detector = playbook().compile();
+    let goal = detector.goal();
+    let score = score_corpus(&detector, &corpus());
     assert!(
-        score.precision() == 1.0 && score.recall() == 1.0,
+        score.precision() >= goal.precision && score.recall() >= goal.recall,
         "precision {:.3}, recall {:.3}; {} failures:\n{}",
         score.precision(),
         score.recall(),

@@ -75,6 +75,11 @@ pub struct SightingOut {
     pub from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handled: Option<bool>,
+    /// When it was said or seen, if known: the declared date, or the date of the
+    /// activity whose note it was found in. Left out when unknown (a finding in the
+    /// deal's undated `notes`), never guessed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
     pub source: String,
     pub evidence: Option<String>,
     /// For a detection in notes: the pattern that found it, or the classifier with the
@@ -313,6 +318,7 @@ fn report_sighting(sighting: &Sighting, with_handled: bool) -> SightingOut {
         } else {
             None
         },
+        date: sighting.date.clone(),
         source: sighting.source.clone(),
         evidence: sighting.evidence.clone(),
         detected_by: sighting.detected_by.clone(),
@@ -365,12 +371,10 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
         })
         .collect();
     let mut notes: Vec<(String, &str, Option<String>)> = Vec::new();
+    // The deal's notes are not dated: what is found there has no date (not `as_of`,
+    // which would make an old remark look like today's).
     if let Some(text) = &snapshot.deal.notes {
-        notes.push((
-            "notes".to_owned(),
-            text,
-            snapshot.deal.as_of.map(|d| d.to_string()),
-        ));
+        notes.push(("notes".to_owned(), text, None));
     }
     for (index, activity) in snapshot.activities.iter().enumerate() {
         if let Some(text) = &activity.note {

@@ -351,7 +351,15 @@ impl Facts {
                 )
             })
             .collect();
-        let signal_types = signals_by_type.values().filter(|count| **count > 0).count() as i64;
+        // the four signs of the one-step close; details questions are weighed apart
+        let signal_types = SignalType::ALL
+            .iter()
+            .filter(|kind| kind.is_closing_sign())
+            .filter(|kind| signals_by_type.get(kind.as_str()).is_some_and(|n| *n > 0))
+            .count() as i64;
+        let asked_details = signals_by_type
+            .get(SignalType::AskedDetails.as_str())
+            .is_some_and(|n| *n > 0);
 
         let spin: IndexMap<&'static str, i64> = QuestionType::ALL
             .iter()
@@ -416,7 +424,7 @@ impl Facts {
         let temperature_stated = deal.temperature.map(|t| t.0);
         let (temperature_evidence, temperature_parts) = evidence_temperature(
             &settings.evidence_temperature,
-            signal_types,
+            (signal_types, asked_details),
             &spin,
             open_objection_count,
             top.as_ref(),
@@ -670,8 +678,11 @@ fn phase(
         };
     }
     let temperature = deal.temperature.map(|t| t.0);
-    let signal_kinds: std::collections::BTreeSet<&str> =
-        signals.iter().map(|signal| signal.kind.as_str()).collect();
+    let signal_kinds: std::collections::BTreeSet<&str> = signals
+        .iter()
+        .map(|signal| signal.kind.as_str())
+        .filter(|kind| *kind != SignalType::AskedDetails.as_str())
+        .collect();
     let close_is_near = deal
         .expected_close
         .is_some_and(|close| close.days_since(as_of) <= settings.late_within_days);
@@ -717,7 +728,7 @@ fn information(information: &Information) -> (f64, Vec<&'static str>, Vec<&'stat
 
 fn evidence_temperature(
     weights: &crate::settings::TemperatureWeights,
-    signal_types: i64,
+    (signal_types, asked_details): (i64, bool),
     spin: &IndexMap<&'static str, i64>,
     open_objections: i64,
     top: Option<&Person>,
@@ -733,6 +744,14 @@ fn evidence_temperature(
         (
             "per_signal_type",
             weights.per_signal_type * signal_types as f64,
+        ),
+        (
+            "asked_details",
+            if asked_details {
+                weights.asked_details
+            } else {
+                0.0
+            },
         ),
         ("per_spin_type", weights.per_spin_type * spin_types),
         (

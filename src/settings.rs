@@ -42,6 +42,8 @@ impl Default for EngineSettings {
 pub struct TemperatureWeights {
     pub base: f64,
     pub per_signal_type: f64,
+    /// The customer asked for details (price breakdown, terms, delivery …).
+    pub asked_details: f64,
     pub per_spin_type: f64,
     pub per_open_objection: f64,
     pub top_not_met: f64,
@@ -54,6 +56,7 @@ impl Default for TemperatureWeights {
         TemperatureWeights {
             base: 10.0,
             per_signal_type: 18.0,
+            asked_details: 8.0,
             per_spin_type: 5.0,
             per_open_objection: -10.0,
             top_not_met: -15.0,

@@ -55,6 +55,8 @@ const CONCEPTS: &[&str] = &[
     "signal.agreed_next_step",
     "signal.introduced_senior",
     "signal.agreed_tech_exchange",
+    // issue 13: beyond the seed's four, a question about details is a buying signal
+    "signal.asked_details",
     "closing.ready",
     "closing.too_eager",
     "closing.hesitant",

@@ -110,9 +110,15 @@ pub(super) struct Classifier {
     /// Concepts, then [`NOTHING`] last.
     classes: usize,
     log_prior: Vec<f64>,
-    /// Known features, sorted, and per feature one log-likelihood per class.
+    /// Known features, sorted, and per feature how many examples of each class hold it.
+    /// The log-likelihoods are computed when a clause is classified, for its few
+    /// features only: computing them all at start would cost more than the training.
     features: Vec<u64>,
-    log_likelihood: Vec<f32>,
+    counts: Vec<u16>,
+    /// Per class, ln(features seen in the class + smoothing × vocabulary).
+    log_denominator: Vec<f64>,
+    /// ln(count + smoothing) for the small counts most features have.
+    log_numerator: Vec<f64>,
     /// The training clauses: class, sorted features, text.
     examples: Vec<(usize, Vec<u64>, String)>,
     settings: ClassifierSettings,
@@ -146,7 +152,7 @@ impl Classifier {
             .collect();
         all.sort_unstable();
         all.dedup();
-        let mut counts = vec![0u32; all.len() * classes];
+        let mut counts = vec![0u16; all.len() * classes];
         let mut per_class_total = vec![0u64; classes];
         let mut per_class_examples = vec![0u64; classes];
         for (class, features, _) in &trained {
@@ -154,18 +160,20 @@ impl Classifier {
             per_class_total[*class] += features.len() as u64;
             for feature in features {
                 if let Ok(at) = all.binary_search(feature) {
-                    counts[at * classes + class] += 1;
+                    let count = &mut counts[at * classes + class];
+                    *count = count.saturating_add(1);
                 }
             }
         }
         let vocabulary = all.len() as f64;
         let alpha = settings.smoothing;
-        let mut log_likelihood = vec![0f32; counts.len()];
-        for (at, count) in counts.iter().enumerate() {
-            let class = at % classes;
-            let denominator = per_class_total[class] as f64 + alpha * vocabulary;
-            log_likelihood[at] = ((f64::from(*count) + alpha) / denominator).ln() as f32;
-        }
+        let log_denominator = per_class_total
+            .iter()
+            .map(|&total| (total as f64 + alpha * vocabulary).ln())
+            .collect();
+        let log_numerator = (0..SMALL_COUNTS)
+            .map(|count| (count as f64 + alpha).ln())
+            .collect();
         let total_examples = trained.len().max(1) as f64;
         let log_prior = per_class_examples
             .iter()
@@ -175,7 +183,9 @@ impl Classifier {
             classes,
             log_prior,
             features: all,
-            log_likelihood,
+            counts,
+            log_denominator,
+            log_numerator,
             examples: trained,
             settings,
         }
@@ -195,9 +205,15 @@ impl Classifier {
                 continue;
             };
             known += 1;
-            let row = &self.log_likelihood[at * self.classes..(at + 1) * self.classes];
-            for (score, weight) in scores.iter_mut().zip(row) {
-                *score += f64::from(*weight);
+            let row = &self.counts[at * self.classes..(at + 1) * self.classes];
+            for ((score, &count), denominator) in
+                scores.iter_mut().zip(row).zip(&self.log_denominator)
+            {
+                let numerator = match self.log_numerator.get(usize::from(count)) {
+                    Some(&ln) => ln,
+                    None => (f64::from(count) + self.settings.smoothing).ln(),
+                };
+                *score += numerator - denominator;
             }
         }
         if known < self.settings.min_known_features {
@@ -242,10 +258,12 @@ impl Classifier {
 /// Cosine similarity of two sorted feature sets, on what they say (not on whether they
 /// are negated, which every clause is or is not).
 fn similarity(a: &[u64], b: &[u64]) -> f64 {
-    let content = |f: &&u64| **f != NEGATED && **f != NOT_NEGATED;
-    let a: Vec<u64> = a.iter().filter(content).copied().collect();
-    let b: Vec<u64> = b.iter().filter(content).copied().collect();
-    if a.is_empty() || b.is_empty() {
+    let content = |f: &u64| *f != NEGATED && *f != NOT_NEGATED;
+    let (size_a, size_b) = (
+        a.iter().filter(|f| content(f)).count(),
+        b.iter().filter(|f| content(f)).count(),
+    );
+    if size_a == 0 || size_b == 0 {
         return 0.0;
     }
     let (mut i, mut j, mut shared) = (0, 0, 0usize);
@@ -254,13 +272,13 @@ fn similarity(a: &[u64], b: &[u64]) -> f64 {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                shared += 1;
+                shared += usize::from(content(&a[i]));
                 i += 1;
                 j += 1;
             }
         }
     }
-    shared as f64 / ((a.len() * b.len()) as f64).sqrt()
+    shared as f64 / ((size_a * size_b) as f64).sqrt()
 }
 
 /// The features of a normalised clause, sorted and without repeats: Chinese character
@@ -319,6 +337,9 @@ pub(super) fn features_of(chars: &[char], hits: &[Hit], matcher: &Matcher, out: 
     out.sort_unstable();
     out.dedup();
 }
+
+/// Counts below this have their logarithm in a table.
+const SMALL_COUNTS: usize = 64;
 
 /// Seeds of the features that are not n-grams.
 const LEXEME: u64 = 0x9E37_79B9_0000_0000;

@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::classifier::{ClassifierSettings, Examples};
-use super::matcher::{parse_pattern, MatcherBuilder, ParsedPattern, Role};
+use super::classifier::{Classifier, ClassifierSettings, Examples};
+use super::matcher::{parse_pattern, MatcherBuilder, Role, WordLists};
 use super::text::{is_separator, Spellings};
 use super::{Concept, Detector, KNOWN_CONCEPTS, OBJECTION_PREFIX};
 
@@ -127,14 +127,6 @@ impl LanguagePhrases {
             .enumerate()
             .map(|(i, p)| ("en", i, p.as_str()));
         zh.chain(en)
-    }
-
-    fn in_language(&self, lang: &str) -> &[String] {
-        if lang == "zh" {
-            &self.zh
-        } else {
-            &self.en
-        }
     }
 
     fn extend(&mut self, other: LanguagePhrases) {
@@ -265,8 +257,10 @@ impl DetectionConfig {
                 }
             }
         }
+        let lists = self.word_lists();
         for (list, phrases, role) in cue_lists(self) {
-            self.check_phrase_list(list, phrases, role == Role::ClauseBreak, &mut problems);
+            let plain = role == Role::ClauseBreak;
+            self.check_phrase_list(list, phrases, &lists, plain, &mut problems);
         }
         for (concept, phrases) in &self.concepts {
             if !KNOWN_CONCEPTS.contains(&concept.as_str()) {
@@ -278,9 +272,9 @@ impl DetectionConfig {
                 ));
             }
             let name = format!("concept `{concept}`");
-            self.check_phrase_list(&name, &phrases.patterns(), false, &mut problems);
+            self.check_phrase_list(&name, &phrases.patterns(), &lists, false, &mut problems);
             let unless = format!("{name}, unless");
-            self.check_phrase_list(&unless, &phrases.unless, false, &mut problems);
+            self.check_phrase_list(&unless, &phrases.unless, &lists, false, &mut problems);
         }
         for (class, sentences) in &self.examples {
             if class != super::classifier::NOTHING && !KNOWN_CONCEPTS.contains(&class.as_str()) {
@@ -321,11 +315,13 @@ impl DetectionConfig {
         problems
     }
 
-    /// Compiles the phrase data and keeps the examples for the classifier (trained when
-    /// a note is first read). Broken patterns are skipped here and reported by
-    /// `problems`, so a bad line never takes the rest of the data down.
+    /// Compiles the phrase data and trains the classifier on the examples. (Training
+    /// here, on the thread that compiles the phrases beside the scripts, keeps it off
+    /// the path of a `next` that reads a note.) Broken patterns are skipped here and
+    /// reported by `problems`, so a bad line never takes the rest of the data down.
     pub fn compile(&self) -> Detector {
         let mut builder = MatcherBuilder::default();
+        let lists = self.word_lists();
         let mut concepts = Vec::new();
         for (id, phrases) in &self.concepts {
             let Ok(index) = u16::try_from(concepts.len()) else {
@@ -336,16 +332,24 @@ impl DetectionConfig {
                 is_objection: id.starts_with(OBJECTION_PREFIX),
                 in_questions: phrases.questions,
             });
-            self.add_all(&phrases.patterns(), Role::Concept(index), &mut builder);
-            self.add_all(&phrases.unless, Role::Unless(index), &mut builder);
+            self.add_all(
+                &phrases.patterns(),
+                Role::Concept(index),
+                &lists,
+                &mut builder,
+            );
+            self.add_all(&phrases.unless, Role::Unless(index), &lists, &mut builder);
         }
         for (_, phrases, role) in cue_lists(self) {
-            self.add_all(phrases, role, &mut builder);
+            self.add_all(phrases, role, &lists, &mut builder);
         }
-        for (index, (_, words)) in self.words.iter().enumerate() {
+        for (index, name) in self.words.keys().enumerate() {
             let index = u16::try_from(index).unwrap_or(u16::MAX);
-            builder.add_list(index, &words.zh);
-            builder.add_list(index, &words.en);
+            for lang in ["zh", "en"] {
+                if let Ok(words) = lists.get(name, lang) {
+                    builder.add_list(index, words);
+                }
+            }
         }
         let spellings = Spellings::new(
             self.spellings
@@ -353,18 +357,32 @@ impl DetectionConfig {
                 .map(|(variant, canonical)| (variant.as_str(), canonical.as_str())),
         );
         let examples = Examples::new(&self.examples, &concepts);
+        let matcher = builder.build();
+        let classifier = (!examples.is_empty()).then(|| {
+            Classifier::train(
+                &examples,
+                concepts.len(),
+                &spellings,
+                &matcher,
+                self.classifier.unwrap_or_default(),
+            )
+        });
         Detector {
             concepts,
-            matcher: builder.build(),
+            matcher,
             spellings,
-            classifier: Default::default(),
-            examples,
-            settings: self.classifier.unwrap_or_default(),
+            classifier,
             goal: self.goal.unwrap_or_default(),
         }
     }
 
-    fn add_all(&self, phrases: &LanguagePhrases, role: Role, builder: &mut MatcherBuilder) {
+    fn add_all(
+        &self,
+        phrases: &LanguagePhrases,
+        role: Role,
+        lists: &WordLists,
+        builder: &mut MatcherBuilder,
+    ) {
         for (lang, _, pattern) in phrases.tagged() {
             if pattern.chars().any(is_separator) {
                 continue;
@@ -372,43 +390,25 @@ impl DetectionConfig {
             if role == Role::ClauseBreak && pattern.contains('*') {
                 continue;
             }
-            if let Ok(parsed) = self.parse(pattern, lang) {
+            if let Ok(parsed) = parse_pattern(pattern, lists, lang) {
                 builder.add(parsed, role, pattern);
             }
         }
     }
 
-    fn parse(&self, pattern: &str, lang: &str) -> Result<ParsedPattern, String> {
-        let list = |name: &str| -> Result<Vec<String>, String> {
-            let Some(list) = self.words.get(name) else {
-                let known: Vec<&str> = self.words.keys().map(String::as_str).collect();
-                return Err(format!(
-                    "uses the unknown word list `{{{name}}}` (defined under `words:`: {})",
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                ));
-            };
-            let words: Vec<String> = list
-                .in_language(lang)
+    fn word_lists(&self) -> WordLists {
+        WordLists::new(
+            self.words
                 .iter()
-                .filter(|w| !w.trim().is_empty() && !w.contains(['{', '}']))
-                .cloned()
-                .collect();
-            if words.is_empty() {
-                return Err(format!("uses `{{{name}}}`, which has no {lang} words"));
-            }
-            Ok(words)
-        };
-        parse_pattern(pattern, &list)
+                .map(|(name, words)| (name.as_str(), words.zh.as_slice(), words.en.as_slice())),
+        )
     }
 
     fn check_phrase_list(
         &self,
         list: &str,
         phrases: &LanguagePhrases,
+        lists: &WordLists,
         plain_words_only: bool,
         problems: &mut Vec<String>,
     ) {
@@ -432,7 +432,7 @@ impl DetectionConfig {
                 ));
                 continue;
             }
-            if let Err(message) = self.parse(pattern, lang) {
+            if let Err(message) = parse_pattern(pattern, lists, lang) {
                 problems.push(format!("{at} {message}"));
                 continue;
             }

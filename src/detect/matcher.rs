@@ -5,15 +5,14 @@
 //! is one frame that stands for every 担心/怀疑/不放心 … followed later in the clause by
 //! 交付/能力/案例 … — nothing is multiplied out, so word lists can be long.
 //!
-//! Every distinct word of every frame is one pattern of a single Aho-Corasick automaton,
-//! which finds all of them in a sentence in one pass (overlapping: 信不过 and 不过 are both
-//! reported). A frame is then tried only where a word of its first slot was found, and
-//! completed slot by slot from the hits, within one clause.
+//! Every distinct word of every frame is one entry of a [`Lexicon`], which finds all of
+//! them in a sentence in one pass (overlapping: 信不过 and 不过 are both reported). A frame
+//! is then tried only where a word of its first slot was found, and completed slot by
+//! slot from the hits, within one clause (or the sentence, across a `**`).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
-use super::text::{is_cjk, is_word_char, normalize_phrase, Normalized, CLAUSE_MARK};
+use super::text::{is_cjk, is_word_char, normalize_phrase, Lexicon, Normalized, CLAUSE_MARK};
 
 /// What a frame does when found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +126,7 @@ const MAX_STEPS_PER_ATTEMPT: u32 = 256;
 /// The compiled patterns of every role.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Matcher {
-    automaton: Option<AhoCorasick>,
+    lexicon: Lexicon,
     frames: Vec<Frame>,
     /// (lexeme, frame) for each word of each frame's first slot, sorted.
     triggers: Vec<(u32, u32)>,
@@ -147,7 +146,7 @@ pub(super) struct Matcher {
 #[derive(Default)]
 pub(super) struct MatcherBuilder {
     lexemes: Vec<String>,
-    ids: HashMap<String, u32>,
+    ids: HashMap<String, u32, std::hash::BuildHasherDefault<WordHasher>>,
     frames: Vec<Frame>,
     patterns: Vec<Box<str>>,
     /// (lexeme, word list) for every word of every list.
@@ -194,13 +193,9 @@ impl MatcherBuilder {
     /// Makes every word of word list number `list` known, so the classifier can use
     /// "a word of this list" as a feature (the playbook's lists are its dictionary:
     /// 预算, 经费, 资金 are one feature however the note spells the idea).
-    pub(super) fn add_list(&mut self, list: u16, words: &[String]) {
-        for word in words.iter().flat_map(|w| word_forms(w)) {
-            let folded = normalize_phrase(word.trim_matches('*'));
-            if folded.is_empty() || folded.chars().any(|c| c == '*') {
-                continue;
-            }
-            let lexeme = self.intern(folded);
+    pub(super) fn add_list(&mut self, list: u16, words: &[ListWord]) {
+        for word in words {
+            let lexeme = self.intern(word.folded.clone());
             self.memberships.push((lexeme, list));
         }
     }
@@ -248,19 +243,14 @@ impl MatcherBuilder {
                 }
             }
         }
-        // The contiguous NFA builds in a fraction of a DFA's time: the automaton is built
-        // at every start, and notes are short.
-        let automaton = if self.lexemes.is_empty() {
-            None
-        } else {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
-                .build(&self.lexemes)
-                .ok()
-        };
+        let lexicon = Lexicon::new(
+            self.lexemes
+                .iter()
+                .map(|word| word.chars().collect())
+                .collect(),
+        );
         Matcher {
-            automaton,
+            lexicon,
             memberships,
             negators,
             has_sentence_frames: self.frames.iter().any(|frame| frame.spans_clauses),
@@ -272,17 +262,43 @@ impl MatcherBuilder {
     }
 }
 
+/// FNV-1a: interning the playbook's words hashes a few thousand short strings at every
+/// start, where the standard library's DoS-resistant hash costs more than the rest of
+/// the interning. The words are the playbook's, not an attacker's.
+#[derive(Default)]
+pub(super) struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &byte in bytes {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
 /// Parses the trainer's pattern syntax into slots. `{name}` is a word list of `lists`
 /// (by language); `*` is a gap; a `*` glued to a word lets the word go on (`agree*`,
 /// `*n't`); a space keeps words whole. Chinese has no word boundaries.
 pub(super) fn parse_pattern(
     pattern: &str,
-    list: &dyn Fn(&str) -> Result<Vec<String>, String>,
+    lists: &WordLists,
+    lang: &str,
 ) -> Result<ParsedPattern, String> {
     let mut slots: ParsedPattern = Vec::new();
-    for (part_index, part) in pattern.split("**").enumerate() {
+    for (part_index, part) in split_sentence_gaps(pattern).into_iter().enumerate() {
         let first = slots.len();
-        parse_clause_part(part, list, &mut slots)?;
+        parse_clause_part(part, lists, lang, &mut slots)?;
         if part_index > 0 {
             if let Some(slot) = slots.get_mut(first) {
                 slot.0 = Gap::Sentence;
@@ -295,10 +311,31 @@ pub(super) fn parse_pattern(
     Ok(slots)
 }
 
+/// The stretches of a pattern between `**` gaps. (Done by hand: `str::split` with a
+/// string builds a substring searcher per call, which at a thousand patterns per start
+/// costs more than the parsing.)
+fn split_sentence_gaps(pattern: &str) -> Vec<&str> {
+    let bytes = pattern.as_bytes();
+    let mut parts = Vec::new();
+    let (mut start, mut at) = (0, 0);
+    while at + 1 < bytes.len() {
+        if bytes[at] == b'*' && bytes[at + 1] == b'*' {
+            parts.push(&pattern[start..at]);
+            at += 2;
+            start = at;
+        } else {
+            at += 1;
+        }
+    }
+    parts.push(&pattern[start..]);
+    parts
+}
+
 /// Parses a stretch of a pattern without `**` and appends its slots.
 fn parse_clause_part(
     pattern: &str,
-    list: &dyn Fn(&str) -> Result<Vec<String>, String>,
+    lists: &WordLists,
+    lang: &str,
     slots: &mut ParsedPattern,
 ) -> Result<(), String> {
     let segments: Vec<&str> = pattern.split('*').collect();
@@ -328,16 +365,15 @@ fn parse_clause_part(
                     }
                     vec![bounded(folded, word_start, word_end)]
                 }
-                Atom::List(name) => list(&name)?
+                Atom::List(name) => lists
+                    .get(&name, lang)?
                     .iter()
-                    .flat_map(|word| word_forms(word))
-                    .filter_map(|word| {
-                        let (glued_front, glued_back) =
-                            (word.starts_with('*'), word.ends_with('*'));
-                        let folded = normalize_phrase(word.trim_matches('*'));
-                        (!folded.is_empty()).then(|| {
-                            bounded(folded, word_start && !glued_front, word_end && !glued_back)
-                        })
+                    .map(|word| {
+                        bounded(
+                            word.folded.clone(),
+                            word_start && !word.glued_front,
+                            word_end && !word.glued_back,
+                        )
                     })
                     .collect(),
             };
@@ -353,6 +389,71 @@ fn parse_clause_part(
         }
     }
     Ok(())
+}
+
+/// A word of a list, folded once for every pattern that uses the list.
+#[derive(Debug, Clone)]
+pub(super) struct ListWord {
+    pub(super) folded: String,
+    /// Written with a `*` before (`*n't`): it may begin inside a word.
+    glued_front: bool,
+    /// Written with a `*` after (`agree*`): it may go on.
+    glued_back: bool,
+}
+
+/// The playbook's word lists, folded once: `{money}` is used by many patterns.
+#[derive(Debug, Default)]
+pub(super) struct WordLists {
+    /// Name → (zh words, en words).
+    lists: HashMap<String, [Vec<ListWord>; 2]>,
+}
+
+impl WordLists {
+    pub(super) fn new<'a>(
+        lists: impl Iterator<Item = (&'a str, &'a [String], &'a [String])>,
+    ) -> Self {
+        let prepare = |words: &[String]| -> Vec<ListWord> {
+            words
+                .iter()
+                .filter(|w| !w.trim().is_empty() && !w.contains(['{', '}']))
+                .flat_map(|word| word_forms(word))
+                .filter_map(|word| {
+                    let folded = normalize_phrase(word.trim_matches('*'));
+                    (!folded.is_empty()).then(|| ListWord {
+                        folded,
+                        glued_front: word.starts_with('*'),
+                        glued_back: word.ends_with('*'),
+                    })
+                })
+                .collect()
+        };
+        WordLists {
+            lists: lists
+                .map(|(name, zh, en)| (name.to_owned(), [prepare(zh), prepare(en)]))
+                .collect(),
+        }
+    }
+
+    /// The words of list `name` in `lang`, or why a pattern cannot use it.
+    pub(super) fn get(&self, name: &str, lang: &str) -> Result<&[ListWord], String> {
+        let Some(both) = self.lists.get(name) else {
+            let mut known: Vec<&str> = self.lists.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            return Err(format!(
+                "uses the unknown word list `{{{name}}}` (defined under `words:`: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        };
+        let words = if lang == "zh" { &both[0] } else { &both[1] };
+        if words.is_empty() {
+            return Err(format!("uses `{{{name}}}`, which has no {lang} words"));
+        }
+        Ok(words)
+    }
 }
 
 /// The endings a `*` glued inside a word of a list stands for: a list word is one slot,
@@ -486,21 +587,18 @@ impl Matcher {
     /// Every word of every frame in `sentence`, overlapping, in order of start.
     pub(super) fn scan(&self, sentence: &Normalized, hits: &mut Vec<Hit>) {
         hits.clear();
-        let Some(automaton) = &self.automaton else {
-            return;
-        };
         let chars = &sentence.chars;
-        for found in automaton.find_overlapping_iter(&sentence.text) {
-            let start = sentence.char_index(found.start());
-            let end = sentence.char_index(found.end());
-            let word_start = start == 0 || !is_word_char(chars[start as usize - 1]);
-            let word_end = chars.get(end as usize).is_none_or(|&c| !is_word_char(c));
-            hits.push(Hit {
-                lexeme: found.pattern().as_u32(),
-                start,
-                end,
-                word_start,
-                word_end,
+        for at in 0..chars.len() {
+            self.lexicon.at(chars, at, |lexeme, end| {
+                let word_start = at == 0 || !is_word_char(chars[at - 1]);
+                let word_end = chars.get(end).is_none_or(|&c| !is_word_char(c));
+                hits.push(Hit {
+                    lexeme,
+                    start: at as u32,
+                    end: end as u32,
+                    word_start,
+                    word_end,
+                });
             });
         }
         hits.sort_unstable_by_key(|hit| (hit.start, hit.end, hit.lexeme));

@@ -12,7 +12,7 @@
 //!    playbook's `clause_breaks` (但是, but), because negation and attribution in notes
 //!    rarely reach across a comma.
 //! 2. [`matcher`]: every pattern — a frame of words and `{word lists}` with `*` gaps — is
-//!    found with one Aho-Corasick pass per sentence.
+//!    found with one pass of a two-character index over each sentence.
 //! 3. [`read`]: a concept's match stands unless something cancels it: a negator before it
 //!    or in its gaps (one inside the pattern belongs to it: 没有预算), a "not a problem"
 //!    or "resolved" phrase (objections), a condition (如果, if), our own side speaking,
@@ -41,9 +41,7 @@ pub use classifier::ClassifierSettings;
 pub use config::{ConceptPhrases, CorpusGoal, DetectionConfig, LanguagePhrases};
 pub use corpus::{score_corpus, CorpusEntry, CorpusScore, ExpectedFinding, Tally};
 
-use std::sync::OnceLock;
-
-use classifier::{Classifier, Examples};
+use classifier::Classifier;
 use matcher::Matcher;
 use text::Spellings;
 
@@ -75,16 +73,15 @@ pub(crate) struct Concept {
     in_questions: bool,
 }
 
-/// Compiled phrase data and the examples the classifier learns from. Immutable (the
-/// classifier is trained once, on first use), so one instance serves every thread.
+/// Compiled phrase data and the classifier trained from the examples. Immutable, so one
+/// instance serves every thread.
 #[derive(Debug, Clone)]
 pub struct Detector {
     concepts: Vec<Concept>,
     matcher: Matcher,
     spellings: Spellings,
-    classifier: OnceLock<Classifier>,
-    examples: Examples,
-    settings: ClassifierSettings,
+    /// `None` when the playbook has no labelled examples.
+    classifier: Option<Classifier>,
     goal: CorpusGoal,
 }
 
@@ -159,7 +156,7 @@ impl Detector {
 
     /// Findings in order of appearance, at most one per (concept, speaker) in a note.
     pub fn detect(&self, text: &str, speakers: &[Speaker]) -> Vec<Finding> {
-        if (self.matcher.is_empty() && self.examples.is_empty()) || text.trim().is_empty() {
+        if (self.matcher.is_empty() && self.classifier.is_none()) || text.trim().is_empty() {
             return Vec::new();
         }
         read::read_note(self, text, speakers)
@@ -171,20 +168,7 @@ impl Detector {
         self.detect(text, &speakers)
     }
 
-    /// The classifier, trained on first use: most runs read no note, and a review
-    /// trains it once for all its deals.
     fn classifier(&self) -> Option<&Classifier> {
-        if self.examples.is_empty() {
-            return None;
-        }
-        Some(self.classifier.get_or_init(|| {
-            Classifier::train(
-                &self.examples,
-                self.concepts.len(),
-                &self.spellings,
-                &self.matcher,
-                self.settings,
-            )
-        }))
+        self.classifier.as_ref()
     }
 }

@@ -19,7 +19,7 @@ pub(super) struct SpeakerHit {
 pub(super) struct SpeakerTable<'a> {
     names: Vec<&'a str>,
     /// (normalised name or title, who).
-    entries: Vec<(String, usize)>,
+    entries: Vec<(Vec<char>, usize)>,
 }
 
 impl<'a> SpeakerTable<'a> {
@@ -34,7 +34,7 @@ impl<'a> SpeakerTable<'a> {
                 }
             };
             for written in std::iter::once(speaker.name).chain(speaker.title) {
-                let folded = normalize_phrase(written);
+                let folded: Vec<char> = normalize_phrase(written).chars().collect();
                 if !folded.is_empty()
                     && !table.entries.iter().any(|(e, w)| *e == folded && *w == who)
                 {
@@ -53,23 +53,29 @@ impl<'a> SpeakerTable<'a> {
     /// 王总监) is dropped.
     pub(super) fn find(&self, sentence: &Normalized, out: &mut Vec<SpeakerHit>) {
         out.clear();
+        let chars = &sentence.chars;
         for (written, who) in &self.entries {
-            let first_is_word = written.chars().next().is_some_and(is_word_char);
-            let last_is_word = written.chars().last().is_some_and(is_word_char);
-            for (offset, _) in sentence.text.match_indices(written.as_str()).take(64) {
-                let start = sentence.char_index(offset);
-                let end = sentence.char_index(offset + written.len());
-                let chars = &sentence.chars;
-                if first_is_word && start > 0 && is_word_char(chars[start as usize - 1]) {
+            let (Some(&first), Some(&last)) = (written.first(), written.last()) else {
+                continue;
+            };
+            let (first_is_word, last_is_word) = (is_word_char(first), is_word_char(last));
+            let mut found = 0;
+            for start in 0..chars.len() {
+                if chars[start] != first || !chars[start..].starts_with(written) || found >= 64 {
                     continue;
                 }
-                if last_is_word && chars.get(end as usize).is_some_and(|&c| is_word_char(c)) {
+                let end = start + written.len();
+                if first_is_word && start > 0 && is_word_char(chars[start - 1]) {
                     continue;
                 }
+                if last_is_word && chars.get(end).is_some_and(|&c| is_word_char(c)) {
+                    continue;
+                }
+                found += 1;
                 out.push(SpeakerHit {
                     who: *who,
-                    start,
-                    end,
+                    start: start as u32,
+                    end: end as u32,
                 });
             }
         }

@@ -367,6 +367,7 @@ mod tests {
                 id: (*id).to_owned(),
                 is_objection: id.starts_with("objection."),
                 in_questions: false,
+                anchors: Vec::new(),
             })
             .collect()
     }

@@ -49,6 +49,11 @@ pub struct DetectionConfig {
     /// questions (`questions: true`) can be found in the sentence.
     #[serde(default)]
     pub asking: LanguagePhrases,
+    /// Words that request something (让我们…发, asked for, pls send): like `asking`, they
+    /// make a question about details, but they cancel nothing (asked for a formal quote
+    /// is a next step).
+    #[serde(default)]
+    pub requests: LanguagePhrases,
     /// How a speaker is introduced (说, 表示, 觉得, said, told us): left out of the evidence
     /// after the speaker's name, and "…, said Ma Lin" names the speaker after the words.
     #[serde(default)]
@@ -147,10 +152,17 @@ pub struct ConceptPhrases {
     /// ("not in a hurry to drop us" is no `no_hurry` objection).
     #[serde(default)]
     pub unless: LanguagePhrases,
-    /// The concept is itself a question (asking for details), so a question or an
-    /// `asking` word does not cancel it.
+    /// The concept is itself a question (asking for details): it is found only in a
+    /// question (a question mark, an `asking` word or a `requests` word in the
+    /// sentence), which does not cancel it, nor does a condition inside it.
     #[serde(default)]
     pub questions: bool,
+    /// Word lists (names under `words:`) one of whose words a clause must hold before the
+    /// classifier may report this concept on its own: the classifier decides between
+    /// concepts, the anchor says the clause is about the concept at all (no money word,
+    /// no no_budget). Empty: no such condition.
+    #[serde(default)]
+    pub anchors: Vec<String>,
 }
 
 impl ConceptPhrases {
@@ -163,7 +175,7 @@ impl ConceptPhrases {
 }
 
 /// The cue lists, with the role each plays and its name in the file.
-fn cue_lists(config: &DetectionConfig) -> [(&'static str, &LanguagePhrases, Role); 12] {
+fn cue_lists(config: &DetectionConfig) -> [(&'static str, &LanguagePhrases, Role); 13] {
     [
         ("clause_breaks", &config.clause_breaks, Role::ClauseBreak),
         ("negators", &config.negators, Role::Negator),
@@ -174,6 +186,7 @@ fn cue_lists(config: &DetectionConfig) -> [(&'static str, &LanguagePhrases, Role
         ("ours", &config.ours, Role::Ours),
         ("relayed", &config.relayed, Role::Relayed),
         ("asking", &config.asking, Role::Asking),
+        ("requests", &config.requests, Role::Request),
         ("speech", &config.speech, Role::Speech),
         ("past", &config.past, Role::Past),
         ("since", &config.since, Role::Since),
@@ -202,6 +215,7 @@ impl DetectionConfig {
         self.ours.extend(other.ours);
         self.relayed.extend(other.relayed);
         self.asking.extend(other.asking);
+        self.requests.extend(other.requests);
         self.speech.extend(other.speech);
         self.past.extend(other.past);
         self.since.extend(other.since);
@@ -215,6 +229,7 @@ impl DetectionConfig {
             mine.en.extend(phrases.en);
             mine.unless.extend(phrases.unless);
             mine.questions |= phrases.questions;
+            mine.anchors.extend(phrases.anchors);
         }
         for (class, sentences) in other.examples {
             self.examples.entry(class).or_default().extend(sentences);
@@ -272,6 +287,13 @@ impl DetectionConfig {
                 ));
             }
             let name = format!("concept `{concept}`");
+            for anchor in &phrases.anchors {
+                if !self.words.contains_key(anchor.as_str()) {
+                    problems.push(format!(
+                        "detection: {name}: anchor `{anchor}` is not a word list under `words:`"
+                    ));
+                }
+            }
             self.check_phrase_list(&name, &phrases.patterns(), &lists, false, &mut problems);
             let unless = format!("{name}, unless");
             self.check_phrase_list(&unless, &phrases.unless, &lists, false, &mut problems);
@@ -327,10 +349,17 @@ impl DetectionConfig {
             let Ok(index) = u16::try_from(concepts.len()) else {
                 break; // more than 65,535 concepts is not phrase data anyone maintains
             };
+            let anchors = phrases
+                .anchors
+                .iter()
+                .filter_map(|name| self.words.get_index_of(name.as_str()))
+                .filter_map(|index| u16::try_from(index).ok())
+                .collect();
             concepts.push(Concept {
                 id: id.clone(),
                 is_objection: id.starts_with(OBJECTION_PREFIX),
                 in_questions: phrases.questions,
+                anchors,
             });
             self.add_all(
                 &phrases.patterns(),

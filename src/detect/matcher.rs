@@ -30,6 +30,7 @@ pub(super) enum Role {
     Ours,
     Relayed,
     Asking,
+    Request,
     Speech,
     Past,
     Since,

@@ -71,6 +71,8 @@ pub(crate) struct Concept {
     is_objection: bool,
     /// Found in questions too (asked_details).
     in_questions: bool,
+    /// Word lists a clause must draw on for the classifier to report the concept.
+    anchors: Vec<u16>,
 }
 
 /// Compiled phrase data and the classifier trained from the examples. Immutable, so one

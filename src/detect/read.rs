@@ -143,6 +143,8 @@ impl Work {
             }
         }
         let cues = Cues::collect(&self.matches);
+        let mut words = std::mem::take(&mut self.words);
+        let mut features = std::mem::take(&mut self.features);
         let reading = Reading {
             detector,
             sentence,
@@ -158,6 +160,7 @@ impl Work {
             relayed: &cues.relayed,
             speech: &cues.speech,
         };
+        let mut candidates: Vec<Candidate> = Vec::new();
         for &(clause, found) in self.matches.iter() {
             let Role::Concept(concept) = found.role else {
                 continue;
@@ -177,13 +180,31 @@ impl Work {
                 pattern: detector.matcher.pattern(found.source).to_owned(),
             };
             let evidence = self.evidence(text, &view, clause, speaker, found.start);
+            candidates.push((found.start, concept, speaker, evidence, basis));
+        }
+        if let Some(classifier) = detector.classifier() {
+            let scratch = (&mut words, &mut features);
+            self.classify_clauses(&reading, &view, classifier, text, scratch, &mut candidates);
+        }
+        // in the order the words stand in the note, whatever found them
+        candidates.sort_by_key(|candidate| candidate.0);
+        for (_, concept, speaker, evidence, basis) in candidates {
             push_finding(detector, table, concept, speaker, evidence, basis, findings);
         }
-        let Some(classifier) = detector.classifier() else {
-            return;
-        };
-        let mut words = std::mem::take(&mut self.words);
-        let mut features = std::mem::take(&mut self.features);
+        self.words = words;
+        self.features = features;
+    }
+
+    /// The classifier, on each clause no pattern decided.
+    fn classify_clauses(
+        &self,
+        reading: &Reading,
+        view: &SentenceView,
+        classifier: &Classifier,
+        text: &str,
+        (words, features): (&mut Vec<char>, &mut Vec<u64>),
+        candidates: &mut Vec<Candidate>,
+    ) {
         for clause in 0..self.clauses.len() {
             let has_pattern = self.matches.iter().any(|(c, found)| {
                 *c == clause && matches!(found.role, Role::Concept(_) | Role::Unless(_))
@@ -192,18 +213,15 @@ impl Work {
                 continue; // a pattern decided this clause, found or cancelled
             }
             self.classify_clause(
-                &reading,
-                &view,
+                reading,
+                view,
                 classifier,
                 text,
-                table,
                 clause,
-                (&mut words, &mut features),
-                findings,
+                (words, features),
+                candidates,
             );
         }
-        self.words = words;
-        self.features = features;
     }
 
     /// Clauses end at clause punctuation and at the playbook's break words.
@@ -239,10 +257,9 @@ impl Work {
         view: &SentenceView,
         classifier: &Classifier,
         text: &str,
-        table: &SpeakerTable,
         clause: usize,
         (words, features): (&mut Vec<char>, &mut Vec<u64>),
-        findings: &mut Vec<Finding>,
+        candidates: &mut Vec<Candidate>,
     ) {
         let (clause_start, clause_end) = self.clauses[clause];
         // the words begin after the last stakeholder named before them in the clause
@@ -282,6 +299,23 @@ impl Work {
         let Some(verdict) = classifier.classify(features) else {
             return;
         };
+        // the clause must be about the concept at all: a word of one of its anchor lists
+        let anchors = reading
+            .detector
+            .concepts
+            .get(usize::from(verdict.concept))
+            .map(|concept| concept.anchors.as_slice())
+            .unwrap_or_default();
+        let matcher = &reading.detector.matcher;
+        if !anchors.is_empty()
+            && !clause_hits.iter().any(|hit| {
+                matcher
+                    .lists_of(hit.lexeme)
+                    .any(|list| anchors.contains(&list))
+            })
+        {
+            return;
+        }
         if reading.cancelled(verdict.concept, clause, words_start, None) {
             return;
         }
@@ -291,15 +325,7 @@ impl Work {
             like: classifier.nearest(features, verdict.concept, EXAMPLES_SHOWN),
         };
         let evidence = self.evidence(text, view, clause, speaker, words_start);
-        push_finding(
-            reading.detector,
-            table,
-            verdict.concept,
-            speaker,
-            evidence,
-            basis,
-            findings,
-        );
+        candidates.push((words_start, verdict.concept, speaker, evidence, basis));
     }
 
     /// The customer's words: the clause as the rep wrote it, from where the words begin
@@ -345,6 +371,10 @@ fn push_clause(clauses: &mut Vec<(u32, u32)>, chars: &[char], start: u32, end: u
     }
 }
 
+/// A finding of one sentence before it joins the note's: where its words start, the
+/// concept, the speaker, the evidence, what decided it.
+type Candidate = (u32, u16, Option<SpeakerHit>, String, Basis);
+
 /// One finding per (concept, speaker) in a note: a repeat adds its words to the first.
 fn push_finding(
     detector: &Detector,
@@ -368,6 +398,10 @@ fn push_finding(
         if !known.evidence.contains(&evidence) && !evidence.is_empty() {
             known.evidence.push_str(" / ");
             known.evidence.push_str(&evidence);
+        }
+        // a pattern is the better explanation when both decided
+        if matches!(known.basis, Basis::Examples { .. }) && matches!(basis, Basis::Pattern { .. }) {
+            known.basis = basis;
         }
         return;
     }
@@ -457,8 +491,18 @@ impl Reading<'_> {
         {
             return true;
         }
-        // a condition: from the start of its clause to the end of the sentence
-        if self.of_role(Role::Hypothetical).any(|(c, _)| c <= clause) {
+        // a question about details is asked, not stated: it needs a question (a question
+        // mark, an asking word, or a request), and a condition inside it does not cancel
+        // it ("如果分三期付款，利息怎么算？")
+        if info.in_questions {
+            let asked = self.sentence.is_question
+                || self.of_role(Role::Asking).next().is_some()
+                || self.of_role(Role::Request).next().is_some();
+            if !asked {
+                return true;
+            }
+        } else if self.of_role(Role::Hypothetical).any(|(c, _)| c <= clause) {
+            // a condition: from the start of its clause to the end of the sentence
             return true;
         }
         // our own side speaking, until someone on the customer's side is named; after a

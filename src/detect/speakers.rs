@@ -159,13 +159,15 @@ impl SentenceView<'_> {
     }
 
     fn unless_relayed(&self, speaker: SpeakerHit, words: u32) -> Option<SpeakerHit> {
-        let relayed = self.relayed.iter().any(|&(relay_start, relay_end)| {
+        // the third party stands between the speaker and the words, or is where the
+        // words begin (Ben said his boss would like to hear the pitch)
+        let relayed = self.relayed.iter().any(|&(relay_start, _)| {
             relay_start >= speaker.end
-                && relay_end <= words
+                && relay_start <= words
                 && !self
                     .speakers
                     .iter()
-                    .any(|hit| hit.start <= relay_start && hit.end >= relay_end)
+                    .any(|hit| hit.start <= relay_start && relay_start < hit.end)
         });
         (!relayed).then_some(speaker)
     }

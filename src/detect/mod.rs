@@ -30,6 +30,8 @@
 mod classifier;
 mod config;
 mod corpus;
+#[cfg(test)]
+mod cue_tests;
 mod matcher;
 mod read;
 mod speakers;

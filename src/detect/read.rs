@@ -339,11 +339,20 @@ impl Work {
         words: u32,
     ) -> String {
         let (clause_start, clause_end) = self.clauses[clause];
-        let from = match speaker {
-            Some(hit) if hit.start >= clause_start && hit.end <= words => {
-                view.words_start(clause, Some(hit)).max(hit.end)
-            }
-            _ => clause_start,
+        // the speaker before the words in their clause is left out; so is one who only
+        // relays a third party's view (吴姐说老板觉得太贵 → 老板觉得太贵)
+        let leading = speaker
+            .filter(|hit| hit.start >= clause_start && hit.end <= words)
+            .or_else(|| {
+                self.speakers
+                    .iter()
+                    .find(|hit| hit.start >= clause_start && hit.start <= clause_start + 1)
+                    .filter(|hit| hit.end <= words)
+                    .copied()
+            });
+        let from = match leading {
+            Some(hit) => view.words_start(clause, Some(hit)).max(hit.end),
+            None => clause_start,
         };
         let whole = self.sentence.original_range(clause_start, clause_end);
         let range = self.sentence.original_range(from, clause_end).or(whole);
@@ -458,6 +467,7 @@ impl Reading<'_> {
                         shield.role == Role::Shield
                             && shield.start <= found.start
                             && found.end <= shield.end
+                            && shield.end - shield.start > found.end - found.start
                     })
             })
             .map(|(clause, found)| (*clause, found))

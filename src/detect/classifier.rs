@@ -113,7 +113,7 @@ pub(super) struct Classifier {
     /// Known features, sorted, and per feature how many examples of each class hold it.
     /// The log-likelihoods are computed when a clause is classified, for its few
     /// features only: computing them all at start would cost more than the training.
-    features: Vec<u64>,
+    features: FeatureMap,
     counts: Vec<u16>,
     /// Per class, ln(features seen in the class + smoothing × vocabulary).
     log_denominator: Vec<f64>,
@@ -146,26 +146,24 @@ impl Classifier {
             let class = class.map_or(concepts, usize::from);
             trained.push((class, features, text.clone()));
         }
-        let mut all: Vec<u64> = trained
-            .iter()
-            .flat_map(|(_, f, _)| f.iter().copied())
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        let mut counts = vec![0u16; all.len() * classes];
+        let mut vocabulary_index: FeatureMap = FeatureMap::default();
+        let mut counts: Vec<u16> = Vec::new();
         let mut per_class_total = vec![0u64; classes];
         let mut per_class_examples = vec![0u64; classes];
         for (class, features, _) in &trained {
             per_class_examples[*class] += 1;
             per_class_total[*class] += features.len() as u64;
             for feature in features {
-                if let Ok(at) = all.binary_search(feature) {
-                    let count = &mut counts[at * classes + class];
-                    *count = count.saturating_add(1);
+                let next = vocabulary_index.len() as u32;
+                let at = *vocabulary_index.entry(*feature).or_insert(next) as usize;
+                if at == next as usize {
+                    counts.resize(counts.len() + classes, 0);
                 }
+                let count = &mut counts[at * classes + class];
+                *count = count.saturating_add(1);
             }
         }
-        let vocabulary = all.len() as f64;
+        let vocabulary = vocabulary_index.len() as f64;
         let alpha = settings.smoothing;
         let log_denominator = per_class_total
             .iter()
@@ -182,7 +180,7 @@ impl Classifier {
         Classifier {
             classes,
             log_prior,
-            features: all,
+            features: vocabulary_index,
             counts,
             log_denominator,
             log_numerator,
@@ -201,9 +199,10 @@ impl Classifier {
         let mut scores = self.log_prior.clone();
         let mut known = 0;
         for feature in features.iter() {
-            let Ok(at) = self.features.binary_search(feature) else {
+            let Some(&at) = self.features.get(feature) else {
                 continue;
             };
+            let at = at as usize;
             known += 1;
             let row = &self.counts[at * self.classes..(at + 1) * self.classes];
             for ((score, &count), denominator) in
@@ -336,6 +335,29 @@ pub(super) fn features_of(chars: &[char], hits: &[Hit], matcher: &Matcher, out: 
     }
     out.sort_unstable();
     out.dedup();
+}
+
+/// Feature → its row in the counts. Features are already hashes: the map's hasher only
+/// mixes them, rather than hashing them again with the standard library's SipHash.
+type FeatureMap = std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<MixHasher>>;
+
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (value ^ (value >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    }
 }
 
 /// Counts below this have their logarithm in a table.

@@ -343,7 +343,8 @@ impl DetectionConfig {
     /// reported by `problems`, so a bad line never takes the rest of the data down.
     pub fn compile(&self) -> Detector {
         let mut builder = MatcherBuilder::default();
-        let lists = self.word_lists();
+        let mut lists = self.word_lists();
+        builder.intern_lists(&mut lists);
         let mut concepts = Vec::new();
         for (id, phrases) in &self.concepts {
             let Ok(index) = u16::try_from(concepts.len()) else {

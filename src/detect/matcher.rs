@@ -154,9 +154,16 @@ pub(super) struct MatcherBuilder {
     memberships: Vec<(u32, u16)>,
 }
 
+/// A word of a parsed pattern: new text, or a word of a list already interned.
+#[derive(Debug, Clone)]
+pub(super) enum Word {
+    Text(String),
+    Lexeme(u32),
+}
+
 /// A pattern as parsed, before its words are interned: per slot, whether a gap comes
 /// before it and its words with their boundaries.
-pub(super) type ParsedPattern = Vec<(Gap, Vec<(String, bool, bool)>)>;
+pub(super) type ParsedPattern = Vec<(Gap, Vec<(Word, bool, bool)>)>;
 
 impl MatcherBuilder {
     /// Adds a parsed pattern with its role; `source` is the pattern as written.
@@ -166,7 +173,10 @@ impl MatcherBuilder {
             let mut alternatives: Vec<Alternative> = words
                 .into_iter()
                 .map(|(word, word_start, word_end)| Alternative {
-                    lexeme: self.intern(word),
+                    lexeme: match word {
+                        Word::Lexeme(lexeme) => lexeme,
+                        Word::Text(text) => self.intern(text),
+                    },
                     word_start,
                     word_end,
                 })
@@ -196,8 +206,22 @@ impl MatcherBuilder {
     /// 预算, 经费, 资金 are one feature however the note spells the idea).
     pub(super) fn add_list(&mut self, list: u16, words: &[ListWord]) {
         for word in words {
-            let lexeme = self.intern(word.folded.clone());
+            let lexeme = match word.lexeme {
+                Some(lexeme) => lexeme,
+                None => self.intern(word.folded.clone()),
+            };
             self.memberships.push((lexeme, list));
+        }
+    }
+
+    /// Interns every word of every list once, so the patterns that use a list refer to
+    /// its words by number (a list used by ten patterns is not folded, copied and hashed
+    /// ten times).
+    pub(super) fn intern_lists(&mut self, lists: &mut WordLists) {
+        for both in lists.lists.values_mut() {
+            for word in both.iter_mut().flatten() {
+                word.lexeme = Some(self.intern(word.folded.clone()));
+            }
         }
     }
 
@@ -244,12 +268,7 @@ impl MatcherBuilder {
                 }
             }
         }
-        let lexicon = Lexicon::new(
-            self.lexemes
-                .iter()
-                .map(|word| word.chars().collect())
-                .collect(),
-        );
+        let lexicon = Lexicon::new(self.lexemes.iter().map(String::as_str));
         Matcher {
             lexicon,
             memberships,
@@ -358,7 +377,7 @@ fn parse_clause_part(
             } else {
                 space_after
             };
-            let words: Vec<(String, bool, bool)> = match atom {
+            let words: Vec<(Word, bool, bool)> = match atom {
                 Atom::Literal(text) => {
                     let folded = normalize_phrase(&text);
                     if folded.is_empty() {
@@ -370,10 +389,14 @@ fn parse_clause_part(
                     .get(&name, lang)?
                     .iter()
                     .map(|word| {
-                        bounded(
-                            word.folded.clone(),
-                            word_start && !word.glued_front,
-                            word_end && !word.glued_back,
+                        let text = match word.lexeme {
+                            Some(lexeme) => Word::Lexeme(lexeme),
+                            None => Word::Text(word.folded.clone()),
+                        };
+                        (
+                            text,
+                            word_start && !word.glued_front && word.first_is_word,
+                            word_end && !word.glued_back && word.last_is_word,
                         )
                     })
                     .collect(),
@@ -396,6 +419,11 @@ fn parse_clause_part(
 #[derive(Debug, Clone)]
 pub(super) struct ListWord {
     pub(super) folded: String,
+    /// Its number once interned ([`MatcherBuilder::intern_lists`]).
+    lexeme: Option<u32>,
+    /// Whether it begins and ends with a letter or digit (where boundaries matter).
+    first_is_word: bool,
+    last_is_word: bool,
     /// Written with a `*` before (`*n't`): it may begin inside a word.
     glued_front: bool,
     /// Written with a `*` after (`agree*`): it may go on.
@@ -421,7 +449,10 @@ impl WordLists {
                 .filter_map(|word| {
                     let folded = normalize_phrase(word.trim_matches('*'));
                     (!folded.is_empty()).then(|| ListWord {
+                        first_is_word: folded.chars().next().is_some_and(is_word_char),
+                        last_is_word: folded.chars().last().is_some_and(is_word_char),
                         folded,
+                        lexeme: None,
                         glued_front: word.starts_with('*'),
                         glued_back: word.ends_with('*'),
                     })
@@ -500,10 +531,10 @@ pub(super) fn word_forms(word: &str) -> Vec<String> {
 }
 
 /// Boundaries matter only next to letters and digits.
-fn bounded(word: String, word_start: bool, word_end: bool) -> (String, bool, bool) {
+fn bounded(word: String, word_start: bool, word_end: bool) -> (Word, bool, bool) {
     let first_is_word = word.chars().next().is_some_and(is_word_char);
     let last_is_word = word.chars().last().is_some_and(is_word_char);
-    (word, word_start && first_is_word, word_end && last_is_word)
+    (Word::Text(word), word_start && first_is_word, word_end && last_is_word)
 }
 
 enum Atom {

@@ -188,20 +188,20 @@ pub(super) struct Spellings {
 
 impl Spellings {
     pub(super) fn new<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Spellings {
-        let mut variants = Vec::new();
+        let mut variants: Vec<String> = Vec::new();
         let mut replacements = Vec::new();
         for (variant, canonical) in pairs {
-            let variant: Box<[char]> = normalize_phrase(variant).chars().collect();
+            let variant = normalize_phrase(variant);
             let canonical: Box<[char]> = normalize_phrase(canonical).chars().collect();
             if variant.is_empty() || canonical.is_empty() {
                 continue;
             }
-            let whole_word = variant.iter().copied().any(is_word_char);
+            let whole_word = variant.chars().any(is_word_char);
             variants.push(variant);
             replacements.push((whole_word, canonical));
         }
         Spellings {
-            variants: Lexicon::new(variants),
+            variants: Lexicon::new(variants.iter().map(String::as_str)),
             replacements,
         }
     }
@@ -254,12 +254,16 @@ impl Spellings {
 /// all seen.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Lexicon {
-    words: Vec<Box<[char]>>,
+    /// Every word's characters, one after the other, and where each word lies in them.
+    chars: Vec<char>,
+    words: Vec<(u32, u32)>,
     /// (first character, second character or [`NO_CHAR`], word), sorted.
     index: Vec<(char, char, u32)>,
     /// Each first character with where its entries of `index` begin, sorted: a lookup
     /// compares characters, not pairs.
     firsts: Vec<(char, u32)>,
+    /// For ASCII first characters, their place in `firsts` directly (`u32::MAX`: none).
+    ascii: Vec<u32>,
     /// One bit per character of the Basic Multilingual Plane: does a word begin with it?
     /// Most characters of a note begin none, and are passed over with one test.
     starts: Vec<u64>,
@@ -269,11 +273,19 @@ pub(super) struct Lexicon {
 const NO_CHAR: char = '\0';
 
 impl Lexicon {
-    pub(super) fn new(words: Vec<Box<[char]>>) -> Lexicon {
-        let mut index: Vec<(char, char, u32)> = words
+    pub(super) fn new<'a>(words: impl Iterator<Item = &'a str>) -> Lexicon {
+        let mut chars = Vec::new();
+        let mut spans = Vec::new();
+        for word in words {
+            let start = chars.len() as u32;
+            chars.extend(word.chars());
+            spans.push((start, chars.len() as u32));
+        }
+        let mut index: Vec<(char, char, u32)> = spans
             .iter()
             .enumerate()
-            .filter_map(|(id, word)| {
+            .filter_map(|(id, &(start, end))| {
+                let word = &chars[start as usize..end as usize];
                 let first = *word.first()?;
                 Some((first, word.get(1).copied().unwrap_or(NO_CHAR), id as u32))
             })
@@ -291,10 +303,18 @@ impl Lexicon {
                 firsts.push((first, at as u32));
             }
         }
+        let mut ascii = vec![u32::MAX; 0x80];
+        for (at, &(first, _)) in firsts.iter().enumerate() {
+            if (first as u32) < 0x80 {
+                ascii[first as usize] = at as u32;
+            }
+        }
         Lexicon {
-            words,
+            chars,
+            words: spans,
             index,
             firsts,
+            ascii,
             starts,
         }
     }
@@ -309,8 +329,16 @@ impl Lexicon {
                 return;
             }
         }
-        let Ok(found_first) = self.firsts.binary_search_by_key(&first, |&(c, _)| c) else {
-            return;
+        let found_first = if (first as u32) < 0x80 {
+            match self.ascii.get(first as usize) {
+                Some(&at) if at != u32::MAX => at as usize,
+                _ => return,
+            }
+        } else {
+            match self.firsts.binary_search_by_key(&first, |&(c, _)| c) {
+                Ok(at) => at,
+                Err(_) => return,
+            }
         };
         let begin = self.firsts[found_first].1 as usize;
         let end = self
@@ -333,7 +361,8 @@ impl Lexicon {
             if second != next {
                 break;
             }
-            let word = &self.words[id as usize];
+            let (start, end) = self.words[id as usize];
+            let word = &self.chars[start as usize..end as usize];
             if text[at..].starts_with(word) {
                 found(id, at + word.len());
             }

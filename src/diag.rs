@@ -137,6 +137,35 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostic {}
 impl std::error::Error for Diagnostics {}
 
+/// Something a folder walk passed over, and why (a link to a folder, a pipe, a file
+/// reached twice): printed as `path: note: why`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub note: String,
+}
+
+impl Skipped {
+    pub const LINK_TO_FOLDER: &'static str = "a link to a folder is not followed";
+    pub const NOT_REGULAR: &'static str =
+        "not a regular file (a pipe, socket or device is never opened)";
+
+    /// Why a link could not be followed to a file.
+    pub fn broken_link(error: &std::io::Error) -> String {
+        if error.kind() == std::io::ErrorKind::NotFound {
+            "a broken link: what it points to does not exist".to_owned()
+        } else {
+            format!("a broken link: {error}")
+        }
+    }
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: note: {}", self.path, self.note)
+    }
+}
+
 /// The 1-based line and column of a byte offset in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

@@ -6,13 +6,55 @@
 //! (rhai `()`) all the way through: a rule must be able to tell "no contact for 40 days"
 //! from "no contact recorded".
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::date::Date;
-use crate::settings::EngineSettings;
+use crate::playbook::settings::EngineSettings;
+use crate::snapshot::date::Date;
+use crate::snapshot::vocabulary::*;
 use crate::snapshot::{Information, Snapshot, Stakeholder};
-use crate::vocabulary::*;
+
+/// How many characters of a free text — a person's needs or title, an objection's words —
+/// reach the rules. Advice quotes such a text in one line; a whole 80 KB note would only
+/// meet the sandbox's size limits when a rule lists it, and fail a valid deal.
+pub const QUOTE_CHARS: usize = 200;
+
+/// `text` as advice quotes it: cut to [`QUOTE_CHARS`] characters, with an ellipsis, when
+/// longer.
+pub fn quote(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}…", text[..cut].trim_end())),
+    }
+}
+
+/// The sightings with their words (`said`, `evidence`) quoted as rules see them; borrowed
+/// when no text is long enough to cut, as on nearly every deal.
+pub fn quoted_sightings(sightings: &[Sighting]) -> Cow<'_, [Sighting]> {
+    let long = |text: &Option<String>| {
+        text.as_deref()
+            .is_some_and(|text| matches!(quote(text), Cow::Owned(_)))
+    };
+    if !sightings
+        .iter()
+        .any(|sighting| long(&sighting.said) || long(&sighting.evidence))
+    {
+        return Cow::Borrowed(sightings);
+    }
+    let cut = |text: &Option<String>| text.as_deref().map(|text| quote(text).into_owned());
+    Cow::Owned(
+        sightings
+            .iter()
+            .map(|sighting| Sighting {
+                said: cut(&sighting.said),
+                evidence: cut(&sighting.evidence),
+                ..sighting.clone()
+            })
+            .collect(),
+    )
+}
 
 /// A signal or objection, declared in the snapshot or detected in its notes.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -90,6 +132,9 @@ pub struct PeopleGroups {
     pub staff_unsupportive: Option<Vec<String>>,
     /// No influence score yet (step 1 of 关系力 is to score everyone).
     pub unscored: Option<Vec<String>>,
+    /// No buying-influencer role recorded: until they are classified, the coverage of
+    /// the four roles is unknown.
+    pub no_role: Option<Vec<String>>,
     /// Needs not written down (absent or empty).
     pub no_needs: Option<Vec<String>>,
     /// The key people (the names of `facts.key_people`).
@@ -179,12 +224,16 @@ pub struct Facts {
     pub staff_unsupportive: Vec<Person>,
     pub opponents_below_top: Vec<Person>,
     pub who: PeopleGroups,
-    pub information_completeness: f64,
+    /// `None` when the snapshot records no checklist item at all (not assessed).
+    pub information_completeness: Option<f64>,
     pub info_unknown: Vec<&'static str>,
     pub info_partial: Vec<&'static str>,
     pub info_days_since_review: Option<i64>,
     pub open_objections: IndexMap<&'static str, Vec<Sighting>>,
     pub open_objection_count: i64,
+    /// The concepts of the open objections (`objection.no_budget` …), in the method's
+    /// order; `None` when none is open.
+    pub open_objection_types: Option<Vec<String>>,
     /// Open objections of each type that name who raised them (`no_trust` …) and that do
     /// not (`no_trust_unattributed` …), and handled ones that name who raised them
     /// (`handled`): the objection rules build their items only when there is one.
@@ -208,9 +257,21 @@ pub struct Facts {
     pub temperature_stated: Option<i64>,
     pub temperature_evidence: i64,
     pub temperature_parts: Vec<TemperaturePart>,
+    /// Dated things ahead within `settings.commitment_window_days` (a planned meeting, a
+    /// next step with a date), soonest first.
+    pub commitments: Vec<Commitment>,
+    /// The soonest of them.
+    pub next_commitment: Option<Commitment>,
+    /// The date by which the buying decision must move for the expected close to hold:
+    /// the close minus `settings.decision_lead_days` (today when that is past).
+    pub decide_by: Option<String>,
     pub value: Option<AccountValue>,
     pub purchase_pattern: Option<&'static str>,
     pub relationship_stage: Option<&'static str>,
+    /// What kind of organisation the account is (`bank`, `hospital`, `school`, `public`
+    /// …, the keys of `settings.organisation_kinds`), told by its name; `company` when
+    /// nothing in the name tells. Questions address the customer by it (贵行, 贵院 …).
+    pub organisation_kind: String,
 }
 
 impl Facts {
@@ -257,6 +318,9 @@ impl Facts {
             .collect();
         key_people.sort_by_key(|person| std::cmp::Reverse(person.influence));
 
+        // With people whose role nobody recorded, a role nobody fills may well be theirs:
+        // it is unknown, not missing (classifying them comes first).
+        let roles_unrecorded = people.iter().any(|person| person.role.is_none());
         let mut coverage = IndexMap::new();
         let mut coverage_gaps = Vec::new();
         for role in Role::ALL {
@@ -264,7 +328,9 @@ impl Facts {
                 .iter()
                 .filter(|person| person.role == Some(role.as_str()))
                 .collect();
-            let status = if holders.is_empty() {
+            let status = if holders.is_empty() && roles_unrecorded {
+                "unknown"
+            } else if holders.is_empty() {
                 "missing"
             } else if holders.iter().any(|person| person.met == Some(true)) {
                 "engaged"
@@ -290,8 +356,13 @@ impl Facts {
         };
         let allies = names_where(&|person| person.stance == Some("champion"));
         let supporters = names_where(&|person| person.supportive);
-        let support_share =
-            (!people.is_empty()).then(|| supporters.len() as f64 / people.len() as f64);
+        // Over the people whose stance is recorded: nobody can say what share backs us
+        // when nobody's stance is known.
+        let with_stance = people
+            .iter()
+            .filter(|person| person.stance.is_some())
+            .count();
+        let support_share = (with_stance > 0).then(|| supporters.len() as f64 / with_stance as f64);
         let staff: Vec<Person> = people
             .iter()
             .filter(|person| person.level == Some("staff"))
@@ -329,12 +400,21 @@ impl Facts {
             }
         }
         let open_objection_count = open_objections.values().map(|list| list.len() as i64).sum();
+        let open_objection_types: Vec<&'static str> = open_objections
+            .iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(kind, _)| *kind)
+            .collect();
         let objection_counts = objection_counts(objections);
         let top_name = top.as_ref().map(|person| person.name.as_str());
+        // An unknown role is not a gap to fill yet: its coverage rule stays quiet until
+        // the people are classified.
         let gaps = coverage
             .keys()
             .map(|role| {
-                let gap = coverage_gaps.iter().find(|gap| gap.role == *role);
+                let gap = coverage_gaps
+                    .iter()
+                    .find(|gap| gap.role == *role && gap.status != "unknown");
                 (*role, gap.map(|gap| gap_context(gap, top_name)))
             })
             .collect();
@@ -428,8 +508,15 @@ impl Facts {
             &spin,
             open_objection_count,
             top.as_ref(),
-            &coverage,
         );
+        let commitments = commitments(snapshot, signals, as_of, settings);
+        let decide_by = deal.expected_close.and_then(|close| {
+            if close < as_of {
+                return None;
+            }
+            let by = close.add_days(-settings.decision_lead_days);
+            Some(if by < as_of { as_of } else { by }.to_string())
+        });
 
         let value = account_value(snapshot, settings);
         let purchase_pattern = snapshot
@@ -484,6 +571,12 @@ impl Facts {
             objection_counts,
             gaps,
             open_objection_count,
+            open_objection_types: (!open_objection_types.is_empty()).then(|| {
+                open_objection_types
+                    .iter()
+                    .map(|kind| format!("objection.{kind}"))
+                    .collect()
+            }),
             signals_by_type,
             signal_types,
             spin,
@@ -503,14 +596,51 @@ impl Facts {
             temperature_stated,
             temperature_evidence,
             temperature_parts,
+            next_commitment: commitments.first().cloned(),
+            commitments,
+            decide_by,
             value,
             purchase_pattern,
             relationship_stage: snapshot
                 .account
                 .relationship_stage
                 .map(|stage| stage.as_str()),
+            organisation_kind: organisation_kind(
+                snapshot.account.name.as_deref(),
+                &settings.organisation_kinds,
+            )
+            .to_owned(),
         }
     }
+}
+
+/// The first kind of `kinds` one of whose words `name` holds, without regard to case;
+/// `company` when none does or there is no name. A word in Latin letters counts only as
+/// a whole word ("Bank" is in "Pearl River Bank", not in "Riverbank Foods"); a Chinese
+/// word anywhere (银行 in 珠江银行).
+pub fn organisation_kind<'a>(
+    name: Option<&str>,
+    kinds: &'a IndexMap<String, Vec<String>>,
+) -> &'a str {
+    let Some(name) = name.map(str::to_lowercase) else {
+        return "company";
+    };
+    let is_word_char = |c: char| c.is_ascii_alphanumeric();
+    let holds = |word: &str| {
+        name.match_indices(word).any(|(at, _)| {
+            let before = name[..at].chars().next_back();
+            let after = name[at + word.len()..].chars().next();
+            let starts_latin = word.chars().next().is_some_and(is_word_char);
+            let ends_latin = word.chars().next_back().is_some_and(is_word_char);
+            let glued_before = starts_latin && before.is_some_and(is_word_char);
+            let glued_after = ends_latin && after.is_some_and(is_word_char);
+            !glued_before && !glued_after
+        })
+    };
+    kinds
+        .iter()
+        .find(|(_, words)| words.iter().any(|word| holds(word)))
+        .map_or("company", |(kind, _)| kind.as_str())
 }
 
 fn describe(person: &Stakeholder, snapshot: &Snapshot, as_of: Date) -> Person {
@@ -530,14 +660,20 @@ fn describe(person: &Stakeholder, snapshot: &Snapshot, as_of: Date) -> Person {
         .max(activity_contact);
     Person {
         name: name.to_owned(),
-        title: person.title.clone(),
+        title: person
+            .title
+            .as_deref()
+            .map(|title| quote(title).into_owned()),
         role: person.role.map(Role::as_str),
         level: person.level.map(Level::as_str),
         influence: person.influence.map(|influence| influence.0),
         stance: person.stance.map(Stance::as_str),
         met: person.met,
         top: person.top_decision_maker.0,
-        needs: person.needs.clone(),
+        needs: person
+            .needs
+            .as_deref()
+            .map(|needs| quote(needs).into_owned()),
         has_vip_card: person.vip_card.is_some(),
         days_since_contact: last.map(|date| as_of.days_since(date)),
         supportive: person.stance.is_some_and(Stance::is_supportive),
@@ -651,6 +787,7 @@ fn people_groups(people: &[Person], key_people: &[Person], contact_days: i64) ->
             !person.supportive && person.level == Some("staff")
         }),
         unscored: names_of(people, &|person| person.influence.is_none()),
+        no_role: names_of(people, &|person| person.role.is_none()),
         no_needs: names_of(people, &no_needs),
         key: names_of(key_people, &|_| true),
         key_no_needs: names_of(key_people, &no_needs),
@@ -677,7 +814,9 @@ fn phase(
             Stage::Lost => "lost",
         };
     }
-    let temperature = deal.temperature.map(|t| t.0);
+    // From the evidence only: the rep's own temperature is what the evidence checks,
+    // so it cannot also decide the phase. A details question is interest, not one of
+    // the kinds of buying signal that make a deal late.
     let signal_kinds: std::collections::BTreeSet<&str> = signals
         .iter()
         .map(|signal| signal.kind.as_str())
@@ -686,18 +825,13 @@ fn phase(
     let close_is_near = deal
         .expected_close
         .is_some_and(|close| close.days_since(as_of) <= settings.late_within_days);
-    if deal.close_requested == Some(true)
-        || temperature.is_some_and(|t| t >= 80)
-        || signal_kinds.len() >= 2
-        || close_is_near
-    {
+    if deal.close_requested == Some(true) || signal_kinds.len() >= 2 || close_is_near {
         "late"
-    } else if temperature.is_some_and(|t| t <= 10)
-        || (signal_kinds.is_empty()
-            && snapshot
-                .questions
-                .iter()
-                .all(|q| q.kind == QuestionType::Situation))
+    } else if signal_kinds.is_empty()
+        && snapshot
+            .questions
+            .iter()
+            .all(|q| q.kind == QuestionType::Situation)
     {
         "early"
     } else {
@@ -705,7 +839,17 @@ fn phase(
     }
 }
 
-fn information(information: &Information) -> (f64, Vec<&'static str>, Vec<&'static str>) {
+/// The share of the checklist known (partly known counts half), and the items unknown
+/// and partly known. `None` when the rep recorded nothing at all: not assessed is not
+/// "nothing known", and it asks for one walk through the checklist, not nine moves.
+fn information(information: &Information) -> (Option<f64>, Vec<&'static str>, Vec<&'static str>) {
+    if information
+        .items()
+        .iter()
+        .all(|(_, knowledge)| knowledge.is_none())
+    {
+        return (None, Information::ITEMS.to_vec(), Vec::new());
+    }
     let mut score = 0.0;
     let mut unknown = Vec::new();
     let mut partial = Vec::new();
@@ -720,27 +864,36 @@ fn information(information: &Information) -> (f64, Vec<&'static str>, Vec<&'stat
         }
     }
     (
-        round2(score / Information::ITEMS.len() as f64),
+        Some(round2(score / Information::ITEMS.len() as f64)),
         unknown,
         partial,
     )
 }
 
 fn evidence_temperature(
-    weights: &crate::settings::TemperatureWeights,
+    weights: &crate::playbook::settings::TemperatureWeights,
     (signal_types, asked_details): (i64, bool),
     spin: &IndexMap<&'static str, i64>,
     open_objections: i64,
     top: Option<&Person>,
-    coverage: &IndexMap<&'static str, &'static str>,
 ) -> (i64, Vec<TemperaturePart>) {
-    let spin_types = spin.values().filter(|count| **count > 0).count() as f64;
-    let missing = coverage
-        .values()
-        .filter(|status| **status == "missing")
-        .count() as f64;
+    // The outline's ladder: the water warms as the questions go deeper — background
+    // (~10℃), problems (~40℃), implications (~80℃ with a buying signal), need-payoff
+    // (80–100℃ with several kinds of signal and no open rejection).
+    let rung = ["need_payoff", "implication", "problem", "situation"]
+        .into_iter()
+        .find(|kind| spin.get(kind).is_some_and(|count| *count > 0))
+        .unwrap_or("none");
+    let ladder = &weights.ladder;
+    let rung_points = match rung {
+        "need_payoff" => ladder.need_payoff,
+        "implication" => ladder.implication,
+        "problem" => ladder.problem,
+        "situation" => ladder.situation,
+        _ => ladder.none,
+    };
     let contributions = [
-        ("base", weights.base),
+        (rung, rung_points),
         (
             "per_signal_type",
             weights.per_signal_type * signal_types as f64,
@@ -753,7 +906,6 @@ fn evidence_temperature(
                 0.0
             },
         ),
-        ("per_spin_type", weights.per_spin_type * spin_types),
         (
             "per_open_objection",
             weights.per_open_objection * open_objections as f64,
@@ -774,10 +926,6 @@ fn evidence_temperature(
                 0.0
             },
         ),
-        (
-            "per_missing_influencer",
-            weights.per_missing_influencer * missing,
-        ),
     ];
     let total: f64 = contributions.iter().map(|(_, points)| points).sum();
     let parts = contributions
@@ -789,6 +937,80 @@ fn evidence_temperature(
         })
         .collect();
     (total.round().clamp(0.0, 100.0) as i64, parts)
+}
+
+/// A dated thing ahead: a planned meeting, a signal dated ahead, a next step naming a day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Commitment {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub days: i64,
+    /// The activity type (`tech_exchange`, `meeting` …), `signal` or `next_step`.
+    pub kind: String,
+    /// Who it is with, when the snapshot says.
+    pub with: Option<Vec<String>>,
+    /// The activity's note, the signal's note or the next step's text.
+    pub what: Option<String>,
+}
+
+/// The commitments ahead within the window, soonest first (ties in snapshot order).
+fn commitments(
+    snapshot: &Snapshot,
+    signals: &[Sighting],
+    as_of: Date,
+    settings: &EngineSettings,
+) -> Vec<Commitment> {
+    let window = settings.commitment_window_days;
+    let ahead = |date: Date| date > as_of && date.days_since(as_of) <= window;
+    let mut found: Vec<Commitment> = Vec::new();
+    for activity in &snapshot.activities {
+        let Some(date) = activity.date.filter(|date| ahead(*date)) else {
+            continue;
+        };
+        let with: Vec<String> = activity.with.iter().map(|name| name.0.clone()).collect();
+        found.push(Commitment {
+            date: date.to_string(),
+            days: date.days_since(as_of),
+            kind: activity
+                .kind
+                .map_or("meeting", |kind| kind.as_str())
+                .to_owned(),
+            with: (!with.is_empty()).then_some(with),
+            what: activity.note.clone(),
+        });
+    }
+    for signal in signals {
+        let Some(date) = signal
+            .date
+            .as_deref()
+            .and_then(|date| Date::parse(date).ok())
+            .filter(|date| ahead(*date))
+        else {
+            continue;
+        };
+        found.push(Commitment {
+            date: date.to_string(),
+            days: date.days_since(as_of),
+            kind: "signal".to_owned(),
+            with: signal.from.clone().map(|name| vec![name]),
+            what: signal.evidence.clone(),
+        });
+    }
+    if let Some(step) = snapshot.deal.next_step.as_deref() {
+        if let Some(date) = Date::find_in_text(step, as_of).filter(|date| ahead(*date)) {
+            if !found.iter().any(|known| known.date == date.to_string()) {
+                found.push(Commitment {
+                    date: date.to_string(),
+                    days: date.days_since(as_of),
+                    kind: "next_step".to_owned(),
+                    with: None,
+                    what: Some(step.to_owned()),
+                });
+            }
+        }
+    }
+    found.sort_by_key(|commitment| commitment.days);
+    found
 }
 
 /// The value pyramid score and tier, and the scorecard quadrant. Only indicators the
@@ -924,7 +1146,7 @@ mod tests {
 
     fn facts_of(yaml: &str) -> Facts {
         let snapshot: Snapshot = serde_yaml::from_str(yaml).expect("the test deal is valid");
-        Facts::derive(&snapshot, &[], &[], &EngineSettings::default())
+        Facts::derive(&snapshot, &[], &[], &EngineSettings::builtin())
     }
 
     fn names(list: &[&str]) -> Option<Vec<String>> {
@@ -1030,7 +1252,7 @@ stakeholders:
             objection("no_need", Some("王工"), true),
             objection("no_hurry", None, true),
         ];
-        let facts = Facts::derive(&snapshot, &[], &objections, &EngineSettings::default());
+        let facts = Facts::derive(&snapshot, &[], &objections, &EngineSettings::builtin());
         let count = |key: &str| facts.objection_counts[key];
         assert_eq!(count("no_trust"), 1);
         assert_eq!(count("no_trust_unattributed"), 1);
@@ -1065,5 +1287,21 @@ stakeholders:
         assert_eq!(gap("user"), Some(("identified", names(&["小张"]))));
         assert_eq!(gap("influencer"), Some(("missing", None)));
         assert_eq!(gap("technical_gatekeeper"), None);
+    }
+
+    #[test]
+    fn the_account_name_tells_the_kind_of_organisation() {
+        let kinds = EngineSettings::builtin().organisation_kinds;
+        let kind = |name: Option<&str>| organisation_kind(name, &kinds);
+        assert_eq!(kind(Some("Pearl River Bank")), "bank");
+        assert_eq!(kind(Some("珠江农商银行")), "bank");
+        assert_eq!(kind(Some("RENJI HOSPITAL")), "hospital");
+        assert_eq!(kind(Some("Bright Future School")), "school");
+        assert_eq!(kind(Some("City Government")), "public");
+        assert_eq!(kind(Some("某市人社局")), "public");
+        // A Latin word counts only whole: a river bank is no bank.
+        assert_eq!(kind(Some("Riverbank Foods")), "company");
+        assert_eq!(kind(Some("锦绣纺织")), "company");
+        assert_eq!(kind(None), "company");
     }
 }

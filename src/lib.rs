@@ -2,36 +2,34 @@
 //!
 //! The pipeline, one module per stage, in the order data flows:
 //!
-//! 1. [`snapshot`] — read and validate a deal (with [`vocabulary`], [`date`], [`checked`]);
-//! 2. [`playbook`] — read and validate the coaching method (with [`settings`]);
+//! 1. [`snapshot`] — read and validate a deal: its vocabularies, dates and checked
+//!    scalars, read through the YAML parser's own events so a hostile file costs no
+//!    more than its size;
+//! 2. [`playbook`] — read and validate the coaching method: rules, settings, and the
+//!    label catalog every output word comes from;
 //! 3. [`detect`] — find objections and buying signals in free-text notes;
 //! 4. [`facts`] — derive once per deal what every rule needs;
-//! 5. [`engine`] — evaluate the rules, sandboxed;
-//! 6. [`coach`] and [`rank`] — turn firings into ranked advice;
-//! 7. [`render`] — text, JSON or Markdown, made safe to open by [`escape`].
+//! 5. [`engine`] — evaluate the rules' rhai scripts, sandboxed;
+//! 6. [`coach`] and [`rank`] — turn firings into advice, texts filled, ranked;
+//! 7. [`views`] — many deals or accounts at once: a pipeline review, account value;
+//! 8. [`present`] — every report as text, Markdown, CSV or JSON, safe to open.
 //!
-//! [`cli`] puts a command line on top; [`diag`] is how every stage reports problems.
+//! [`trainer`] holds the trainer's tools (lint, test cases, explain); [`cli`] puts a
+//! command line on top; [`diag`] is how every stage reports problems.
 
 // `println!` and `eprintln!` panic when the other end of a pipe is closed (`| head`);
 // output goes through `cli::print` and `cli::say`, which end quietly instead.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod checked;
 pub mod cli;
 pub mod coach;
-pub mod date;
 pub mod detect;
 pub mod diag;
 pub mod engine;
-pub mod escape;
 pub mod facts;
-pub mod lint;
 pub mod playbook;
-pub mod portfolio;
+pub mod present;
 pub mod rank;
-pub mod render;
-pub mod settings;
 pub mod snapshot;
-pub mod template;
-pub mod testing;
-pub mod vocabulary;
+pub mod trainer;
+pub mod views;

@@ -5,7 +5,7 @@
 //! is stable, so several firings of one `for_each` rule keep the snapshot's order.
 
 use crate::coach::Advice;
-use crate::vocabulary::Severity;
+use crate::snapshot::vocabulary::Severity;
 
 /// Higher priority first; ties by concept, then rule id (a stable sort keeps the
 /// elements of one rule in their `for_each` order).

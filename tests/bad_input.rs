@@ -261,3 +261,140 @@ fn usage_errors_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn d2_aliases_cannot_expand_past_the_input_cap() {
+    // 1.1 MB on disk: a 1 MiB note aliased 2,000 times stood for 2 GB once expanded
+    // (60 s and 4.5 GB before the fix). Refused at the alias that crosses the 8 MiB cap.
+    let mut text = format!(
+        "deal:\n  id: a\n  name: b\n  notes: &n {}\nstakeholders:\n",
+        "x".repeat(1 << 20)
+    );
+    for index in 0..2000 {
+        text.push_str(&format!("  - {{name: p{index}, needs: *n}}\n"));
+    }
+    let started = std::time::Instant::now();
+    let message = rejected(&text);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    // Six more copies fit under 8 MiB with the 1.1 MB of text; the seventh alias does not.
+    assert!(
+        message.contains("deal.yaml:12:23: the alias `*n`"),
+        "{message}"
+    );
+    assert!(message.contains("8388608-byte limit"), "{message}");
+}
+
+#[test]
+fn d2_a_few_small_aliases_are_read_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(
+        &dir,
+        "deal.yaml",
+        "deal: {id: a, name: b}\nstakeholders:\n  - {name: x, needs: &need uptime}\n  - {name: y, needs: *need}\n",
+    );
+    let output = dealcoach()
+        .args(["next", &path, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn d3_the_nesting_guard_reads_the_parsers_tokens() {
+    // ` 'n` (rock 'n roll) and `\\"` made the old hand-made quote tracking lose count;
+    // then 100,000 nested brackets took the parser over 30 seconds.
+    let depth = 100_000;
+    let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    for first in [
+        "deal: {id: a, name: rock 'n roll}",
+        "deal: {id: a, name: \"a \\\\\"}",
+    ] {
+        let started = std::time::Instant::now();
+        let message = rejected(&format!("{first}\nquestions: {nested}\n"));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "took {:?}",
+            started.elapsed()
+        );
+        // The mapping is level 1, so the 64th bracket (column 12 + 63) is level 65.
+        assert!(
+            message.contains("deal.yaml:2:75: collections are nested more than 64 levels"),
+            "{message}"
+        );
+        assert_eq!(
+            message.lines().count(),
+            1,
+            "no megabyte source line: {message}"
+        );
+    }
+}
+
+#[test]
+fn d15_an_invalid_input_cap_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(&dir, "deal.yaml", "deal: {id: a, name: b}\n");
+    for value in [
+        "18446744073709551615",
+        "abc",
+        "0",
+        "-5",
+        "8MB",
+        "2000000000",
+    ] {
+        let output = dealcoach()
+            .env("DEALCOACH_MAX_INPUT_BYTES", value)
+            .args(["next", &path])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{value}");
+        assert!(output.stdout.is_empty(), "{value}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with(&format!(
+                "DEALCOACH_MAX_INPUT_BYTES: `{value}` is not a size in bytes"
+            )),
+            "{message}"
+        );
+        assert!(message.contains("from 1 to 1073741824"), "{message}");
+    }
+    for value in ["", " 4096 ", "1073741824"] {
+        let output = dealcoach()
+            .env("DEALCOACH_MAX_INPUT_BYTES", value)
+            .args(["next", &path])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "`{value}`: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn d16_a_byte_order_mark_is_not_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deal.yaml");
+    std::fs::write(&path, "\u{feff}deal: {id: a, name: b, stage: nonsense}\n").unwrap();
+    let output = dealcoach()
+        .args(["next", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    // Refused for the stage, at the column an editor shows (the mark is not a column).
+    assert!(
+        stderr(&output).contains("deal.yaml:1:31: deal.stage: unknown stage `nonsense`"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(&path, "\u{feff}deal: {id: a, name: b}\n").unwrap();
+    let output = dealcoach()
+        .args(["next", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

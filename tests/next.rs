@@ -327,7 +327,7 @@ fn text_output_leads_with_the_assessment_and_the_top_moves() {
         .output()
         .unwrap();
     let text = stdout(&output);
-    assert!(text.starts_with("Pearl River Bank core system replacement (pearl-bank-core-2027) · as of 2026-11-24\nTemperature 80 stated"), "{text}");
+    assert!(text.starts_with("Pearl River Bank core system replacement · as of 2026-11-24  pearl-bank-core-2027\nTemperature: you say 80℃, the evidence supports about 53℃"), "{text}");
     assert!(
         text.contains("  1. [") && text.contains("  3. [") && !text.contains("  4. ["),
         "{text}"

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use dealcoach::playbook::{Playbook, PlaybookFiles};
-use dealcoach::testing::{load_tests, run_tests, CorpusPart};
+use dealcoach::trainer::testing::{load_tests, run_tests, CorpusPart};
 
 /// The stable concept ids of `spec/domain.md`: the contract with users' integrations.
 const CONCEPTS: &[&str] = &[

@@ -10,9 +10,13 @@ mod common;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
 use dealcoach::coach::coach;
 use dealcoach::playbook::{Lang, Playbook, PlaybookFiles};
 use dealcoach::snapshot::parse;
+use dealcoach::views::pipeline::for_each_chunk;
 use proptest::prelude::*;
 
 fn playbook() -> &'static Playbook {
@@ -61,6 +65,14 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         "\"\\u0000\"",
         "李总",
         "- x",
+        "&big [1, 2, 3]",
+        "*big",
+        "call Bob's boss",
+        "rock 'n roll",
+        "'it''s'",
+        "\"a \\\\\"",
+        "# it's [",
+        "'",
     ]);
     prop_oneof![
         any::<usize>().prop_map(Mutation::DeleteLine),
@@ -126,7 +138,7 @@ fn outcome(text: &str) -> Result<String, String> {
     let result = catch_unwind(AssertUnwindSafe(|| {
         match parse(text, "mutated.yaml", &playbook.aliases) {
             Ok(snapshot) => coach(playbook, &snapshot, Lang::En)
-                .map(|report| dealcoach::render::json(&report, playbook)),
+                .map(|report| dealcoach::present::next::json(&report, playbook)),
             Err(diagnostic) => Err(diagnostic.to_string()),
         }
     }));
@@ -245,4 +257,325 @@ fn deeply_nested_yaml_is_refused_not_overflowed() {
     );
     let message = outcome(&text).unwrap_err();
     assert!(message.starts_with("mutated.yaml"), "{message}");
+}
+
+// ---------------------------------------------------------------------------------------
+// List files and aliases: the parser splits a list, so what is written is what is read.
+
+/// One deal of a generated list file: what is written, and what must be read back.
+#[derive(Debug, Clone)]
+struct ListedDeal {
+    name: String,
+    /// A literal block (`notes: |`) whose lines may start with `- `.
+    notes: Option<Vec<String>>,
+    comment: String,
+}
+
+/// Text with everything that fooled hand-made scanners: quotes, apostrophes, `#`,
+/// brackets, commas, backslashes, `: `, a dash at a line start, anchors and aliases.
+fn tricky_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(vec![
+            "Bob's",
+            "rock 'n roll",
+            "\"",
+            "'",
+            "''",
+            "#",
+            " # ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "\\",
+            "\\\"",
+            ": ",
+            "- ",
+            "\n- ",
+            "&x",
+            "*x",
+            "李总",
+            "ok",
+            " ",
+            "%",
+            "@",
+            "`",
+            "|",
+            ">",
+            "!",
+            "?",
+            "\t",
+        ]),
+        1..8,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+/// Words a plain (unquoted) scalar may hold, apostrophes included.
+fn plain_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(vec![
+            "call", "Bob's", "boss", "rock", "'n", "roll", "it's", "O'Brien", "李总", "x\"y",
+        ]),
+        1..5,
+    )
+    .prop_map(|words| format!("deal {}", words.join(" ")))
+}
+
+/// How a name is written: plain, single-quoted or double-quoted.
+#[derive(Debug, Clone, Copy)]
+enum Quoting {
+    Plain,
+    Single,
+    Double,
+}
+
+fn scalar(text: &str, quoting: Quoting) -> String {
+    match quoting {
+        Quoting::Plain => text.to_owned(),
+        Quoting::Single if !text.contains('\n') && !text.contains('\t') => {
+            format!("'{}'", text.replace('\'', "''"))
+        }
+        // JSON strings are YAML double-quoted scalars.
+        _ => serde_json::to_string(text).expect("a string serializes"),
+    }
+}
+
+fn listed_deal() -> impl Strategy<Value = (ListedDeal, Quoting)> {
+    let name = prop_oneof![
+        plain_text().prop_map(|text| (text, Quoting::Plain)),
+        tricky_text().prop_map(|text| (text, Quoting::Single)),
+        tricky_text().prop_map(|text| (text, Quoting::Double)),
+    ];
+    let notes = prop::option::of(prop::collection::vec(
+        tricky_text().prop_map(|line| line.replace(['\n', '\t'], " ").trim().to_owned()),
+        1..4,
+    ));
+    let comment = tricky_text().prop_map(|text| text.replace('\n', " "));
+    (name, notes, comment).prop_map(|((mut name, quoting), notes, comment)| {
+        if name.trim().is_empty() {
+            name.push('x'); // a deal's name may not be blank
+        }
+        let notes = notes.map(|lines| {
+            lines
+                .into_iter()
+                .map(|line| {
+                    if line.is_empty() {
+                        "x".to_owned()
+                    } else {
+                        line
+                    }
+                })
+                .collect()
+        });
+        (
+            ListedDeal {
+                name,
+                notes,
+                comment,
+            },
+            quoting,
+        )
+    })
+}
+
+/// A list file holding `deals`, as block entries (`- deal: …`) or a flow sequence; with
+/// `shared`, the first entry anchors an account every other entry refers to.
+fn list_text(deals: &[(ListedDeal, Quoting)], flow: bool, bom: bool, shared: bool) -> String {
+    let mut text = String::from(if bom { "\u{feff}" } else { "" });
+    text.push_str("# a list of deals: Bob's, \"quoted\", [brackets]\n");
+    if flow {
+        text.push_str("[\n");
+    }
+    for (index, (deal, quoting)) in deals.iter().enumerate() {
+        let name = scalar(&deal.name, *quoting);
+        if flow {
+            // Flow context: no literal blocks; the notes as one double-quoted scalar.
+            let notes = deal
+                .notes
+                .as_ref()
+                .map(|lines| {
+                    format!(
+                        ", notes: {}",
+                        scalar(&format!("{}\n", lines.join("\n")), Quoting::Double)
+                    )
+                })
+                .unwrap_or_default();
+            let comma = if index + 1 < deals.len() { "," } else { "" };
+            let account = match (shared, index) {
+                (false, _) => "",
+                (true, 0) => ", account: &acme {name: \"Acme's\"}",
+                (true, _) => ", account: *acme",
+            };
+            text.push_str(&format!(
+                "  {{deal: {{id: d{index}, name: {name}{notes}}}{account}}}{comma} # {}\n",
+                deal.comment
+            ));
+        } else {
+            text.push_str(&format!(
+                "- deal:  # {}\n    id: d{index}\n    name: {name}\n",
+                deal.comment
+            ));
+            if let Some(lines) = &deal.notes {
+                text.push_str("    notes: |\n");
+                for line in lines {
+                    text.push_str(&format!("      {line}\n"));
+                }
+            }
+            match (shared, index) {
+                (false, _) => {}
+                (true, 0) => text.push_str("  account: &acme\n    name: Acme's\n"),
+                (true, _) => text.push_str("  account: *acme\n"),
+            }
+        }
+    }
+    if flow {
+        text.push_str("]\n");
+    }
+    text
+}
+
+/// What `read_pipeline` gives for a deal: id, name, notes, account name.
+type ReadDeal = (String, String, Option<String>, Option<String>);
+
+/// Reads a pipeline in process, each deal or its error.
+fn read_pipeline(paths: &[PathBuf]) -> Vec<Result<ReadDeal, String>> {
+    let aliases = Arc::clone(&playbook().aliases);
+    let mut outcomes = Vec::new();
+    for_each_chunk(
+        paths,
+        &aliases,
+        dealcoach::snapshot::DEFAULT_MAX_INPUT_BYTES,
+        |snapshot, _origin| {
+            Ok((
+                snapshot.deal.id.clone(),
+                snapshot.deal.name.clone(),
+                snapshot.deal.notes.clone(),
+                snapshot.account.name.clone(),
+            ))
+        },
+        |chunk| {
+            outcomes.extend(
+                chunk
+                    .into_iter()
+                    .map(|outcome| outcome.map_err(|error| error.message)),
+            )
+        },
+    );
+    outcomes
+}
+
+fn written(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("temp dir is writable");
+    path
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Quotes, apostrophes and comments in entries, lines starting with `- ` inside a
+    /// note, a byte-order mark, an anchor shared between entries: a list file reviews
+    /// exactly the entries written, each read exactly as written.
+    #[test]
+    fn list_files_read_exactly_the_entries_written(
+        deals in prop::collection::vec(listed_deal(), 1..7),
+        flow in any::<bool>(),
+        bom in any::<bool>(),
+        shared in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let text = list_text(&deals, flow, bom, shared);
+        let path = written(dir.path(), "list.yaml", &text);
+        let outcomes = read_pipeline(&[path]);
+        prop_assert_eq!(outcomes.len(), deals.len(), "{}\n{:?}", text, outcomes);
+        for (index, ((deal, _), outcome)) in deals.iter().zip(&outcomes).enumerate() {
+            let (id, name, notes, account) = outcome.as_ref().map_err(|error| {
+                TestCaseError::fail(format!("{error}\n{text}"))
+            })?;
+            prop_assert_eq!(id, &format!("d{index}"));
+            prop_assert_eq!(name, &deal.name, "{}", text);
+            let expected = deal.notes.as_ref().map(|lines| format!("{}\n", lines.join("\n")));
+            prop_assert_eq!(notes, &expected, "{}", text);
+            prop_assert_eq!(account.as_deref(), shared.then_some("Acme's"), "{}", text);
+        }
+    }
+
+    /// An anchored note aliased many times is read exactly while the expanded document
+    /// fits the input cap, and refused at an alias (quickly) when it would not.
+    #[test]
+    fn alias_heavy_documents_are_refused_quickly_or_read_exactly(
+        length in 1usize..400_000,
+        aliases in 0usize..60,
+    ) {
+        let note = "n".repeat(length);
+        let mut text = format!("deal: {{id: a, name: b, notes: &note {note}}}\nstakeholders:\n");
+        for index in 0..aliases {
+            text.push_str(&format!("  - {{name: p{index}, needs: *note}}\n"));
+        }
+        // Each alias stands for `&note` and the note, less its own two characters.
+        let expanded = text.len() + aliases * (length + "&note ".len() - "*note".len());
+        let started = std::time::Instant::now();
+        let outcome = parse(&text, "aliases.yaml", &playbook().aliases);
+        prop_assert!(started.elapsed() < std::time::Duration::from_secs(2), "took {:?}", started.elapsed());
+        if expanded as u64 <= dealcoach::snapshot::DEFAULT_MAX_INPUT_BYTES {
+            let snapshot = outcome.map_err(|error| TestCaseError::fail(error.to_string()))?;
+            prop_assert_eq!(snapshot.stakeholders.len(), aliases);
+            prop_assert!(snapshot.stakeholders.iter().all(|person| person.needs.as_deref() == Some(note.as_str())));
+        } else {
+            let message = outcome.map(|_| ()).unwrap_err().to_string();
+            prop_assert!(message.starts_with("aliases.yaml:") && message.contains("the alias `*note`"), "{}", message);
+        }
+    }
+
+    /// Chains of aliases (each level repeats the one before) never take long or panic.
+    #[test]
+    fn alias_chains_are_refused_or_read_quickly(levels in 1usize..12, fan_out in 1usize..12) {
+        let mut text = String::from("deal: {id: a, name: b}\nquestions:\n  - &l0 {type: situation, text: t}\n");
+        for level in 1..levels {
+            let previous = format!("*l{}", level - 1);
+            text.push_str(&format!("  - &l{level} [{}]\n", vec![previous.as_str(); fan_out].join(", ")));
+        }
+        let started = std::time::Instant::now();
+        let first = outcome(&text);
+        prop_assert!(started.elapsed() < std::time::Duration::from_secs(2), "took {:?}", started.elapsed());
+        prop_assert_eq!(first, outcome(&text));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A list file of real deals, broken the way hand edits break files: never a panic,
+    /// the same answer twice, and every refusal names the list file.
+    #[test]
+    fn mutated_list_files_never_panic(mutations in prop::collection::vec(mutation(), 1..6), flow in any::<bool>()) {
+        let seeds = seeds();
+        let entries: Vec<String> = seeds.iter().take(4).map(|seed| {
+            if flow {
+                // Each deal as one JSON object: a JSON array is a flow list.
+                let value: serde_json::Value = serde_yaml::from_str(seed).expect("seed deals are valid");
+                serde_json::to_string(&value).expect("JSON")
+            } else {
+                let indented: Vec<String> = seed.lines().map(|line| format!("  {line}")).collect();
+                format!("-{}", &indented.join("\n")[1..])
+            }
+        }).collect();
+        let list = if flow { format!("[\n{}\n]\n", entries.join(",\n")) } else { entries.join("\n") + "\n" };
+        let text = apply(&list, &mutations);
+        let dir = tempfile::tempdir().unwrap();
+        let path = written(dir.path(), "list.yaml", &text);
+        let first = catch_unwind(AssertUnwindSafe(|| read_pipeline(std::slice::from_ref(&path))))
+            .map_err(|_| TestCaseError::fail(format!("panicked on:\n{text}")))?;
+        let second = read_pipeline(std::slice::from_ref(&path));
+        prop_assert_eq!(&first, &second);
+        prop_assert!(!first.is_empty());
+        let shown = path.display().to_string();
+        for outcome in &first {
+            if let Err(message) = outcome {
+                prop_assert!(message.starts_with(&shown), "a refusal names the list file: {}", message);
+            }
+        }
+    }
 }

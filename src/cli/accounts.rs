@@ -8,9 +8,9 @@ use clap::Args;
 
 use super::review::{warn_unknown_concepts, PortfolioOutput};
 use super::{stdout_style, Exit, Failure, PlaybookArgs};
-use crate::portfolio::accounts::{self, View};
-use crate::portfolio::table_paint;
-use crate::portfolio::{ignore_broken_pipe, Format, PortfolioSettings};
+use crate::present::{self, Words};
+use crate::views::accounts;
+use crate::views::{ignore_broken_pipe, Format, PortfolioSettings};
 
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
@@ -45,10 +45,15 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
     let settings = PortfolioSettings::load(&playbook)?;
     warn_unknown_concepts(&settings, &playbook);
     let paths = [args.file.clone()];
-    crate::portfolio::pipeline::check_paths(&paths)?;
+    crate::views::pipeline::check_paths(&paths)?;
     let max_bytes = crate::snapshot::max_input_bytes();
     let (inputs, errors, without_account) = if is_deal_input(&args.file) {
-        accounts::from_deals(&paths, &playbook, &settings, max_bytes)
+        let (inputs, errors, without_account, skipped) =
+            accounts::from_deals(&paths, &playbook, &settings, max_bytes);
+        for skipped in &skipped {
+            super::say(skipped);
+        }
+        (inputs, errors, without_account)
     } else {
         let shown = args.file.display().to_string();
         let text = crate::snapshot::read_text(&shown, max_bytes)?;
@@ -56,7 +61,7 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
             accounts::read_csv(&text, &shown, &playbook.aliases).map_err(Failure::Invalid)?;
         (inputs, Vec::new(), 0)
     };
-    let lang = args.output.lang();
+    let lang = args.output.lang.resolve(&playbook)?;
     let format = Format::from(args.output.format);
     let classified = accounts::classify(inputs, &playbook, &settings, lang);
     if format == Format::Csv {
@@ -69,10 +74,14 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
             "rule `{rule}` failed on {count} account(s), e.g. {example}"
         ));
     }
-    let view = View {
+    let view = present::accounts::View {
         format,
-        lang,
-        paint: table_paint(stdout_style().color && format == Format::Text),
+        words: Words::new(&playbook.labels, lang),
+        style: if format == Format::Text {
+            stdout_style()
+        } else {
+            present::Style::PLAIN
+        },
         settings: &settings,
         playbook: &playbook,
         errors: &errors,
@@ -83,15 +92,17 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
     // JSON and CSV escape text themselves; text and Markdown go through the terminal filter.
     let mut out: Box<dyn Write> = match format {
         Format::Json | Format::Csv => Box::new(buffered),
-        Format::Text | Format::Markdown => Box::new(crate::escape::TerminalSafe::new(
+        Format::Text | Format::Markdown => Box::new(crate::present::escape::TerminalSafe::new(
             buffered,
-            stdout_style().color && format == Format::Text,
+            view.style.color,
         )),
     };
-    ignore_broken_pipe(accounts::write(&classified, &view, &mut out).and_then(|()| out.flush()))
-        .map_err(|error| {
-            Failure::Other(anyhow::Error::new(error).context("cannot write the accounts"))
-        })?;
+    ignore_broken_pipe(
+        present::accounts::write(&classified, &view, &mut out).and_then(|()| out.flush()),
+    )
+    .map_err(|error| {
+        Failure::Other(anyhow::Error::new(error).context("cannot write the accounts"))
+    })?;
     Ok(
         if errors.is_empty() && classified.rule_failures.is_empty() {
             Exit::Success

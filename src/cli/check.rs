@@ -14,7 +14,7 @@ pub struct CheckArgs {
 pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     let files = args.playbooks.files()?;
     let (playbook, mut problems) = Playbook::load_lenient(files);
-    problems.0.extend(crate::lint::lint(&playbook).0);
+    problems.0.extend(crate::trainer::lint::lint(&playbook).0);
     problems
         .0
         .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));

@@ -9,8 +9,6 @@ use rhai::Dynamic;
 
 use super::{print, Exit, Failure, PlaybookArgs};
 use crate::engine::SCOPE_NAMES;
-use crate::playbook::Lang;
-use crate::template::format_value;
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -180,7 +178,7 @@ fn show(value: &Dynamic) -> String {
     let text = if value.is_string() {
         format!("{value:?}")
     } else {
-        format_value(value, Lang::En).unwrap_or_else(|| value.to_string())
+        value.to_string()
     };
     let text = if value.is_array() || value.is_map() {
         value.to_string()

@@ -1,7 +1,6 @@
 //! The command line: argument types (their doc comments are the `--help` text) and the
 //! dispatch to one file per subcommand.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -68,8 +67,14 @@ pub struct PlaybookArgs {
 impl PlaybookArgs {
     pub fn files(&self) -> Result<PlaybookFiles, Failure> {
         match &self.playbooks {
-            Some(folder) => PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())
-                .map_err(Failure::Invalid),
+            Some(folder) => {
+                let files = PlaybookFiles::read_folder(folder, crate::snapshot::max_input_bytes())
+                    .map_err(Failure::Invalid)?;
+                for skipped in &files.skipped {
+                    say(skipped);
+                }
+                Ok(files)
+            }
             None => Ok(PlaybookFiles::builtin()),
         }
     }
@@ -86,21 +91,14 @@ pub enum Format {
     Markdown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LangArg {
-    Zh,
-    En,
-}
-
 /// How to print a report.
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Output language (default: from LC_ALL / LANG; zh for zh_*, else en).
-    #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
+    #[command(flatten)]
+    pub lang: LangArgs,
     /// How many moves the text and markdown formats show.
     #[arg(long, default_value_t = 7, value_name = "N")]
     pub top: usize,
@@ -109,36 +107,75 @@ pub struct OutputArgs {
     pub all: bool,
 }
 
-impl OutputArgs {
-    pub fn lang(&self) -> Lang {
-        match self.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => lang_from_locale(),
+/// The output language.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LangArgs {
+    /// Output language: zh, en, or any language the playbooks' label catalog speaks
+    /// (default: from LC_ALL / LC_MESSAGES / LANG; English when the locale's language
+    /// is not one of them).
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<String>,
+}
+
+impl LangArgs {
+    /// The language asked for, checked against what the playbooks speak.
+    pub fn resolve(&self, playbook: &Playbook) -> Result<Lang, Failure> {
+        let spoken = playbook.labels.languages();
+        match &self.lang {
+            Some(code) => {
+                let lang = Lang::new(code);
+                if spoken.contains(&lang) {
+                    return Ok(lang);
+                }
+                let codes: Vec<&str> = spoken.iter().map(|lang| lang.code()).collect();
+                let hint = crate::diag::did_you_mean(lang.code(), codes.iter().copied())
+                    .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                    .unwrap_or_default();
+                Err(crate::diag::Diagnostic::error(
+                    "--lang",
+                    0,
+                    0,
+                    format!(
+                        "the playbooks have no words in `{code}`{hint} (they speak: {}; add a language to the label catalog, playbooks/labels.yaml)",
+                        codes.join(", ")
+                    ),
+                )
+                .into())
+            }
+            None => {
+                let wanted = lang_from_locale();
+                Ok(if spoken.contains(&wanted) {
+                    wanted
+                } else {
+                    Lang::En
+                })
+            }
         }
     }
 }
 
-/// `LC_ALL` overrides `LANG`, as in every POSIX program.
+/// The language of the locale (`LC_ALL` overrides `LC_MESSAGES` overrides `LANG`, as in
+/// every POSIX program): `zh_CN.UTF-8` → zh.
 pub fn lang_from_locale() -> Lang {
     let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .filter_map(|name| std::env::var(name).ok())
         .find(|value| !value.is_empty())
         .unwrap_or_default();
-    if locale.to_ascii_lowercase().starts_with("zh") {
-        Lang::Zh
+    let code = locale
+        .split(['_', '.', '@', '-'])
+        .next()
+        .unwrap_or_default();
+    if Lang::is_code(code) {
+        Lang::new(code)
     } else {
         Lang::En
     }
 }
 
-/// Colour only on a terminal, and never with `NO_COLOR` set.
-pub fn stdout_style() -> crate::render::Style {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    crate::render::Style {
-        color: !no_color && std::io::stdout().is_terminal(),
-    }
+/// Colour by the usual conventions (NO_COLOR, CLICOLOR_FORCE, a terminal).
+pub fn stdout_style() -> crate::present::Style {
+    crate::present::Style::for_stdout()
 }
 
 /// The exit codes, as the README documents them.
@@ -193,6 +230,12 @@ pub fn run() -> ExitCode {
             return code.into();
         }
     };
+    // Every command reads input under the size cap; a cap that cannot be read is a usage
+    // error before anything runs, not a silently different limit.
+    if let Err(problem) = crate::snapshot::max_input_bytes_setting() {
+        say(problem);
+        return Exit::Invalid.into();
+    }
     let outcome = match cli.command {
         Command::Next(args) => next::run(&args),
         Command::Explain(args) => explain::run(&args),
@@ -233,11 +276,14 @@ pub fn load_deal(
 /// reading, so a command that would go on producing output (`watch`) stops.
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Writes text for a person to stdout (see [`crate::escape::terminal`]: a deal's text
+/// Writes text for a person to stdout (see [`crate::present::escape::terminal`]: a deal's text
 /// cannot drive the terminal), treating a closed pipe (`| head`) as success rather than a
 /// panic.
 pub fn print(text: &str) -> Result<(), Failure> {
-    print_raw(&crate::escape::terminal(text, stdout_style().color))
+    print_raw(&crate::present::escape::terminal(
+        text,
+        stdout_style().color,
+    ))
 }
 
 /// Writes to stdout as it is: JSON, whose strings are escaped by JSON itself.
@@ -267,11 +313,11 @@ pub fn stdout_closed() -> bool {
 /// Writes one line to stderr. `eprintln!` panics when stderr is a closed pipe
 /// (`2>&1 | head -1`); a message nobody can read any more is dropped instead, and the
 /// exit code still tells what happened.
-/// Messages quote files people wrote, so they pass [`crate::escape::terminal`] too.
+/// Messages quote files people wrote, so they pass [`crate::present::escape::terminal`] too.
 pub fn say(message: impl std::fmt::Display) {
     use std::io::Write;
     let text = format!("{message}\n");
     let _ = std::io::stderr()
         .lock()
-        .write_all(crate::escape::terminal(&text, false).as_bytes());
+        .write_all(crate::present::escape::terminal(&text, false).as_bytes());
 }

@@ -4,7 +4,8 @@ use clap::Args;
 
 use super::{print, print_raw, stdout_style, Exit, Failure, Format, OutputArgs, PlaybookArgs};
 use crate::coach::coach;
-use crate::render::{self, Shown};
+use crate::present::next::{self, Shown};
+use crate::present::Words;
 
 #[derive(Debug, Args)]
 pub struct NextArgs {
@@ -21,7 +22,7 @@ pub fn run(args: &NextArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
     let (shown_path, snapshot) = super::load_deal(&args.deal, &playbook)?;
     let shown_path = shown_path.as_str();
-    let lang = args.output.lang();
+    let lang = args.output.lang.resolve(&playbook)?;
     let report = coach(&playbook, &snapshot, lang)
         .map_err(|message| crate::diag::Diagnostic::error(shown_path, 0, 0, message))?;
     let shown = Shown {
@@ -29,9 +30,18 @@ pub fn run(args: &NextArgs) -> Result<Exit, Failure> {
         all: args.output.all,
     };
     match args.output.format {
-        Format::Json => print_raw(&render::json(&report, &playbook))?,
-        Format::Text => print(&render::text(&report, lang, shown, stdout_style()))?,
-        Format::Markdown => print(&render::markdown(&report, lang, shown))?,
+        Format::Json => print_raw(&next::json(&report, &playbook))?,
+        Format::Text => print(&next::text(
+            &report,
+            Words::new(&playbook.labels, lang),
+            shown,
+            stdout_style(),
+        ))?,
+        Format::Markdown => print(&next::markdown(
+            &report,
+            Words::new(&playbook.labels, lang),
+            shown,
+        ))?,
     }
     for error in &report.errors {
         super::say(format_args!(

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{lang_from_locale, stdout_style, Exit, Failure, LangArg, PlaybookArgs};
+use super::{stdout_style, Exit, Failure, LangArgs, PlaybookArgs};
 use crate::diag::{did_you_mean, Diagnostic};
-use crate::playbook::{Lang, Playbook};
-use crate::portfolio::review::{self, Filters, View};
-use crate::portfolio::table_paint;
-use crate::portfolio::{ignore_broken_pipe, Format, PortfolioSettings};
+use crate::playbook::Playbook;
+use crate::present::{self, Words};
+use crate::views::review::{self, Filters};
+use crate::views::{ignore_broken_pipe, Format, PortfolioSettings};
 
 /// Output formats of the portfolio views (`review`, `accounts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,19 +38,8 @@ pub struct PortfolioOutput {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PortfolioFormat::Text)]
     pub format: PortfolioFormat,
-    /// Output language (default: from LC_ALL / LANG; zh for zh_*, else en).
-    #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
-}
-
-impl PortfolioOutput {
-    pub fn lang(&self) -> Lang {
-        match self.lang {
-            Some(LangArg::Zh) => Lang::Zh,
-            Some(LangArg::En) => Lang::En,
-            None => lang_from_locale(),
-        }
-    }
+    #[command(flatten)]
+    pub lang: LangArgs,
 }
 
 #[derive(Debug, Args)]
@@ -82,7 +71,7 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
     let settings = PortfolioSettings::load(&playbook)?;
     warn_unknown_concepts(&settings, &playbook);
-    crate::portfolio::pipeline::check_paths(&args.paths)?;
+    crate::views::pipeline::check_paths(&args.paths)?;
     if let Some(concept) = &args.concept {
         check_concept(concept, &playbook)?;
     }
@@ -91,7 +80,7 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
         min_risk: args.min_risk,
         concept: args.concept.clone(),
     };
-    let lang = args.output.lang();
+    let lang = args.output.lang.resolve(&playbook)?;
     let format = Format::from(args.output.format);
     let reviewed = review::review(
         &args.paths,
@@ -105,6 +94,9 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
         Failure::Other(anyhow::Error::new(error).context("cannot keep the reviewed rows"))
     })?;
     let failed = !reviewed.errors.is_empty() || !reviewed.rule_failures.is_empty();
+    for skipped in &reviewed.skipped {
+        super::say(skipped);
+    }
     if format == Format::Csv {
         // CSV has no room for them; they go to stderr.
         for error in &reviewed.errors {
@@ -117,10 +109,14 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
             failure.rule, failure.deals, failure.example
         ));
     }
-    let view = View {
+    let view = present::review::View {
         format,
-        lang,
-        paint: table_paint(stdout_style().color && format == Format::Text),
+        words: Words::new(&playbook.labels, lang),
+        style: if format == Format::Text {
+            stdout_style()
+        } else {
+            present::Style::PLAIN
+        },
         top: args.top,
         filters: &filters,
         settings: &settings,
@@ -131,15 +127,17 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     // JSON and CSV escape text themselves; text and Markdown go through the terminal filter.
     let mut out: Box<dyn Write> = match format {
         Format::Json | Format::Csv => Box::new(buffered),
-        Format::Text | Format::Markdown => Box::new(crate::escape::TerminalSafe::new(
+        Format::Text | Format::Markdown => Box::new(crate::present::escape::TerminalSafe::new(
             buffered,
-            stdout_style().color && format == Format::Text,
+            view.style.color,
         )),
     };
-    ignore_broken_pipe(review::write(reviewed, &view, &mut out).and_then(|()| out.flush()))
-        .map_err(|error| {
-            Failure::Other(anyhow::Error::new(error).context("cannot write the review"))
-        })?;
+    ignore_broken_pipe(
+        present::review::write(reviewed, &view, &mut out).and_then(|()| out.flush()),
+    )
+    .map_err(|error| {
+        Failure::Other(anyhow::Error::new(error).context("cannot write the review"))
+    })?;
     Ok(if failed {
         Exit::Findings
     } else {
@@ -165,7 +163,7 @@ fn check_concept(wanted: &str, playbook: &Playbook) -> Result<(), Failure> {
         .collect();
     if concepts
         .iter()
-        .any(|concept| crate::portfolio::concept_matches(concept, wanted))
+        .any(|concept| crate::views::concept_matches(concept, wanted))
     {
         return Ok(());
     }

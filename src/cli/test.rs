@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::{print, Exit, Failure, PlaybookArgs};
 use crate::diag::Diagnostics;
-use crate::testing::run_tests;
+use crate::trainer::testing::run_tests;
 
 #[derive(Debug, Args)]
 pub struct TestArgs {

@@ -1,10 +1,10 @@
 //! `dealcoach watch DEAL`: the trainer's live loop. Re-runs `next` whenever the deal or a
 //! playbook file changes; a broken edit prints its problems and the watch goes on.
 //!
-//! Polling file modification times twice a second keeps this dependency-free and works
+//! Polling file modification times twice a second keeps this simple and works
 //! the same on every file system (network mounts included), at a cost nobody notices.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use clap::Args;
@@ -62,27 +62,25 @@ pub fn run(args: &WatchArgs) -> Result<Exit, Failure> {
     }
 }
 
-/// Every file under the watched paths with its modification time.
+/// Every file under the watched paths with its modification time. Links to folders are
+/// not followed (a link cycle would never end); nothing is opened.
 fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
     let mut found = Vec::new();
     for path in paths {
-        collect(path, &mut found);
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let modified = std::fs::metadata(entry.path())
+                .and_then(|metadata| metadata.modified())
+                .ok();
+            found.push((entry.into_path(), modified));
+        }
     }
     found.sort();
     found
-}
-
-fn collect(path: &Path, found: &mut Vec<(PathBuf, Option<SystemTime>)>) {
-    if path.is_dir() {
-        if let Ok(entries) = std::fs::read_dir(path) {
-            for entry in entries.flatten() {
-                collect(&entry.path(), found);
-            }
-        }
-    } else {
-        found.push((
-            path.to_path_buf(),
-            std::fs::metadata(path).and_then(|m| m.modified()).ok(),
-        ));
-    }
 }

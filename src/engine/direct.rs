@@ -731,14 +731,14 @@ fn arithmetic(left: Scalar, right: Scalar, subtract: bool) -> Option<Scalar> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rhai::{Engine, Scope};
+    use rhai::Scope;
 
     /// Each expression, evaluated directly, gives what rhai gives — or `None` (ask rhai)
     /// where rhai fails or the expression is out of reach.
     #[test]
     fn direct_values_match_rhai_or_defer_to_it() {
-        let mut engine = Engine::new();
-        super::super::configure(&mut engine, &super::super::SandboxLimits::default());
+        let engine =
+            super::super::sandbox::sandboxed_engine(&super::super::SandboxLimits::default());
         let mut scope = Scope::new();
         let facts = engine
             .eval::<Dynamic>(

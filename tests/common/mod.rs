@@ -72,3 +72,18 @@ pub fn rule_with(id: &str, keys: &str, when: &str) -> String {
         "  - id: {id}\n    concept: risk.stale\n{keys}    when: {when}\n    severity: high\n    title: {{zh: 标题, en: title {id}}}\n    why: {{zh: [原因], en: [reason]}}\n"
     )
 }
+
+/// The built-in playbooks, exported into a fresh folder, as a trainer starts.
+pub fn exported_playbooks() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let output = dealcoach()
+        .args([
+            "playbooks",
+            "export",
+            dir.path().to_str().expect("a UTF-8 path"),
+        ])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    dir
+}

@@ -1,0 +1,551 @@
+//! `review`: a pipeline, one row per deal riskiest first, as text, Markdown, CSV or JSON.
+//!
+//! Rows are written as they are merged from disk, never all in memory; the summary and
+//! the explanation of the risk score follow the table.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::layout::{self, WIDTH};
+use super::{Style, Words};
+use crate::coach::template::format_number;
+use crate::playbook::Playbook;
+use crate::present::escape::markdown as md;
+use crate::views::review::{DealRow, Filters, Review};
+use crate::views::{Format, PortfolioSettings};
+
+/// How to print a review.
+pub struct View<'a> {
+    pub format: Format,
+    pub words: Words<'a>,
+    pub style: Style,
+    /// Print only the N riskiest deals (the summary still counts every deal).
+    pub top: Option<usize>,
+    pub filters: &'a Filters,
+    pub settings: &'a PortfolioSettings,
+    pub playbook: &'a Playbook,
+}
+
+/// Writes the review in the view's format.
+pub fn write(review: Review, view: &View, out: &mut dyn Write) -> io::Result<()> {
+    match view.format {
+        Format::Json => write_json(review, view, out),
+        Format::Csv => write_csv(review, view, out),
+        Format::Text => write_text(review, view, out),
+        Format::Markdown => write_markdown(review, view, out),
+    }
+}
+
+fn write_json(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{{")?;
+    writeln!(
+        out,
+        "  \"dealcoach\": {},",
+        json(&env!("CARGO_PKG_VERSION"))
+    )?;
+    writeln!(
+        out,
+        "  \"playbooks\": {},",
+        json(&super::next::PlaybookRef::of(view.playbook))
+    )?;
+    write!(out, "  \"deals\": [")?;
+    let mut first = true;
+    for row in review.ranked_rows(view.top)? {
+        let row = row?;
+        write!(out, "{}\n    {}", if first { "" } else { "," }, json(&row))?;
+        first = false;
+    }
+    writeln!(out, "{}],", if first { "" } else { "\n  " })?;
+    let summary = review.summary(view.settings, view.words.lang);
+    writeln!(
+        out,
+        "  \"summary\": {{\"deals\": {}, \"read\": {}, \"concepts\": [{}]}},",
+        review.reviewed,
+        review.read,
+        join_lines(summary.iter().map(json))
+    )?;
+    writeln!(out, "  \"risk_model\": {},", json(&view.settings.risk))?;
+    writeln!(
+        out,
+        "  \"rule_failures\": [{}],",
+        join_lines(review.rule_failures.iter().map(json))
+    )?;
+    writeln!(
+        out,
+        "  \"errors\": [{}],",
+        join_lines(review.errors.iter().map(json))
+    )?;
+    writeln!(
+        out,
+        "  \"skipped\": [{}]",
+        join_lines(review.skipped.iter().map(json))
+    )?;
+    writeln!(out, "}}")
+}
+
+/// `[a, b]` as one item per line inside a two-space-indented document.
+fn join_lines(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!("\n    {}\n  ", items.join(",\n    "))
+    }
+}
+
+/// Compact JSON of one value. Serializing these plain types cannot fail; if it ever
+/// did, the message is printed as a JSON string rather than unwrapped.
+pub(super) fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|error| {
+        serde_json::to_string(&format!("unprintable: {error}"))
+            .unwrap_or_else(|_| "null".to_owned())
+    })
+}
+
+fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "id",
+        "name",
+        "account",
+        "amount",
+        "currency",
+        "stage",
+        "phase",
+        "temperature",
+        "temperature_evidence",
+        "risk",
+        "warnings",
+        "warning_concepts",
+        "top_move_concept",
+        "top_move_title",
+        "file",
+        "line",
+        "failed_rules",
+    ])?;
+    for row in review.ranked_rows(view.top)? {
+        let row = row?;
+        let number = |value: Option<f64>| value.map(format_number).unwrap_or_default();
+        let integer = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+        let cells = [
+            row.id.as_str(),
+            &row.name,
+            row.account.as_deref().unwrap_or_default(),
+            &number(row.amount),
+            row.currency.as_deref().unwrap_or_default(),
+            row.stage.as_deref().unwrap_or_default(),
+            &row.phase,
+            &integer(row.temperature),
+            &row.temperature_evidence.to_string(),
+            &row.risk.to_string(),
+            &row.warnings.len().to_string(),
+            &row.warnings.join(";"),
+            row.top_move
+                .as_ref()
+                .map(|m| m.concept.as_str())
+                .unwrap_or_default(),
+            row.top_move
+                .as_ref()
+                .map(|m| m.title.as_str())
+                .unwrap_or_default(),
+            &row.file,
+            &row.line.map(|line| line.to_string()).unwrap_or_default(),
+            &row.failed_rules.join(";"),
+        ];
+        writer.write_record(
+            cells
+                .map(crate::present::escape::spreadsheet)
+                .iter()
+                .map(|cell| cell.as_bytes()),
+        )?;
+    }
+    writer.flush()
+}
+
+fn temperature_cell(row: &DealRow) -> String {
+    match row.temperature {
+        Some(stated) => stated.to_string(),
+        None => format!("~{}", row.temperature_evidence),
+    }
+}
+
+const DEAL_CELLS: usize = 32;
+const ACCOUNT_CELLS: usize = 22;
+
+fn filters_line(filters: &Filters, w: Words) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(account) = &filters.account {
+        parts.push(w.fill("review.filter.account", &[("account", account)]));
+    }
+    if let Some(min) = filters.min_risk {
+        parts.push(w.fill("review.filter.min_risk", &[("min", &min.to_string())]));
+    }
+    if let Some(concept) = &filters.concept {
+        parts.push(w.fill("review.filter.concept", &[("concept", concept)]));
+    }
+    (!parts.is_empty()).then(|| w.join(&parts))
+}
+
+fn headline(review: &Review, view: &View) -> String {
+    let w = view.words;
+    let mut line = w.fill(
+        "review.title",
+        &[("deals", &w.count("unit.deal", review.reviewed))],
+    );
+    if let Some(filters) = filters_line(view.filters, w) {
+        line.push_str(&w.fill("review.filtered", &[("filters", &filters)]));
+    }
+    if !review.errors.is_empty() {
+        line.push_str(&w.fill(
+            "review.unreadable",
+            &[("files", &w.count("unit.file", review.errors.len()))],
+        ));
+    }
+    line
+}
+
+/// The explanation of the risk score, from the model's own numbers.
+fn risk_explanation(view: &View) -> String {
+    let w = view.words;
+    let model = &view.settings.risk;
+    let mut weights: Vec<(&String, &f64)> = model.points.iter().collect();
+    weights.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let listed: Vec<String> = weights
+        .iter()
+        .take(6)
+        .map(|(concept, points)| format!("{} {}", w.concept(concept), format_number(**points)))
+        .collect();
+    let factors = &model.phase_factor;
+    let phases: Vec<String> = [
+        ("early", factors.early),
+        ("middle", factors.middle),
+        ("late", factors.late),
+        ("won", factors.won),
+        ("lost", factors.lost),
+    ]
+    .iter()
+    .map(|(phase, factor)| format!("{} {}", w.word("phase", phase), format_number(*factor)))
+    .collect();
+    let severity = &model.by_severity;
+    w.fill(
+        "review.explanation",
+        &[
+            ("source", &view.settings.risk_source),
+            ("examples", &w.join(&listed)),
+            ("high", &format_number(severity.high)),
+            ("medium", &format_number(severity.medium)),
+            ("low", &format_number(severity.low)),
+            ("phases", &w.join(&phases)),
+        ],
+    )
+}
+
+/// `87 = (gone quiet 25 + reach the top decision maker 20) × 1.2 (late)`.
+fn risk_breakdown(row: &DealRow, w: Words) -> String {
+    if row.risk_parts.is_empty() {
+        return format!("{} = 0", row.risk);
+    }
+    let parts: Vec<String> = row
+        .risk_parts
+        .iter()
+        .map(|part| {
+            format!(
+                "{} {}",
+                w.concept(&part.concept),
+                format_number(part.points)
+            )
+        })
+        .collect();
+    let capped = if row.risk == 100 {
+        w.ui("review.capped")
+    } else {
+        ""
+    };
+    format!(
+        "{} = ({}) × {} ({}{capped})",
+        row.risk,
+        parts.join(" + "),
+        format_number(row.phase_factor),
+        w.word("phase", &row.phase)
+    )
+}
+
+fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result<()> {
+    let w = view.words;
+    let style = view.style;
+    writeln!(out, "{}", style.bold(&headline(&review, view)))?;
+    writeln!(out)?;
+    let header = format!(
+        "{}  {}  {}  {}  {}  {}  {}",
+        layout::right(&w.column("review.column.risk"), 4),
+        layout::left(&w.column("review.column.deal"), DEAL_CELLS),
+        layout::left(&w.column("review.column.account"), ACCOUNT_CELLS),
+        layout::right(&w.column("review.column.amount"), 9),
+        layout::left(&w.column("review.column.phase"), 7),
+        layout::right(&w.column("review.column.temperature"), 4),
+        layout::right(&w.column("review.column.warnings"), 4),
+    );
+    writeln!(out, "{}", style.dim(header.trim_end()))?;
+    let mut explained: Vec<DealRow> = Vec::new();
+    let mut shown = 0;
+    let mut estimated = false;
+    let mut failed = false;
+    for row in review.ranked_rows(view.top)? {
+        let row = row?;
+        shown += 1;
+        estimated |= row.temperature.is_none();
+        failed |= !row.failed_rules.is_empty();
+        let risk = layout::right(&row.risk.to_string(), 4);
+        let risk = if row.risk >= 70 {
+            style.red(&risk)
+        } else if row.risk >= 40 {
+            style.yellow(&risk)
+        } else {
+            risk
+        };
+        let amount = row
+            .amount
+            .map(|amount| w.money(amount, None))
+            .unwrap_or_else(|| "-".to_owned());
+        let line = format!(
+            "{risk}  {}  {}  {}  {}  {}  {}",
+            layout::left(&row.name, DEAL_CELLS),
+            layout::left(row.account.as_deref().unwrap_or("-"), ACCOUNT_CELLS),
+            layout::right(&amount, 9),
+            layout::left(w.word("phase", &row.phase), 7),
+            layout::right(&temperature_cell(&row), 4),
+            layout::right(&row.warnings.len().to_string(), 4),
+        );
+        // Rules failed on this deal: its row may miss risks.
+        let line = if row.failed_rules.is_empty() {
+            line
+        } else {
+            format!("{line}  {}", style.red("!"))
+        };
+        writeln!(out, "{}", line.trim_end())?;
+        let (title, concept) = match &row.top_move {
+            Some(top) => (top.title.as_str(), format!("  {}", top.concept)),
+            None => (w.ui("review.no_move"), String::new()),
+        };
+        let room = WIDTH.saturating_sub(8 + layout::width(&concept)).max(20);
+        writeln!(
+            out,
+            "      → {}{}",
+            layout::fit(title, room),
+            style.dim(&concept)
+        )?;
+        if explained.len() < 5 {
+            explained.push(row);
+        }
+    }
+    if shown == 0 {
+        writeln!(out, "      {}", w.ui("review.nothing"))?;
+    }
+    if shown < review.reviewed {
+        let hidden = review.reviewed - shown;
+        writeln!(
+            out,
+            "{}",
+            style.dim(&format!("      {}", w.count("review.more", hidden)))
+        )?;
+    }
+    if estimated {
+        writeln!(
+            out,
+            "{}",
+            style.dim(&format!("      {}", w.ui("review.estimated")))
+        )?;
+    }
+    if failed {
+        writeln!(
+            out,
+            "{}",
+            style.dim(&format!("      {}", w.ui("review.failed_mark")))
+        )?;
+    }
+
+    let summary = review.summary(view.settings, w.lang);
+    if !summary.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            style.bold(&w.fill(
+                "review.across",
+                &[("deals", &w.count("unit.deal", review.reviewed))]
+            ))
+        )?;
+        for line in &summary {
+            for part in layout::wrap(&line.text, WIDTH - 2, 2) {
+                writeln!(out, "  {part}")?;
+            }
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "{}", style.bold(w.ui("review.how")))?;
+    for line in layout::wrap(&risk_explanation(view), WIDTH - 2, 0) {
+        writeln!(out, "  {line}")?;
+    }
+    if !explained.is_empty() {
+        writeln!(out, "{}", w.ui("review.why_top"))?;
+        let id_cells = explained
+            .iter()
+            .map(|row| layout::width(&row.id))
+            .max()
+            .unwrap_or(0)
+            .min(24);
+        for row in &explained {
+            let breakdown = risk_breakdown(row, w);
+            let lead = format!("  {}  ", layout::left(&row.id, id_cells));
+            let lines = layout::wrap(&breakdown, WIDTH - id_cells - 4, id_cells + 4);
+            for (index, line) in lines.iter().enumerate() {
+                if index == 0 {
+                    writeln!(out, "{lead}{line}")?;
+                } else {
+                    writeln!(out, "{line}")?;
+                }
+            }
+        }
+    }
+
+    if !review.rule_failures.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", style.bold(w.ui("review.failures")))?;
+        for failure in &review.rule_failures {
+            writeln!(
+                out,
+                "  {}",
+                w.fill(
+                    "review.failure",
+                    &[
+                        ("rule", &failure.rule),
+                        ("deals", &w.count("unit.deal", failure.deals)),
+                        ("example", &failure.example),
+                    ]
+                )
+            )?;
+        }
+    }
+    if !review.errors.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", style.bold(w.ui("review.errors")))?;
+        for error in &review.errors {
+            writeln!(out, "  {}", style.red(&error.message))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result<()> {
+    let w = view.words;
+    writeln!(out, "## {}", md(&headline(&review, view)))?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+        w.ui("review.column.risk"),
+        w.ui("review.column.deal"),
+        w.ui("review.column.account"),
+        w.ui("review.column.amount"),
+        w.ui("review.column.phase"),
+        w.ui("review.column.temperature"),
+        w.ui("review.column.warnings"),
+        w.ui("review.column.top_move"),
+    )?;
+    writeln!(out, "|---:|---|---|---:|---|---:|---:|---|")?;
+    let mut explained: Vec<DealRow> = Vec::new();
+    let mut failed = false;
+    for row in review.ranked_rows(view.top)? {
+        let row = row?;
+        failed |= !row.failed_rules.is_empty();
+        let mut top = match &row.top_move {
+            Some(top) => format!("{} (`{}`)", md(&top.title), top.concept),
+            None => w.ui("review.no_move").to_owned(),
+        };
+        if !row.failed_rules.is_empty() {
+            let rules: Vec<String> = row
+                .failed_rules
+                .iter()
+                .map(|rule| format!("`{}`", rule.replace('`', "'")))
+                .collect();
+            top = format!("{top} **!** {}", rules.join(", "));
+        }
+        writeln!(
+            out,
+            "| {} | {} (`{}`) | {} | {} | {} | {} | {} | {} |",
+            row.risk,
+            md(&row.name),
+            row.id.replace('`', "'"),
+            md(row.account.as_deref().unwrap_or("")),
+            row.amount
+                .map(|amount| w.money(amount, row.currency.as_deref()))
+                .unwrap_or_default(),
+            w.word("phase", &row.phase),
+            temperature_cell(&row),
+            row.warnings.len(),
+            top
+        )?;
+        if explained.len() < 5 {
+            explained.push(row);
+        }
+    }
+    if failed {
+        writeln!(out)?;
+        writeln!(out, "{}", md(w.ui("review.failed_mark")))?;
+    }
+    let summary = review.summary(view.settings, w.lang);
+    if !summary.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "### {}",
+            w.fill(
+                "review.across",
+                &[("deals", &w.count("unit.deal", review.reviewed))]
+            )
+            .trim_end_matches([':', '：'])
+        )?;
+        writeln!(out)?;
+        for line in &summary {
+            writeln!(out, "- {}", md(&line.text))?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "### {}", w.ui("review.how"))?;
+    writeln!(out)?;
+    writeln!(out, "{}", md(&risk_explanation(view)))?;
+    writeln!(out)?;
+    for row in &explained {
+        writeln!(out, "- {}: {}", md(&row.id), md(&risk_breakdown(row, w)))?;
+    }
+    if !review.rule_failures.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "### {}", w.ui("review.failures"))?;
+        writeln!(out)?;
+        for failure in &review.rule_failures {
+            writeln!(
+                out,
+                "- {}",
+                md(&w.fill(
+                    "review.failure",
+                    &[
+                        ("rule", &failure.rule),
+                        ("deals", &w.count("unit.deal", failure.deals)),
+                        ("example", &failure.example),
+                    ]
+                ))
+            )?;
+        }
+    }
+    if !review.errors.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "### {}", w.ui("review.errors"))?;
+        writeln!(out)?;
+        for error in &review.errors {
+            writeln!(out, "- {}", md(&error.message))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,830 @@
+//! The deal snapshot: the input contract (`spec/deal-snapshot.md`), read and validated.
+//!
+//! Loading is strict because a silently ignored typo is advice on the wrong deal: unknown
+//! keys and values are errors naming their line and column with a suggestion, numbers out
+//! of range are errors, and the cross-field checks (names that must refer to a
+//! stakeholder, a single top decision maker) point at the offending value too.
+//!
+//! JSON is read by the same YAML parser: YAML 1.2 is a superset of JSON, so one code path
+//! gives both formats the same messages.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::diag::{did_you_mean, line_column, Diagnostic};
+use crate::snapshot::date::Date;
+use crate::snapshot::vocabulary::*;
+
+pub mod checked;
+pub mod date;
+mod events;
+pub(crate) mod outline;
+pub mod vocabulary;
+
+/// One deal on one day.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    #[serde(default = "format_version_1")]
+    pub version: FormatVersion,
+    pub deal: Deal,
+    #[serde(default)]
+    pub account: Account,
+    #[serde(default)]
+    pub information: Information,
+    #[serde(default)]
+    pub stakeholders: Vec<Stakeholder>,
+    #[serde(default)]
+    pub objections: Vec<Objection>,
+    #[serde(default)]
+    pub signals: Vec<Signal>,
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    #[serde(default)]
+    pub activities: Vec<Activity>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deal {
+    #[serde(deserialize_with = "non_empty_text")]
+    pub id: String,
+    #[serde(deserialize_with = "non_empty_text")]
+    pub name: String,
+    pub as_of: Option<Date>,
+    pub amount: Option<Money>,
+    pub currency: Option<String>,
+    pub expected_close: Option<Date>,
+    pub stage: Option<Stage>,
+    pub temperature: Option<Temperature>,
+    pub next_step: Option<String>,
+    pub close_requested: Option<bool>,
+    pub solutions_prepared: Option<Count>,
+    pub proof_assets: Option<Vec<ProofAsset>>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub name: Option<String>,
+    pub is_key_account: Option<bool>,
+    pub relationship_stage: Option<RelationshipStage>,
+    pub purchase_pattern: Option<PurchasePattern>,
+    pub metrics: Option<Metrics>,
+    pub potential: Option<Potential>,
+    pub credit: Option<Credit>,
+    pub has_account_file: Option<bool>,
+    pub referrals: Option<Count>,
+    pub thinks_of_us_first: Option<bool>,
+    pub service_issues: Option<Vec<ServiceIssue>>,
+}
+
+/// Trailing twelve months, in the deal's currency.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    pub revenue: Option<Money>,
+    /// May be negative: a loss-making account is exactly what `value.thin_profit` is for.
+    pub profit: Option<f64>,
+    pub collected: Option<Money>,
+    pub transactions: Option<Count>,
+}
+
+/// Each 0..10.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Potential {
+    pub growth: Option<Score10>,
+    pub strategic_fit: Option<Score10>,
+    pub share_of_wallet_left: Option<Score10>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceIssue {
+    pub opened: Option<Date>,
+    pub resolved: Option<bool>,
+    pub severity: Option<Severity>,
+}
+
+/// What we know about the customer (information power). Absent items are unknown.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Information {
+    pub reviewed: Option<Date>,
+    pub funds_and_credit: Option<Knowledge>,
+    pub project_reason: Option<Knowledge>,
+    pub stakeholder_needs: Option<Knowledge>,
+    pub procurement_process: Option<Knowledge>,
+    pub procurement_priorities: Option<Knowledge>,
+    pub org_structure: Option<Knowledge>,
+    pub project_steps: Option<Knowledge>,
+    pub key_difficulties: Option<Knowledge>,
+    pub competitors: Option<Knowledge>,
+    pub insider: Option<bool>,
+    pub external_allies: Option<Count>,
+}
+
+impl Information {
+    /// The nine knowledge items, in checklist order.
+    pub const ITEMS: [&'static str; 9] = [
+        "funds_and_credit",
+        "project_reason",
+        "stakeholder_needs",
+        "procurement_process",
+        "procurement_priorities",
+        "org_structure",
+        "project_steps",
+        "key_difficulties",
+        "competitors",
+    ];
+
+    pub fn items(&self) -> [(&'static str, Option<Knowledge>); 9] {
+        let values = [
+            self.funds_and_credit,
+            self.project_reason,
+            self.stakeholder_needs,
+            self.procurement_process,
+            self.procurement_priorities,
+            self.org_structure,
+            self.project_steps,
+            self.key_difficulties,
+            self.competitors,
+        ];
+        std::array::from_fn(|index| (Self::ITEMS[index], values[index]))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stakeholder {
+    pub name: StakeholderName,
+    pub title: Option<String>,
+    pub level: Option<Level>,
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub top_decision_maker: TopFlag,
+    pub influence: Option<Influence>,
+    pub stance: Option<Stance>,
+    pub met: Option<bool>,
+    pub last_contact: Option<Date>,
+    pub needs: Option<String>,
+    pub vip_card: Option<VipCard>,
+}
+
+/// The relationship card kept for a key contact.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VipCard {
+    pub interests: Option<Vec<String>>,
+    pub personal: Option<String>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objection {
+    #[serde(rename = "type")]
+    pub kind: ObjectionType,
+    pub from: Option<StakeholderRef>,
+    pub said: Option<String>,
+    pub date: Option<Date>,
+    pub handled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    #[serde(rename = "type")]
+    pub kind: SignalType,
+    pub from: Option<StakeholderRef>,
+    pub date: Option<Date>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    pub text: Option<String>,
+    pub date: Option<Date>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    pub date: Option<Date>,
+    #[serde(rename = "type")]
+    pub kind: Option<ActivityType>,
+    #[serde(default)]
+    pub with: Vec<StakeholderRef>,
+    pub note: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Checked scalars. Each validates while deserializing, so serde_yaml attaches the line and
+// column of the offending value to the message.
+
+fn non_empty_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    checked::text(deserializer, "a text", |text| {
+        if text.trim().is_empty() {
+            return Err("may not be empty".to_owned());
+        }
+        Ok(text.to_owned())
+    })
+}
+
+fn format_version_1() -> FormatVersion {
+    FormatVersion(1)
+}
+
+/// Only version 1 exists; a later file should fail loudly, not be half-read.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FormatVersion(pub u32);
+
+impl<'de> Deserialize<'de> for FormatVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        checked::integer(deserializer, "the format version, 1", |version| {
+            if version != 1 {
+                return Err(format!(
+                    "unsupported snapshot version {version}: this dealcoach reads version 1"
+                ));
+            }
+            Ok(FormatVersion(1))
+        })
+    }
+}
+
+macro_rules! bounded_integer {
+    ($(#[$meta:meta])* $name:ident, $what:literal, $min:expr, $max:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+        pub struct $name(pub i64);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                checked::integer(deserializer, concat!($what, ", a whole number"), |value| {
+                    if !($min..=$max).contains(&value) {
+                        let range = if $max == i64::MAX { format!("{} or more", $min) } else { format!("{} to {}", $min, $max) };
+                        return Err(format!("{} must be {range}, not {value}", $what));
+                    }
+                    Ok($name(value))
+                })
+            }
+        }
+    };
+}
+
+bounded_integer!(
+    /// The rep's read of buying intent, on the 10 / 40 / 80 / 100 scale.
+    Temperature, "temperature", 0, 100);
+bounded_integer!(
+    /// The rep's score of a person's influence.
+    Influence, "influence", 1, 10);
+bounded_integer!(Count, "a count", 0, i64::MAX);
+
+/// A non-negative amount of money.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+pub struct Money(pub f64);
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        checked::number(deserializer, "an amount of money", |value| {
+            if value < 0.0 {
+                return Err(format!("an amount of money must be 0 or more, not {value}"));
+            }
+            Ok(Money(value))
+        })
+    }
+}
+
+/// A potential score, 0..10.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+pub struct Score10(pub f64);
+
+impl<'de> Deserialize<'de> for Score10 {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        checked::number(deserializer, "a score from 0 to 10", |value| {
+            if !(0.0..=10.0).contains(&value) {
+                return Err(format!("a potential score must be 0 to 10, not {value}"));
+            }
+            Ok(Score10(value))
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Cross-field checks. They need the whole document (the list of names), so they run after
+// the first parse; only when one fails is the text parsed again with the facts installed
+// in `CROSS_CHECK`, so that the failing value itself raises the error and serde_yaml
+// supplies its line and column. The happy path pays for one parse.
+
+#[derive(Default)]
+struct CrossCheck {
+    names: Vec<String>,
+    seen_names: BTreeSet<String>,
+    seen_top: bool,
+}
+
+thread_local! {
+    static CROSS_CHECK: RefCell<Option<CrossCheck>> = const { RefCell::new(None) };
+}
+
+fn with_cross_check<T>(check: impl FnOnce(&mut CrossCheck) -> T) -> Option<T> {
+    CROSS_CHECK.with(|active| active.borrow_mut().as_mut().map(check))
+}
+
+/// A stakeholder's name; names are how objections, signals and activities refer to
+/// people, so two people may not share one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct StakeholderName(pub String);
+
+impl<'de> Deserialize<'de> for StakeholderName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        checked::text(deserializer, "a name", |name| {
+            if name.trim().is_empty() {
+                return Err("a stakeholder's name may not be empty".to_owned());
+            }
+            let duplicate = with_cross_check(|check| !check.seen_names.insert(name.to_owned()))
+                .unwrap_or(false);
+            if duplicate {
+                return Err(format!(
+                    "two stakeholders are named `{name}`: names identify people in objections, signals and activities"
+                ));
+            }
+            Ok(StakeholderName(name.to_owned()))
+        })
+    }
+}
+
+/// A reference to a stakeholder by name (`from`, `with`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct StakeholderRef(pub String);
+
+impl<'de> Deserialize<'de> for StakeholderRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        checked::text(deserializer, "a stakeholder's name", |name| {
+            let problem = with_cross_check(|check| {
+                if check.names.iter().any(|known| known == name) {
+                    return None;
+                }
+                let hint = did_you_mean(name, check.names.iter().map(String::as_str))
+                    .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                    .unwrap_or_else(|| " — add them under `stakeholders`".to_owned());
+                Some(format!("`{name}` is not one of the stakeholders{hint}"))
+            })
+            .flatten();
+            match problem {
+                Some(message) => Err(message),
+                None => Ok(StakeholderRef(name.to_owned())),
+            }
+        })
+    }
+}
+
+/// `top_decision_maker`: at most one person may be the final decision maker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TopFlag(pub bool);
+
+impl<'de> Deserialize<'de> for TopFlag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        checked::boolean(deserializer, |flag| {
+            let second = flag
+                && with_cross_check(|check| std::mem::replace(&mut check.seen_top, true))
+                    .unwrap_or(false);
+            if second {
+                return Err("a second stakeholder has `top_decision_maker: true`: only one person makes the final decision".to_owned());
+            }
+            Ok(TopFlag(flag))
+        })
+    }
+}
+
+impl Snapshot {
+    /// The day the snapshot describes: `deal.as_of`, or today when the rep left it out.
+    pub fn as_of(&self) -> Date {
+        self.deal.as_of.unwrap_or_else(Date::today)
+    }
+
+    fn violates_cross_checks(&self) -> bool {
+        let names: Vec<&str> = self
+            .stakeholders
+            .iter()
+            .map(|person| person.name.0.as_str())
+            .collect();
+        let unique: BTreeSet<&str> = names.iter().copied().collect();
+        let known = |reference: &StakeholderRef| unique.contains(reference.0.as_str());
+        unique.len() != names.len()
+            || self
+                .stakeholders
+                .iter()
+                .filter(|person| person.top_decision_maker.0)
+                .count()
+                > 1
+            || self
+                .objections
+                .iter()
+                .filter_map(|item| item.from.as_ref())
+                .any(|r| !known(r))
+            || self
+                .signals
+                .iter()
+                .filter_map(|item| item.from.as_ref())
+                .any(|r| !known(r))
+            || self
+                .activities
+                .iter()
+                .flat_map(|item| &item.with)
+                .any(|r| !known(r))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading.
+
+/// Inputs larger than this are refused before parsing (`DEALCOACH_MAX_INPUT_BYTES`).
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The largest cap `DEALCOACH_MAX_INPUT_BYTES` may set (1 GiB): reading a YAML document
+/// takes many times its size in memory, so a larger input is never a deal.
+pub const MAX_INPUT_BYTES_CEILING: u64 = 1024 * 1024 * 1024;
+
+/// The size cap `DEALCOACH_MAX_INPUT_BYTES` sets, or the default when it is unset or
+/// empty; a value that is not a whole number from 1 to [`MAX_INPUT_BYTES_CEILING`] is a
+/// usage error (a typo must not silently turn the cap off, or overflow it to zero).
+pub fn max_input_bytes_setting() -> Result<u64, Diagnostic> {
+    const NAME: &str = "DEALCOACH_MAX_INPUT_BYTES";
+    let Some(raw) = std::env::var_os(NAME) else {
+        return Ok(DEFAULT_MAX_INPUT_BYTES);
+    };
+    let shown = raw.to_string_lossy();
+    let value = shown.trim();
+    if value.is_empty() {
+        return Ok(DEFAULT_MAX_INPUT_BYTES);
+    }
+    match value.parse::<u64>() {
+        Ok(bytes) if (1..=MAX_INPUT_BYTES_CEILING).contains(&bytes) => Ok(bytes),
+        _ => Err(Diagnostic::error(
+            NAME,
+            0,
+            0,
+            format!(
+                "`{shown}` is not a size in bytes: set a whole number from 1 to {MAX_INPUT_BYTES_CEILING} (1 GiB), or unset it for the default {DEFAULT_MAX_INPUT_BYTES} (8 MiB)"
+            ),
+        )),
+    }
+}
+
+/// The size cap in force: `DEALCOACH_MAX_INPUT_BYTES` or the default. The command line
+/// refuses an invalid setting before any command runs ([`max_input_bytes_setting`]);
+/// here an invalid one falls back to the default.
+pub fn max_input_bytes() -> u64 {
+    max_input_bytes_setting().unwrap_or(DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// Reads a file (or stdin for `-`) as UTF-8 text, refusing oversized input unread.
+pub fn read_text(path: &str, max_bytes: u64) -> Result<String, Diagnostic> {
+    let too_big = |size: u64| {
+        Diagnostic::error(
+            path,
+            0,
+            0,
+            format!(
+                "the file is {size} bytes, over the {max_bytes}-byte limit for an input (set DEALCOACH_MAX_INPUT_BYTES to raise it)"
+            ),
+        )
+    };
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin()
+            .take(max_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|error| {
+                Diagnostic::error(
+                    "<stdin>",
+                    0,
+                    0,
+                    format!("cannot read standard input: {error}"),
+                )
+            })?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(Diagnostic {
+                path: "<stdin>".into(),
+                ..too_big(bytes.len() as u64)
+            });
+        }
+    } else {
+        let file = std::fs::File::open(path)
+            .map_err(|error| Diagnostic::error(path, 0, 0, io_message(&error)))?;
+        let metadata = file
+            .metadata()
+            .map_err(|error| Diagnostic::error(path, 0, 0, io_message(&error)))?;
+        if metadata.is_dir() {
+            return Err(Diagnostic::error(
+                path,
+                0,
+                0,
+                "is a folder, not a deal file",
+            ));
+        }
+        if metadata.len() > max_bytes {
+            return Err(too_big(metadata.len()));
+        }
+        file.take(max_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|error| Diagnostic::error(path, 0, 0, io_message(&error)))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(too_big(bytes.len() as u64));
+        }
+    }
+    let mut text = String::from_utf8(bytes).map_err(|error| {
+        let valid_up_to = error.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&error.as_bytes()[..valid_up_to]).into_owned();
+        let (line, column) = line_column(&text, valid_up_to);
+        Diagnostic::error(
+            path,
+            line,
+            column,
+            "the file is not UTF-8 text: save it as UTF-8",
+        )
+    })?;
+    // Windows editors start UTF-8 files with a byte-order mark; it is not content (and
+    // would shift every position on the first line).
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
+}
+
+pub(crate) fn io_message(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => format!("cannot read: {error}"),
+    }
+}
+
+/// Parses and validates one snapshot. `path` is only used in messages.
+pub fn parse(text: &str, path: &str, aliases: &Arc<Aliases>) -> Result<Snapshot, Diagnostic> {
+    parse_within(text, path, aliases, Within::Whole, Guard::Run)
+}
+
+/// Where in a document the value to read is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Within {
+    /// The document is the value.
+    Whole,
+    /// The document is a sequence of this many elements and the value is the last one:
+    /// the others are anchored nodes it refers to (see `portfolio::pipeline`).
+    LastOf(usize),
+}
+
+/// Whether a text still has to pass the input guards (see [`outline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Guard {
+    Run,
+    /// The caller's own pass over the parser's events already did (a pipeline reads a
+    /// file's events once, to tell a list from a deal and to guard it).
+    Done,
+}
+
+/// [`parse`], for a value that may be the last element of a document (`Within`), and a
+/// text that may have been guarded already.
+pub(crate) fn parse_within(
+    text: &str,
+    path: &str,
+    aliases: &Arc<Aliases>,
+    within: Within,
+    guarded: Guard,
+) -> Result<Snapshot, Diagnostic> {
+    let _aliases = AliasScope::enter(Arc::clone(aliases));
+    if guarded == Guard::Run && !text.trim().is_empty() {
+        guard(text, path)?;
+    }
+    let snapshot: Snapshot = from_document(text, path, within)?;
+    if snapshot.violates_cross_checks() {
+        let names = snapshot
+            .stakeholders
+            .iter()
+            .map(|person| person.name.0.clone())
+            .collect();
+        CROSS_CHECK.with(|active| {
+            *active.borrow_mut() = Some(CrossCheck {
+                names,
+                ..CrossCheck::default()
+            })
+        });
+        let located = from_document::<Snapshot>(text, path, within);
+        CROSS_CHECK.with(|active| *active.borrow_mut() = None);
+        located?;
+        // Unreachable in practice: every cross check is re-raised by the second parse.
+        return Err(Diagnostic::error(
+            path,
+            0,
+            0,
+            "stakeholder references do not match the stakeholders",
+        ));
+    }
+    Ok(snapshot)
+}
+
+/// Deserializes YAML (or JSON) into `T`, turning serde's error into a located diagnostic
+/// with a suggestion for unknown keys.
+pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> Result<T, Diagnostic> {
+    if !text.trim().is_empty() {
+        guard(text, path)?;
+    }
+    from_document(text, path, Within::Whole)
+}
+
+fn from_document<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &str,
+    within: Within,
+) -> Result<T, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error(
+            path,
+            0,
+            0,
+            "the file is empty: a snapshot needs at least `deal.id` and `deal.name`",
+        ));
+    }
+    let result = match within {
+        Within::Whole => serde_yaml::from_str(text),
+        Within::LastOf(count) => serde::de::DeserializeSeed::deserialize(
+            LastOf::<T>(count, std::marker::PhantomData),
+            serde_yaml::Deserializer::from_str(text),
+        ),
+    };
+    result.map_err(|error| located_yaml_error(&error, text, path, within))
+}
+
+/// The limits every document is read under: nesting, aliases expanded within the input
+/// cap, and a node count (see [`outline`]).
+pub(crate) fn document_limits() -> outline::Limits {
+    outline::Limits {
+        max_expanded_bytes: max_input_bytes(),
+        max_nodes: Some(outline::MAX_NODES),
+    }
+}
+
+/// Refuses, before serde builds anything, a document whose reading would cost more than
+/// its size: collections nested past [`outline::MAX_NESTING`], aliases that expand it past
+/// the input cap, more than [`outline::MAX_NODES`] nodes. The parser's own events decide,
+/// so quotes and comments cannot hide a bracket or an alias.
+fn guard(text: &str, path: &str) -> Result<(), Diagnostic> {
+    outline::guard(text, document_limits()).map_err(|refusal| {
+        let (line, column) = refusal.mark.line_column();
+        let diagnostic = Diagnostic::error(path, line, column, refusal.message);
+        // Hostile files put everything on one line; echoing megabytes helps nobody.
+        let at = refusal.mark.index.min(text.len());
+        let line_start = text.as_bytes()[..at]
+            .iter()
+            .rposition(|&byte| byte == b'\n')
+            .map_or(0, |newline| newline + 1);
+        let line_end = text.as_bytes()[at..]
+            .iter()
+            .position(|&byte| byte == b'\n')
+            .map_or(text.len(), |newline| at + newline);
+        if line_end - line_start <= 500 {
+            diagnostic.with_source(text)
+        } else {
+            diagnostic
+        }
+    })
+}
+
+/// The last of `.0` elements of a sequence, the others skipped unbuilt.
+struct LastOf<T>(usize, std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for LastOf<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for LastOf<T> {
+    type Value = T;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(formatter, "a sequence of {} elements", self.0)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<T, A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        for _ in 1..self.0 {
+            items.next_element::<IgnoredAny>()?;
+        }
+        let value = items
+            .next_element::<T>()?
+            .ok_or_else(|| A::Error::custom("the entry is missing"))?;
+        while items.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(value)
+    }
+}
+
+/// serde_yaml names the place of a problem by its path from the document's root; inside
+/// a `Within::LastOf` document that path starts with the element's index (`.[2].deal`),
+/// which means nothing to the person who wrote the entry.
+fn without_wrapper_path(message: &str) -> String {
+    let Some(rest) = message.strip_prefix(".[") else {
+        return message.to_owned();
+    };
+    let Some(close) = rest.find(']') else {
+        return message.to_owned();
+    };
+    if !rest[..close].bytes().all(|byte| byte.is_ascii_digit()) {
+        return message.to_owned();
+    }
+    let after = &rest[close + 1..];
+    if let Some(inner) = after.strip_prefix('.') {
+        inner.to_owned()
+    } else if let Some(inner) = after.strip_prefix(": ") {
+        inner.to_owned()
+    } else {
+        after.to_owned()
+    }
+}
+
+/// Makes a serde_yaml error into `path:line:col: message`.
+pub fn yaml_diagnostic(error: &serde_yaml::Error, text: &str, path: &str) -> Diagnostic {
+    located_yaml_error(error, text, path, Within::Whole)
+}
+
+fn located_yaml_error(
+    error: &serde_yaml::Error,
+    text: &str,
+    path: &str,
+    within: Within,
+) -> Diagnostic {
+    let (line, column) = error
+        .location()
+        .map_or((0, 0), |place| (place.line(), place.column()));
+    let mut message = strip_location(&error.to_string());
+    if within != Within::Whole {
+        message = without_wrapper_path(&message);
+    }
+    Diagnostic::error(path, line, column, humanize_serde_message(&message)).with_source(text)
+}
+
+/// serde_yaml appends " at line L column C"; the diagnostic says that in its own place.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) if message[index..].contains(" column ") => message[..index].to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+/// Rewrites serde's phrasing into ours: a suggestion for unknown fields, plain words for
+/// type errors.
+pub fn humanize_serde_message(message: &str) -> String {
+    // "<path>: unknown field `x`, expected one of `a`, `b`" (or "expected `a` or `b`")
+    let (prefix, body) = match message.find(": unknown field `") {
+        Some(index) => (&message[..index], &message[index + 2..]),
+        None if message.starts_with("unknown field `") => ("", message),
+        None => return plain_type_error(message),
+    };
+    let Some(rest) = body.strip_prefix("unknown field `") else {
+        return message.to_owned();
+    };
+    let Some(end) = rest.find('`') else {
+        return message.to_owned();
+    };
+    let field = &rest[..end];
+    let expected: Vec<&str> = rest[end + 1..].split('`').skip(1).step_by(2).collect();
+    let hint = match did_you_mean(field, expected.iter().copied()) {
+        Some(nearest) => format!(" — did you mean `{nearest}`?"),
+        None if expected.is_empty() => String::new(),
+        None => format!(" (expected one of: {})", expected.join(", ")),
+    };
+    let place = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!(" in `{prefix}`")
+    };
+    format!("unknown field `{field}`{place}{hint}")
+}
+
+fn plain_type_error(message: &str) -> String {
+    message
+        .replace("invalid type: ", "wrong type: ")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace("expected a boolean", "expected true or false")
+        .replace(
+            "struct Snapshot",
+            "a deal snapshot (a mapping with `deal:`)",
+        )
+}

@@ -1,0 +1,5 @@
+//! The trainer's tools: what `check` finds beyond loading ([`lint`]) and the playbooks'
+//! own test cases, with the detection corpus ([`testing`]).
+
+pub mod lint;
+pub mod testing;

@@ -1,0 +1,481 @@
+//! `review`: a whole pipeline ranked by risk, one row per deal with its top move, and a
+//! summary of how often each risk occurs across the pipeline.
+//!
+//! Each deal goes through the same [`coach`] as `next`; its risk is the sum of the
+//! playbook's points for the concepts that fire on it (`settings.risk`), times the factor
+//! of its phase, capped at 100. Rows are ranked by risk, highest first, ties by deal id.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::pipeline::{self, Origin};
+use super::spill::Sorter;
+use super::{concept_matches, ErrorEntry, PortfolioSettings, RiskModel};
+use crate::coach::{coach_with, Detail};
+use crate::engine::RuleError;
+use crate::playbook::{Lang, Playbook};
+use crate::snapshot::vocabulary::{Severity, Vocabulary};
+use crate::snapshot::Snapshot;
+
+/// Rows held in memory before a sorted run is spilled to disk (see `spill`).
+const RUN_SIZE: usize = 8 * 1024;
+
+/// Which deals to show.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Only deals of this account (`account.name`, ignoring case and surrounding spaces).
+    pub account: Option<String>,
+    /// Only deals whose risk is at least this.
+    pub min_risk: Option<u32>,
+    /// Only deals where this concept (or a concept under it) fires.
+    pub concept: Option<String>,
+}
+
+/// One deal of the pipeline, as `review` reports it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DealRow {
+    pub id: String,
+    pub name: String,
+    pub account: Option<String>,
+    #[serde(serialize_with = "super::whole::option")]
+    pub amount: Option<f64>,
+    pub currency: Option<String>,
+    pub stage: Option<String>,
+    /// `facts.phase`: early, middle, late, won or lost.
+    pub phase: String,
+    /// The rep's temperature (`deal.temperature`), or `null`.
+    pub temperature: Option<i64>,
+    /// The temperature the evidence supports.
+    pub temperature_evidence: i64,
+    /// 0..100.
+    pub risk: u32,
+    /// Where the risk comes from: points per concept, before the phase factor.
+    pub risk_parts: Vec<RiskPart>,
+    pub phase_factor: f64,
+    /// How many moves the deal has.
+    pub moves: usize,
+    /// The warning concepts that fire, most severe first.
+    pub warnings: Vec<String>,
+    pub top_move: Option<TopMove>,
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The rules that failed on this deal (the others still ran): its row is incomplete.
+    #[serde(default)]
+    pub failed_rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RiskPart {
+    pub concept: String,
+    #[serde(serialize_with = "super::whole::number")]
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TopMove {
+    pub concept: String,
+    pub title: String,
+    pub priority: Option<i64>,
+}
+
+/// Highest risk first; ties by deal id, then by where the deal was read.
+fn rank(a: &DealRow, b: &DealRow) -> Ordering {
+    b.risk
+        .cmp(&a.risk)
+        .then_with(|| a.id.cmp(&b.id))
+        .then_with(|| a.file.cmp(&b.file))
+        .then_with(|| a.line.cmp(&b.line))
+}
+
+/// A rule that failed on some deals (the rest of the rules still ran).
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleFailure {
+    pub rule: String,
+    pub deals: usize,
+    /// The failure on the first deal by file path, then line (not the first evaluated,
+    /// which depends on the order threads finish), as `deal-file: rule-file:line: message`.
+    pub example: String,
+    /// Where that deal was read: what chooses the example.
+    #[serde(skip)]
+    example_origin: (String, Option<usize>),
+}
+
+/// A reviewed pipeline: the rows (ranked on demand), the counts behind the summary,
+/// and what could not be read.
+pub struct Review {
+    rows: Sorter<DealRow>,
+    /// Deals read and coached, before the filters.
+    pub read: usize,
+    /// Deals that pass the filters; the summary counts are over these.
+    pub reviewed: usize,
+    /// Concept → deals (that pass the filters) on which it adds risk.
+    pub counts: BTreeMap<String, usize>,
+    pub errors: Vec<ErrorEntry>,
+    /// What the walk passed over (links to folders, pipes, files reached twice…).
+    pub skipped: Vec<pipeline::Skipped>,
+    pub rule_failures: Vec<RuleFailure>,
+}
+
+/// One coached deal, before the filters.
+struct Assessed {
+    row: DealRow,
+    concepts: BTreeSet<String>,
+    rule_errors: Vec<RuleError>,
+}
+
+/// Reads and coaches every deal under `paths`, on every core, keeping one row per deal.
+pub fn review(
+    paths: &[PathBuf],
+    playbook: &Playbook,
+    settings: &PortfolioSettings,
+    lang: Lang,
+    filters: &Filters,
+    max_bytes: u64,
+) -> io::Result<Review> {
+    let mut rows = Sorter::new(RUN_SIZE, rank);
+    let mut read = 0;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut errors = Vec::new();
+    let mut failures: BTreeMap<String, RuleFailure> = BTreeMap::new();
+    let mut spill_error: Option<io::Error> = None;
+    let wanted_account = filters
+        .account
+        .as_ref()
+        .map(|name| name.trim().to_lowercase());
+
+    let skipped = pipeline::for_each_chunk(
+        paths,
+        &playbook.aliases,
+        max_bytes,
+        |snapshot, origin| assess(playbook, settings, lang, snapshot, origin),
+        |outcomes| {
+            for outcome in outcomes {
+                let assessed = match outcome {
+                    Ok(assessed) => assessed,
+                    Err(error) => {
+                        errors.push(error);
+                        continue;
+                    }
+                };
+                read += 1;
+                for error in &assessed.rule_errors {
+                    let origin = (assessed.row.file.clone(), assessed.row.line);
+                    let example = || {
+                        format!(
+                            "{}: {}:{}: {}",
+                            assessed.row.file, error.file, error.line, error.message
+                        )
+                    };
+                    let failure = failures
+                        .entry(error.id.clone())
+                        .or_insert_with(|| RuleFailure {
+                            rule: error.id.clone(),
+                            deals: 0,
+                            example: example(),
+                            example_origin: origin.clone(),
+                        });
+                    if origin < failure.example_origin {
+                        failure.example = example();
+                        failure.example_origin = origin;
+                    }
+                    failure.deals += 1;
+                }
+                let row = assessed.row;
+                let account_ok = wanted_account.as_ref().is_none_or(|wanted| {
+                    row.account
+                        .as_ref()
+                        .is_some_and(|name| name.trim().to_lowercase() == *wanted)
+                });
+                let risk_ok = filters.min_risk.is_none_or(|min| row.risk >= min);
+                let concept_ok = filters.concept.as_ref().is_none_or(|wanted| {
+                    assessed
+                        .concepts
+                        .iter()
+                        .any(|concept| concept_matches(concept, wanted))
+                });
+                if !(account_ok && risk_ok && concept_ok) {
+                    continue;
+                }
+                for part in &row.risk_parts {
+                    *counts.entry(part.concept.clone()).or_default() += 1;
+                }
+                if spill_error.is_none() {
+                    if let Err(error) = rows.push(row) {
+                        spill_error = Some(error);
+                    }
+                }
+            }
+        },
+    );
+    if let Some(error) = spill_error {
+        return Err(error);
+    }
+    errors.sort();
+    Ok(Review {
+        reviewed: rows.len(),
+        rows,
+        read,
+        counts,
+        errors,
+        skipped,
+        rule_failures: failures.into_values().collect(),
+    })
+}
+
+fn assess(
+    playbook: &Playbook,
+    settings: &PortfolioSettings,
+    lang: Lang,
+    snapshot: Snapshot,
+    origin: &Origin,
+) -> Result<Assessed, ErrorEntry> {
+    let report = coach_with(playbook, &snapshot, lang, Detail::Headline)
+        .map_err(|message| ErrorEntry::new(&origin.file, origin.line.unwrap_or(0), 0, message))?;
+    let phase = report.assessment.phase;
+    let fired: Vec<Fired> = report
+        .advice()
+        .map(|advice| Fired {
+            concept: &advice.concept,
+            rule: &advice.rule.id,
+            severity: advice.severity,
+        })
+        .collect();
+    let (risk, risk_parts, phase_factor) = score(&settings.risk, phase, &fired);
+    let mut warnings: Vec<String> = Vec::new();
+    for advice in &report.warnings {
+        if !warnings.contains(&advice.concept) {
+            warnings.push(advice.concept.clone());
+        }
+    }
+    let concepts = fired.iter().map(|fired| fired.concept.to_owned()).collect();
+    let deal = snapshot.deal;
+    Ok(Assessed {
+        row: DealRow {
+            id: deal.id,
+            name: deal.name,
+            account: snapshot.account.name,
+            amount: deal.amount.map(|amount| amount.0),
+            currency: deal.currency,
+            stage: deal.stage.map(|stage| stage.as_str().to_owned()),
+            phase: phase.to_owned(),
+            temperature: report.assessment.temperature.stated,
+            temperature_evidence: report.assessment.temperature.evidence,
+            risk,
+            risk_parts,
+            phase_factor,
+            moves: report.moves.len(),
+            warnings,
+            top_move: report.moves.first().map(|advice| TopMove {
+                concept: advice.concept.clone(),
+                title: advice.title.clone(),
+                priority: advice.priority,
+            }),
+            file: origin.file.clone(),
+            line: origin.line,
+            failed_rules: report.errors.iter().map(|error| error.id.clone()).collect(),
+        },
+        concepts,
+        rule_errors: report.errors,
+    })
+}
+
+/// A rule that fired on a deal: its concept, its id, and its severity if a warning.
+#[derive(Debug, Clone, Copy)]
+pub struct Fired<'a> {
+    pub concept: &'a str,
+    pub rule: &'a str,
+    pub severity: Option<Severity>,
+}
+
+/// The risk of a deal in `phase` on which the `fired` rules fired: each concept counts
+/// once, with the most points any of its rules gives (the rule's own points, else its
+/// concept's, else for a warning the points of its severity); the sum times the phase
+/// factor, within 0..100.
+pub fn score(model: &RiskModel, phase: &str, fired: &[Fired]) -> (u32, Vec<RiskPart>, f64) {
+    let mut by_concept: BTreeMap<&str, f64> = BTreeMap::new();
+    for firing in fired {
+        let points = model
+            .points
+            .get(firing.rule)
+            .or_else(|| model.points.get(firing.concept))
+            .copied()
+            .or_else(|| {
+                firing.severity.map(|severity| match severity {
+                    Severity::High => model.by_severity.high,
+                    Severity::Medium => model.by_severity.medium,
+                    Severity::Low => model.by_severity.low,
+                })
+            })
+            .filter(|points| points.is_finite())
+            .unwrap_or(0.0);
+        by_concept
+            .entry(firing.concept)
+            .and_modify(|held| *held = held.max(points))
+            .or_insert(points);
+    }
+    let mut parts: Vec<RiskPart> = by_concept
+        .into_iter()
+        .filter(|(_, points)| *points != 0.0)
+        .map(|(concept, points)| RiskPart {
+            concept: concept.to_owned(),
+            points,
+        })
+        .collect();
+    parts.sort_by(|a, b| {
+        b.points
+            .total_cmp(&a.points)
+            .then_with(|| a.concept.cmp(&b.concept))
+    });
+    let factor = model.phase_factor.of(phase);
+    let total: f64 = parts.iter().map(|part| part.points).sum();
+    let risk = (total * factor).round().clamp(0.0, 100.0) as u32;
+    (risk, parts, factor)
+}
+
+// ---------------------------------------------------------------------------------------
+// The rows, ranked.
+
+/// A line of the summary: one concept, how many deals it touches, in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryLine {
+    pub concept: String,
+    pub deals: usize,
+    pub of: usize,
+    pub text: String,
+}
+
+impl Review {
+    /// The summary, most frequent concept first.
+    pub fn summary(&self, settings: &PortfolioSettings, lang: Lang) -> Vec<SummaryLine> {
+        let mut lines: Vec<SummaryLine> = self
+            .counts
+            .iter()
+            .map(|(concept, count)| {
+                let template = settings
+                    .review
+                    .summary
+                    .get(concept)
+                    .unwrap_or(&settings.review.summary_other)
+                    .get(lang);
+                SummaryLine {
+                    concept: concept.clone(),
+                    deals: *count,
+                    of: self.reviewed,
+                    text: template
+                        .replace("{count}", &count.to_string())
+                        .replace("{total}", &self.reviewed.to_string())
+                        .replace("{concept}", concept),
+                }
+            })
+            .collect();
+        lines.sort_by(|a, b| {
+            b.deals
+                .cmp(&a.deals)
+                .then_with(|| a.concept.cmp(&b.concept))
+        });
+        lines
+    }
+}
+
+impl Review {
+    /// The rows, riskiest first, merged from disk as they are read (never all in
+    /// memory); at most `top`. Rows can be taken once.
+    pub fn ranked_rows(
+        &mut self,
+        top: Option<usize>,
+    ) -> io::Result<impl Iterator<Item = io::Result<DealRow>>> {
+        let rows = std::mem::replace(&mut self.rows, Sorter::new(1, rank));
+        Ok(rows.into_sorted()?.take(top.unwrap_or(usize::MAX)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The risk score is the playbook's arithmetic: concepts once each, severity for
+    //! unlisted warnings, the phase factor, and the 0..100 bounds.
+    use super::*;
+    use crate::views::{BySeverity, PhaseFactors};
+
+    fn model() -> RiskModel {
+        RiskModel {
+            points: [
+                ("risk.stale".to_owned(), 25.0),
+                ("risk.stale.no_contact".to_owned(), 8.0),
+                ("closing.ready".to_owned(), -10.0),
+            ]
+            .into_iter()
+            .collect(),
+            by_severity: BySeverity {
+                high: 10.0,
+                medium: 5.0,
+                low: 0.0,
+            },
+            phase_factor: PhaseFactors {
+                early: 0.5,
+                middle: 1.0,
+                late: 2.0,
+                won: 0.0,
+                lost: 0.0,
+            },
+        }
+    }
+
+    fn fired<'a>(list: &[(&'a str, &'a str, Option<Severity>)]) -> Vec<Fired<'a>> {
+        list.iter()
+            .map(|&(concept, rule, severity)| Fired {
+                concept,
+                rule,
+                severity,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn concepts_count_once_and_unlisted_warnings_by_severity() {
+        let fired = fired(&[
+            ("risk.stale", "risk.stale", Some(Severity::High)),
+            ("risk.stale", "risk.stale.reconnect", None),
+            (
+                "temperature.overestimated",
+                "temperature.overestimated",
+                Some(Severity::Medium),
+            ),
+            ("value.tier", "value.tier", Some(Severity::Low)),
+            ("spin.problem", "spin.problem", None),
+        ]);
+        let (risk, parts, factor) = score(&model(), "middle", &fired);
+        assert_eq!(risk, 30);
+        assert_eq!(factor, 1.0);
+        let concepts: Vec<&str> = parts.iter().map(|p| p.concept.as_str()).collect();
+        assert_eq!(concepts, ["risk.stale", "temperature.overestimated"]);
+    }
+
+    #[test]
+    fn a_rule_id_weighs_instead_of_its_concept() {
+        let fired = fired(&[("risk.stale", "risk.stale.no_contact", Some(Severity::Low))]);
+        assert_eq!(score(&model(), "middle", &fired).0, 8);
+    }
+
+    #[test]
+    fn phase_scales_and_bounds_hold() {
+        let two = fired(&[
+            ("risk.stale", "risk.stale", None),
+            ("x.y", "x.y", Some(Severity::High)),
+        ]);
+        assert_eq!(score(&model(), "late", &two).0, 70);
+        assert_eq!(score(&model(), "won", &two).0, 0);
+        let many: Vec<(&str, &str, Option<Severity>)> = ["a.a", "b.b", "c.c", "d.d", "e.e"]
+            .iter()
+            .map(|c| (*c, *c, Some(Severity::High)))
+            .chain([("risk.stale", "risk.stale", None)])
+            .collect();
+        assert_eq!(score(&model(), "late", &fired(&many)).0, 100);
+        let good = fired(&[("closing.ready", "closing.ready", None)]);
+        assert_eq!(score(&model(), "middle", &good).0, 0);
+    }
+}

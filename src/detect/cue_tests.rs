@@ -202,6 +202,29 @@ fn our_own_side_speaking_states_nothing_but_we_in_reported_speech_does() {
     );
 }
 
+/// Main's 80 KB note test (`tests/sandbox.rs`): "we went over the plan … they said
+/// there is no budget" was read as our own side speaking to its end.
+#[test]
+fn a_speech_word_after_our_words_hands_the_sentence_to_the_customer() {
+    assert_eq!(
+        concepts("We will propose a pilot, they said the budget is tight"),
+        vec!["objection.no_budget"]
+    );
+    assert_eq!(
+        concepts("We will propose a pilot and they said the budget is tight"),
+        vec!["objection.no_budget"]
+    );
+    assert_eq!(
+        concepts("我们准备了方案，老张说经费紧张"),
+        vec!["objection.no_budget"]
+    );
+    // no speech word: still our side
+    assert_eq!(
+        concepts("We will propose a pilot as the budget is tight"),
+        Vec::<String>::new()
+    );
+}
+
 #[test]
 fn a_condition_states_nothing_from_its_clause_on() {
     assert_eq!(concepts("如果经费紧张，就分两期"), Vec::<String>::new());

@@ -515,11 +515,13 @@ impl Reading<'_> {
             // a condition: from the start of its clause to the end of the sentence
             return true;
         }
-        // our own side speaking, until someone on the customer's side is named; after a
-        // stakeholder or a speech word, "we" is in the customer's reported words (王总说
-        // 我们可以先试点) and says nothing about who speaks
+        // our own side speaking, until someone on the customer's side is named or speaks;
+        // after a stakeholder or a speech word, "we" is in the customer's reported words
+        // (王总说我们可以先试点) and says nothing about who speaks, and a speech word after
+        // our words hands the sentence over ("we went over the plan, they said …")
         if self.of_role(Role::Ours).any(|(c, ours)| {
             !self.reported_before(ours.start)
+                && !self.speech_between(ours.end, start)
                 && ((c == clause && ours.start <= start)
                     || (c < clause && !self.named_between(self.clauses[c].1, start)))
         }) {
@@ -549,6 +551,11 @@ impl Reading<'_> {
             || self
                 .of_role(Role::Speech)
                 .any(|(_, speech)| speech.end <= at)
+    }
+
+    fn speech_between(&self, from: u32, to: u32) -> bool {
+        self.of_role(Role::Speech)
+            .any(|(_, speech)| speech.start >= from && speech.end <= to)
     }
 
     fn named_between(&self, from: u32, to: u32) -> bool {

@@ -534,7 +534,11 @@ pub(super) fn word_forms(word: &str) -> Vec<String> {
 fn bounded(word: String, word_start: bool, word_end: bool) -> (Word, bool, bool) {
     let first_is_word = word.chars().next().is_some_and(is_word_char);
     let last_is_word = word.chars().last().is_some_and(is_word_char);
-    (Word::Text(word), word_start && first_is_word, word_end && last_is_word)
+    (
+        Word::Text(word),
+        word_start && first_is_word,
+        word_end && last_is_word,
+    )
 }
 
 enum Atom {

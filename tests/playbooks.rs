@@ -90,8 +90,8 @@ const CONCEPTS: &[&str] = &[
 ];
 
 /// The held-out part of the note corpus (playbooks/tests/heldout/), written before any
-/// tuning and never tuned on, as measured when issue 13 was closed: precision 0.912,
-/// recall 0.864. The assertion sits a little below, so that a change which makes the
+/// tuning and never tuned on, as measured for issue 13: precision 0.912, recall 0.864;
+/// 0.909 / 0.864 after the merge with main (one more next-step false positive). The assertion sits a little below, so that a change which makes the
 /// detector read unseen notes worse fails CI, while the figure is not a target to tune
 /// the phrase lists to.
 const HELD_OUT_FLOOR: (f64, f64) = (0.89, 0.84);

@@ -73,6 +73,11 @@ pub struct Sighting {
     pub source: String,
     /// The words behind it: what the customer said, or the note's matching words.
     pub evidence: Option<String>,
+    /// For a detection, what decided it: the pattern, or the classifier and the labelled
+    /// examples nearest to the words. Shown by `explain` and in the JSON report; rules
+    /// have no use for it.
+    #[serde(skip)]
+    pub detected_by: Option<String>,
 }
 
 /// A stakeholder as rules see them: the snapshot's fields plus what follows from them.
@@ -443,7 +448,15 @@ impl Facts {
                 )
             })
             .collect();
-        let signal_types = signals_by_type.values().filter(|count| **count > 0).count() as i64;
+        // the four signs of the one-step close; details questions are weighed apart
+        let signal_types = SignalType::ALL
+            .iter()
+            .filter(|kind| kind.is_closing_sign())
+            .filter(|kind| signals_by_type.get(kind.as_str()).is_some_and(|n| *n > 0))
+            .count() as i64;
+        let asked_details = signals_by_type
+            .get(SignalType::AskedDetails.as_str())
+            .is_some_and(|n| *n > 0);
 
         let spin: IndexMap<&'static str, i64> = QuestionType::ALL
             .iter()
@@ -534,7 +547,7 @@ impl Facts {
         let temperature_stated = deal.temperature.map(|t| t.0);
         let (temperature_evidence, temperature_parts) = evidence_temperature(
             &settings.evidence_temperature,
-            signal_types,
+            (signal_types, asked_details),
             &spin,
             open_objection_count,
             top.as_ref(),
@@ -862,9 +875,13 @@ fn phase(
         };
     }
     // From the evidence only: the rep's own temperature is what the evidence checks,
-    // so it cannot also decide the phase.
-    let signal_kinds: std::collections::BTreeSet<&str> =
-        signals.iter().map(|signal| signal.kind.as_str()).collect();
+    // so it cannot also decide the phase. A details question is interest, not one of
+    // the kinds of buying signal that make a deal late.
+    let signal_kinds: std::collections::BTreeSet<&str> = signals
+        .iter()
+        .map(|signal| signal.kind.as_str())
+        .filter(|kind| *kind != SignalType::AskedDetails.as_str())
+        .collect();
     let close_is_near = deal
         .expected_close
         .is_some_and(|close| close.days_since(as_of) <= settings.late_within_days);
@@ -915,7 +932,7 @@ fn information(information: &Information) -> (Option<f64>, Vec<&'static str>, Ve
 
 fn evidence_temperature(
     weights: &crate::playbook::settings::TemperatureWeights,
-    signal_types: i64,
+    (signal_types, asked_details): (i64, bool),
     spin: &IndexMap<&'static str, i64>,
     open_objections: i64,
     top: Option<&Person>,
@@ -940,6 +957,14 @@ fn evidence_temperature(
         (
             "per_signal_type",
             weights.per_signal_type * signal_types as f64,
+        ),
+        (
+            "asked_details",
+            if asked_details {
+                weights.asked_details
+            } else {
+                0.0
+            },
         ),
         (
             "per_open_objection",
@@ -1294,6 +1319,7 @@ stakeholders:
             handled: Some(handled),
             source: "objections[0]".to_owned(),
             evidence: None,
+            detected_by: None,
         }
     }
 

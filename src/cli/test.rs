@@ -14,6 +14,10 @@ pub struct TestArgs {
     /// Also list the rules that no test fires.
     #[arg(long)]
     pub coverage: bool,
+    /// Also list the sentences of the corpus's tuning part that are not detected exactly
+    /// as labelled (the held-out part is never listed: it must not be tuned on).
+    #[arg(long)]
+    pub misses: bool,
     #[command(flatten)]
     pub playbooks: PlaybookArgs,
 }
@@ -39,6 +43,11 @@ pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
         }
         for note in &outcome.notes {
             out.push_str(&format!("    {note}\n"));
+        }
+        if args.misses {
+            for detail in &outcome.details {
+                out.push_str(&format!("    {detail}\n"));
+            }
         }
     }
     if args.coverage {

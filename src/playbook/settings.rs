@@ -41,6 +41,9 @@ pub struct EngineSettings {
 pub struct TemperatureWeights {
     pub ladder: Ladder,
     pub per_signal_type: f64,
+    /// The customer asked for details (price breakdown, terms, delivery …): interest,
+    /// weighed apart from the four signs of the one-step close.
+    pub asked_details: f64,
     pub per_open_objection: f64,
     pub top_not_met: f64,
     pub top_supportive: f64,

@@ -15,9 +15,28 @@ use crate::snapshot::Snapshot;
 /// Every explained rule of one deal.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
+    /// What was read in the notes, and what decided it: a trainer checks a detection
+    /// here before looking for the rule it triggers.
+    pub detected: Vec<Detected>,
     /// Derived values (`derived:` in the playbooks) that failed on this deal.
     pub derived_errors: Vec<RuleError>,
     pub rules: Vec<RuleExplained>,
+}
+
+/// An objection or buying signal found in the notes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detected {
+    pub concept: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// `notes`, `activities[2].note` …
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// The pattern, or the classifier and the labelled examples nearest to the words.
+    pub detected_by: String,
 }
 
 /// One rule on one deal.
@@ -110,6 +129,21 @@ pub fn explain(
     rule_filter: Option<&str>,
 ) -> Result<Explanation, NotExplained> {
     let context = crate::coach::deal_context(playbook, snapshot).map_err(NotExplained::BadDeal)?;
+    let detected = context
+        .objections
+        .iter()
+        .chain(&context.signals)
+        .filter_map(|sighting| {
+            Some(Detected {
+                concept: sighting.concept.clone(),
+                from: sighting.from.clone(),
+                date: sighting.date.clone(),
+                source: sighting.source.clone(),
+                evidence: sighting.evidence.clone(),
+                detected_by: sighting.detected_by.clone()?,
+            })
+        })
+        .collect();
     let (mut scope, derived_errors) = (context.scope, context.errors);
     let scripts = &playbook.scripts;
     let engine = scripts.engine();
@@ -212,6 +246,7 @@ pub fn explain(
         )));
     }
     Ok(Explanation {
+        detected,
         derived_errors,
         rules,
     })
@@ -230,6 +265,25 @@ impl Explanation {
     /// As the command line prints it.
     pub fn text(&self) -> String {
         let mut out = String::new();
+        if !self.detected.is_empty() {
+            out.push_str("read in the notes:\n");
+            for sighting in &self.detected {
+                let from = sighting.from.as_deref().unwrap_or("(no stakeholder named)");
+                let date = sighting
+                    .date
+                    .as_deref()
+                    .map(|date| format!(", {date}"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  {}  from {from}  ({}{date}): “{}”\n    by {}\n",
+                    sighting.concept,
+                    sighting.source,
+                    sighting.evidence.as_deref().unwrap_or_default(),
+                    sighting.detected_by
+                ));
+            }
+            out.push('\n');
+        }
         for error in &self.derived_errors {
             out.push_str(&format!("{}: ERROR: {}\n\n", error.id, error.message));
         }

@@ -18,6 +18,8 @@ pub struct Explanation {
     /// What was read in the notes, and what decided it: a trainer checks a detection
     /// here before looking for the rule it triggers.
     pub detected: Vec<Detected>,
+    /// What fired but a coach would not say (gates, `suppresses:`), with the reason.
+    pub suppressed: Vec<crate::coach::judgement::Suppressed>,
     /// Derived values (`derived:` in the playbooks) that failed on this deal.
     pub derived_errors: Vec<RuleError>,
     pub rules: Vec<RuleExplained>,
@@ -245,8 +247,17 @@ pub fn explain(
             rule_filter.unwrap_or_default()
         )));
     }
+    // What judgement set aside is only known once everything has fired: the whole
+    // coaching run tells it (in English, the language of explanations).
+    let suppressed = crate::coach::coach(playbook, snapshot, crate::playbook::Lang::En)
+        .map(|report| report.suppressed)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|set_aside| rule_filter.is_none_or(|pattern| set_aside.rule.contains(pattern)))
+        .collect();
     Ok(Explanation {
         detected,
+        suppressed,
         derived_errors,
         rules,
     })
@@ -332,6 +343,15 @@ impl Explanation {
                 }
             }
             out.push('\n');
+        }
+        if !self.suppressed.is_empty() {
+            out.push_str("fired, but not said (judgement):\n");
+            for set_aside in &self.suppressed {
+                out.push_str(&format!(
+                    "  {}  [{}]  {}\n",
+                    set_aside.rule, set_aside.concept, set_aside.because
+                ));
+            }
         }
         out
     }

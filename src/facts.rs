@@ -282,6 +282,10 @@ pub struct Facts {
     /// The date by which the buying decision must move for the expected close to hold:
     /// the close minus `settings.decision_lead_days` (today when that is past).
     pub decide_by: Option<String>,
+    /// By when a move with no date of its own is due: the end of the plan horizon
+    /// (`as_of` + `settings.commitment_window_days`), or `decide_by` when that is sooner.
+    /// A move "by May 31" on an early deal is no next move.
+    pub act_by: String,
     pub value: Option<AccountValue>,
     pub purchase_pattern: Option<&'static str>,
     pub relationship_stage: Option<&'static str>,
@@ -560,6 +564,13 @@ impl Facts {
             let by = close.add_days(-settings.decision_lead_days);
             Some(if by < as_of { as_of } else { by }.to_string())
         });
+        let horizon = as_of.add_days(settings.commitment_window_days);
+        let act_by = deal
+            .expected_close
+            .filter(|close| *close >= as_of)
+            .map(|close| close.add_days(-settings.decision_lead_days).max(as_of))
+            .map_or(horizon, |decide| decide.min(horizon))
+            .to_string();
 
         let value = account_value(snapshot, settings);
         let purchase_pattern = snapshot
@@ -644,6 +655,7 @@ impl Facts {
             next_commitment: commitments.first().cloned(),
             commitments,
             decide_by,
+            act_by,
             value,
             purchase_pattern,
             relationship_stage: snapshot

@@ -508,22 +508,9 @@ fn unknown_concept(concept: &str) -> String {
 fn closest_known_concept(concept: &str) -> Option<&'static str> {
     KNOWN_CONCEPTS
         .iter()
-        .map(|known| (edit_distance(concept, known), *known))
+        .map(|known| (strsim::levenshtein(concept, known), *known))
         .filter(|(distance, _)| *distance <= 4)
         .min()
         .map(|(_, known)| known)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}

@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 work=${1:-${TMPDIR:-/tmp}/dealcoach-build}
 rm -rf "$work"
 mkdir -p "$work"
-git clone --quiet . "$work/clone"
+head=$(git rev-parse HEAD)
+git clone --quiet --no-checkout . "$work/clone"
+git -C "$work/clone" checkout --quiet "$head"
 export CARGO_TARGET_DIR=$work/target CARGO_TERM_COLOR=never
 cd "$work/clone"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

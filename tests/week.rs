@@ -343,6 +343,19 @@ mod integrity {
         assert!(message.contains("one.yaml"), "{message}");
         assert!(message.contains("`harbor-crm`"), "{message}");
         assert_eq!(review["owners"][0]["deals"], 2);
+        let output = dealcoach()
+            .args(["review", &fixture("duplicates")])
+            .output()
+            .unwrap();
+        let headline = stdout(&output)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            headline,
+            "Pipeline review: 2 deals, 1 deal id read twice (the first copy reviewed)"
+        );
     }
 
     #[test]

@@ -206,10 +206,17 @@ fn headline(review: &Review, view: &View) -> String {
     if let Some(filters) = filters_line(view.filters, w) {
         line.push_str(&w.fill("review.filtered", &[("filters", &filters)]));
     }
-    if !review.errors.is_empty() {
+    let unreadable = review.errors.len().saturating_sub(review.duplicates);
+    if unreadable > 0 {
         line.push_str(&w.fill(
             "review.unreadable",
-            &[("files", &w.count("unit.file", review.errors.len()))],
+            &[("files", &w.count("unit.file", unreadable))],
+        ));
+    }
+    if review.duplicates > 0 {
+        line.push_str(&w.fill(
+            "review.duplicates",
+            &[("ids", &w.count("unit.duplicate_id", review.duplicates))],
         ));
     }
     line

@@ -144,6 +144,8 @@ pub struct Review {
     /// Totals per owner over the deals that pass the filters; deals without an owner
     /// under `None`, last.
     pub owners: BTreeMap<OwnerKey, OwnerTotals>,
+    /// Deals passed over because their id was already read (each is also in `errors`).
+    pub duplicates: usize,
 }
 
 /// Orders owners by name, with "no owner" last.
@@ -227,6 +229,7 @@ pub fn review(
         .owner
         .as_ref()
         .map(|name| name.trim().to_lowercase());
+    let mut duplicates = 0;
     let mut snoozed_items = 0;
     let mut snoozed_deals = 0;
     let mut owners: BTreeMap<OwnerKey, OwnerTotals> = BTreeMap::new();
@@ -255,6 +258,7 @@ pub fn review(
                         Some(line) => format!("{first_file}:{line}"),
                         None => first_file.clone(),
                     };
+                    duplicates += 1;
                     errors.push(ErrorEntry::new(
                         &here.0,
                         here.1.unwrap_or(0),
@@ -354,6 +358,7 @@ pub fn review(
         snoozed_items,
         snoozed_deals,
         owners,
+        duplicates,
     })
 }
 

@@ -151,13 +151,15 @@ mod review {
     }
 
     #[test]
-    fn rows_are_sorted_by_risk_then_id_and_carry_the_contract_fields() {
+    fn rows_are_sorted_by_risk_then_amount_then_id_and_carry_the_contract_fields() {
         let (_, review, _) = review_json(&[]);
         let rows = deals(&review);
         for pair in rows.windows(2) {
+            // Amounts are whole numbers in the fixtures; no amount ranks below any amount.
             let key = |row: &Value| {
                 (
                     std::cmp::Reverse(row["risk"].as_u64().unwrap()),
+                    std::cmp::Reverse(row["amount"].as_f64().map_or(-1, |a| a as i64)),
                     row["id"].as_str().unwrap().to_owned(),
                 )
             };

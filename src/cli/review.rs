@@ -51,6 +51,9 @@ pub struct ReviewArgs {
     /// Only the deals of this account (`account.name`, ignoring case).
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
+    /// Only the deals of this owner (`deal.owner`, ignoring case).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
     /// Only deals whose risk is at least N (0..100).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
     pub min_risk: Option<u32>,
@@ -79,6 +82,7 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
         account: args.account.clone(),
         min_risk: args.min_risk,
         concept: args.concept.clone(),
+        owner: args.owner.clone(),
     };
     let lang = args.output.lang.resolve(&playbook)?;
     let format = Format::from(args.output.format);

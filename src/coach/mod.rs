@@ -125,7 +125,30 @@ pub struct Report {
     pub objections: Vec<SightingOut>,
     /// Advice that fired but a coach would not give here, and why (gates, silencing).
     pub suppressed: Vec<judgement::Suppressed>,
+    /// The snapshot's snoozes that still hold on `as_of`, with what each one hides.
+    pub snoozed: Vec<SnoozedOut>,
     pub errors: Vec<RuleError>,
+}
+
+/// A snooze in force: its concept, date and reason, and the advice it hides (empty when
+/// nothing fires for the concept: the snooze may be out of date, which the report notes).
+#[derive(Debug, Clone, Serialize)]
+pub struct SnoozedOut {
+    pub concept: String,
+    pub until: String,
+    pub reason: String,
+    pub hides: Vec<Hidden>,
+}
+
+/// A move or warning a snooze hides.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hidden {
+    /// `move` or `warning`.
+    pub kind: &'static str,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub rule: String,
 }
 
 /// What every rule of one deal reads: the merged signals and objections, the facts, and
@@ -346,6 +369,8 @@ pub fn coach_with(
             }),
         }
     }
+    let as_of = snapshot.as_of();
+    let snoozed = snooze(snapshot, as_of, &mut moves, &mut warnings);
     moves.sort_by(|(a, ..), (b, ..)| rank::compare_moves(a, b));
     if let (Some(pending), Some((first, rule_index, item, deferred))) =
         (&mut pending, moves.first_mut())
@@ -368,7 +393,6 @@ pub fn coach_with(
     let moves = moves.into_iter().map(|(advice, ..)| advice).collect();
     rank::rank_warnings(&mut warnings);
 
-    let as_of = snapshot.as_of();
     Ok(Report {
         deal: DealRef {
             id: snapshot.deal.id.clone(),
@@ -394,6 +418,7 @@ pub fn coach_with(
         moves,
         warnings,
         suppressed,
+        snoozed,
         signals: signals.iter().map(|s| report_sighting(s, false)).collect(),
         objections: objections
             .iter()
@@ -401,6 +426,59 @@ pub fn coach_with(
             .collect(),
         errors,
     })
+}
+
+/// Takes out of `moves` and `warnings` the advice whose concept a snooze in force on
+/// `as_of` names, and lists each such snooze with what it hid, in the snapshot's order.
+/// A lapsed snooze hides nothing and is not listed: the advice is back.
+fn snooze(
+    snapshot: &Snapshot,
+    as_of: crate::snapshot::date::Date,
+    moves: &mut Vec<(Advice, usize, Option<rhai::Dynamic>, bool)>,
+    warnings: &mut Vec<Advice>,
+) -> Vec<SnoozedOut> {
+    let mut listed: Vec<SnoozedOut> = Vec::new();
+    for entry in snapshot
+        .snoozed
+        .iter()
+        .filter(|entry| entry.holds_on(as_of))
+    {
+        let concept = &entry.concept.0;
+        let mut hides = Vec::new();
+        moves.retain(|(advice, ..)| {
+            let hidden = advice.concept == *concept;
+            if hidden {
+                hides.push(Hidden::of("move", advice));
+            }
+            !hidden
+        });
+        warnings.retain(|advice| {
+            let hidden = advice.concept == *concept;
+            if hidden {
+                hides.push(Hidden::of("warning", advice));
+            }
+            !hidden
+        });
+        hides.sort_by(|a, b| a.kind.cmp(b.kind).then_with(|| a.rule.cmp(&b.rule)));
+        listed.push(SnoozedOut {
+            concept: concept.clone(),
+            until: entry.until.to_string(),
+            reason: entry.reason.clone(),
+            hides,
+        });
+    }
+    listed
+}
+
+impl Hidden {
+    fn of(kind: &'static str, advice: &Advice) -> Hidden {
+        Hidden {
+            kind,
+            title: advice.title.clone(),
+            severity: advice.severity,
+            rule: advice.rule.id.clone(),
+        }
+    }
 }
 
 /// The questions a merged move asks at most: its own, then one per step.

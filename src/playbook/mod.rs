@@ -842,6 +842,14 @@ impl Playbook {
         });
         problems.0.extend(script_problems.0);
         let judgement = Judgement::compile(gates, &scripts, &mut problems);
+        // A snapshot's `snoozed` concepts are checked against these while it is read.
+        aliases.insert(
+            crate::snapshot::vocabulary::CONCEPTS_KEY.to_owned(),
+            rules
+                .iter()
+                .map(|compiled| (compiled.rule.concept.clone(), compiled.rule.concept.clone()))
+                .collect(),
+        );
         let playbook = Playbook {
             origin: files.origin.clone(),
             digest: std::sync::OnceLock::new(),

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Style, Words};
 use crate::coach::template::format_number;
-use crate::coach::{Advice, Report, SightingOut};
+use crate::coach::{Advice, Report, SightingOut, SnoozedOut};
 use crate::playbook::Playbook;
 use crate::present::escape::markdown as md;
 use crate::snapshot::vocabulary::Severity;
@@ -200,6 +200,14 @@ fn by(date: Option<&str>, w: Words) -> Option<String> {
     Some(w.fill("next.by", &[("date", &w.short_date(date))]))
 }
 
+/// "until 12-10: waiting for the budget round" / "12月10日前暂缓：等预算".
+fn snooze_line(entry: &SnoozedOut, w: Words) -> String {
+    w.fill(
+        "next.snoozed_until",
+        &[("date", &entry.until), ("reason", &entry.reason)],
+    )
+}
+
 fn severity<'a>(advice: &Advice, w: Words<'a>) -> &'a str {
     let key = match advice.severity {
         Some(Severity::High) => "high",
@@ -289,6 +297,25 @@ pub fn text(report: &Report, w: Words, shown: Shown, style: Style) -> String {
             );
             for reason in &advice.why {
                 let _ = writeln!(out, "       - {reason}");
+            }
+        }
+    }
+    if !report.snoozed.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold(w.ui("heading.snoozed")));
+        for entry in &report.snoozed {
+            let _ = writeln!(
+                out,
+                "  z {}  {}",
+                snooze_line(entry, w),
+                style.dim(&entry.concept)
+            );
+            for hidden in &entry.hides {
+                if !hidden.title.is_empty() {
+                    let _ = writeln!(out, "       - {}", hidden.title);
+                }
+            }
+            if entry.hides.is_empty() {
+                let _ = writeln!(out, "       {}", style.dim(w.ui("next.snooze_idle")));
             }
         }
     }
@@ -382,6 +409,25 @@ pub fn markdown(report: &Report, w: Words, shown: Shown) -> String {
             );
             for reason in &advice.why {
                 let _ = writeln!(out, "  - {}", md(reason));
+            }
+        }
+    }
+    if !report.snoozed.is_empty() {
+        let _ = writeln!(out, "\n### {}\n", w.ui("heading.snoozed"));
+        for entry in &report.snoozed {
+            let _ = writeln!(
+                out,
+                "- {} (`{}`)",
+                md(&snooze_line(entry, w)),
+                entry.concept
+            );
+            for hidden in &entry.hides {
+                if !hidden.title.is_empty() {
+                    let _ = writeln!(out, "  - {}", md(&hidden.title));
+                }
+            }
+            if entry.hides.is_empty() {
+                let _ = writeln!(out, "  - _{}_", w.ui("next.snooze_idle"));
             }
         }
     }

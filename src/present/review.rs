@@ -12,7 +12,7 @@ use super::{Style, Words};
 use crate::coach::template::format_number;
 use crate::playbook::Playbook;
 use crate::present::escape::markdown as md;
-use crate::views::review::{DealRow, Filters, Review};
+use crate::views::review::{DealRow, Filters, OwnerTotals, Review};
 use crate::views::{Format, PortfolioSettings};
 
 /// How to print a review.
@@ -60,10 +60,17 @@ fn write_json(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
     let summary = review.summary(view.settings, view.words.lang);
     writeln!(
         out,
-        "  \"summary\": {{\"deals\": {}, \"read\": {}, \"concepts\": [{}]}},",
+        "  \"summary\": {{\"deals\": {}, \"read\": {}, \"snoozed\": {{\"items\": {}, \"deals\": {}}}, \"concepts\": [{}]}},",
         review.reviewed,
         review.read,
+        review.snoozed_items,
+        review.snoozed_deals,
         join_lines(summary.iter().map(json))
+    )?;
+    writeln!(
+        out,
+        "  \"owners\": [{}],",
+        join_lines(review.owners.values().map(json))
     )?;
     writeln!(out, "  \"risk_model\": {},", json(&view.settings.risk))?;
     writeln!(
@@ -184,6 +191,9 @@ fn filters_line(filters: &Filters, w: Words) -> Option<String> {
     if let Some(concept) = &filters.concept {
         parts.push(w.fill("review.filter.concept", &[("concept", concept)]));
     }
+    if let Some(owner) = &filters.owner {
+        parts.push(w.fill("review.filter.owner", &[("owner", owner)]));
+    }
     (!parts.is_empty()).then(|| w.join(&parts))
 }
 
@@ -196,10 +206,17 @@ fn headline(review: &Review, view: &View) -> String {
     if let Some(filters) = filters_line(view.filters, w) {
         line.push_str(&w.fill("review.filtered", &[("filters", &filters)]));
     }
-    if !review.errors.is_empty() {
+    let unreadable = review.errors.len().saturating_sub(review.duplicates);
+    if unreadable > 0 {
         line.push_str(&w.fill(
             "review.unreadable",
-            &[("files", &w.count("unit.file", review.errors.len()))],
+            &[("files", &w.count("unit.file", unreadable))],
+        ));
+    }
+    if review.duplicates > 0 {
+        line.push_str(&w.fill(
+            "review.duplicates",
+            &[("ids", &w.count("unit.duplicate_id", review.duplicates))],
         ));
     }
     line
@@ -271,6 +288,47 @@ fn risk_breakdown(row: &DealRow, w: Words) -> String {
     )
 }
 
+/// "12 snoozed items on 3 deals are not in the risk", or `None` when nothing is snoozed.
+fn snoozed_line(review: &Review, w: Words) -> Option<String> {
+    (review.snoozed_items > 0).then(|| {
+        w.fill(
+            "review.snoozed",
+            &[
+                ("items", &w.count("unit.snoozed_item", review.snoozed_items)),
+                ("deals", &w.count("unit.deal", review.snoozed_deals)),
+            ],
+        )
+    })
+}
+
+/// One owner's totals: "Li Wei: 4 deals, 6.1M CNY, 2 at high risk".
+fn owner_line(totals: &OwnerTotals, w: Words) -> String {
+    let amounts: Vec<String> = totals
+        .amounts
+        .iter()
+        .map(|total| w.money(total.amount, total.currency.as_deref()))
+        .collect();
+    w.fill(
+        "review.owner_line",
+        &[
+            (
+                "owner",
+                totals.owner.as_deref().unwrap_or(w.ui("review.no_owner")),
+            ),
+            ("deals", &w.count("unit.deal", totals.deals)),
+            (
+                "amount",
+                &if amounts.is_empty() {
+                    "-".to_owned()
+                } else {
+                    w.join(&amounts)
+                },
+            ),
+            ("high", &totals.high_risk.to_string()),
+        ],
+    )
+}
+
 fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result<()> {
     let w = view.words;
     let style = view.style;
@@ -297,7 +355,7 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
         estimated |= row.temperature.is_none();
         failed |= !row.failed_rules.is_empty();
         let risk = layout::right(&row.risk.to_string(), 4);
-        let risk = if row.risk >= 70 {
+        let risk = if row.risk >= crate::views::review::HIGH_RISK {
             style.red(&risk)
         } else if row.risk >= 40 {
             style.yellow(&risk)
@@ -363,6 +421,16 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             "{}",
             style.dim(&format!("      {}", w.ui("review.failed_mark")))
         )?;
+    }
+    if let Some(line) = snoozed_line(&review, w) {
+        writeln!(out, "{}", style.dim(&format!("      {line}")))?;
+    }
+    if !review.owners.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", style.bold(w.ui("review.owners")))?;
+        for totals in review.owners.values() {
+            writeln!(out, "  {}", owner_line(totals, w))?;
+        }
     }
 
     let summary = review.summary(view.settings, w.lang);
@@ -494,6 +562,18 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
     if failed {
         writeln!(out)?;
         writeln!(out, "{}", md(w.ui("review.failed_mark")))?;
+    }
+    if let Some(line) = snoozed_line(&review, w) {
+        writeln!(out)?;
+        writeln!(out, "{}", md(&line))?;
+    }
+    if !review.owners.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "### {}", w.ui("review.owners"))?;
+        writeln!(out)?;
+        for totals in review.owners.values() {
+            writeln!(out, "- {}", md(&owner_line(totals, w)))?;
+        }
     }
     let summary = review.summary(view.settings, w.lang);
     if !summary.is_empty() {

@@ -481,6 +481,7 @@ fn review_list(
         account: query.get("account").filter(|a| !a.is_empty()).cloned(),
         min_risk,
         concept: concept.cloned(),
+        owner: query.get("owner").filter(|o| !o.is_empty()).cloned(),
     };
     let folder = tempfile::tempdir().map_err(|_| ApiError::internal())?;
     let list = folder.path().join(LIST_NAME);

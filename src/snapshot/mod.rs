@@ -46,6 +46,9 @@ pub struct Snapshot {
     pub questions: Vec<Question>,
     #[serde(default)]
     pub activities: Vec<Activity>,
+    /// Advice the rep has set aside for a known reason until a date (`coach` hides it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub snoozed: Vec<Snooze>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -66,6 +69,28 @@ pub struct Deal {
     pub solutions_prepared: Option<Count>,
     pub proof_assets: Option<Vec<ProofAsset>>,
     pub notes: Option<String>,
+    /// The rep who owns the deal: `review` totals per owner and filters by it.
+    #[serde(default, deserialize_with = "optional_non_empty_text")]
+    pub owner: Option<String>,
+}
+
+/// `snoozed:` — one concept's move or warning hidden until a date, for a reason. The
+/// snooze holds while `deal.as_of` is before `until` and lapses on that day, so the same
+/// snapshot gives the same advice on every machine (never the clock).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snooze {
+    pub concept: SnoozedConcept,
+    pub until: Date,
+    #[serde(deserialize_with = "non_empty_text")]
+    pub reason: String,
+}
+
+impl Snooze {
+    /// Whether the snooze still hides its concept on `as_of`.
+    pub fn holds_on(&self, as_of: Date) -> bool {
+        as_of < self.until
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -240,6 +265,12 @@ fn non_empty_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, 
     })
 }
 
+fn optional_non_empty_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    non_empty_text(deserializer).map(Some)
+}
+
 fn format_version_1() -> FormatVersion {
     FormatVersion(1)
 }
@@ -385,6 +416,39 @@ impl<'de> Deserialize<'de> for StakeholderRef {
             match problem {
                 Some(message) => Err(message),
                 None => Ok(StakeholderRef(name.to_owned())),
+            }
+        })
+    }
+}
+
+/// The concept a snooze names: one the playbook's rules produce. The playbook's concepts
+/// travel in the same thread-local scope as its aliases ([`CONCEPTS_KEY`]), so the
+/// unknown concept is reported at its own line and column; without a playbook in scope
+/// (a snapshot read on its own) any non-empty concept is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct SnoozedConcept(pub String);
+
+impl<'de> Deserialize<'de> for SnoozedConcept {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        checked::text(deserializer, "a concept such as `risk.stale`", |written| {
+            let concept = written.trim();
+            if concept.is_empty() {
+                return Err("a snoozed concept may not be empty".to_owned());
+            }
+            let unknown = with_playbook_concepts(|known| {
+                (!known.contains_key(concept)).then(|| {
+                    did_you_mean(concept, known.keys().map(String::as_str))
+                        .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                        .unwrap_or_default()
+                })
+            })
+            .flatten();
+            match unknown {
+                Some(hint) => Err(format!(
+                    "no rule of the playbooks produces concept `{concept}`, so there is nothing to snooze{hint}"
+                )),
+                None => Ok(SnoozedConcept(concept.to_owned())),
             }
         })
     }

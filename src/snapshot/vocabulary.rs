@@ -40,6 +40,23 @@ impl Drop for AliasScope {
     }
 }
 
+/// The key under which a playbook puts its concepts in [`Aliases`] (each maps to itself),
+/// so that a snapshot's `snoozed` concepts are checked while it is read. No vocabulary
+/// has this name, so a playbook's own `aliases:` cannot fill it.
+pub const CONCEPTS_KEY: &str = "concept";
+
+/// Runs `check` on the playbook's concepts, when a playbook's aliases are in scope.
+pub(crate) fn with_playbook_concepts<T>(
+    check: impl FnOnce(&IndexMap<String, String>) -> T,
+) -> Option<T> {
+    ACTIVE_ALIASES.with(|active| {
+        active
+            .borrow()
+            .as_ref()
+            .and_then(|aliases| aliases.get(CONCEPTS_KEY).map(check))
+    })
+}
+
 /// A closed set of snake_case words.
 pub trait Vocabulary: Sized + Copy + 'static {
     /// The name used in messages and as the key of the playbook's alias table.

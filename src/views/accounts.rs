@@ -698,6 +698,7 @@ fn account_snapshot(input: &AccountInput) -> Snapshot {
             solutions_prepared: None,
             proof_assets: None,
             notes: None,
+            owner: None,
         },
         account: input.account.clone(),
         information: Information::default(),
@@ -706,6 +707,7 @@ fn account_snapshot(input: &AccountInput) -> Snapshot {
         signals: Vec::new(),
         questions: Vec::new(),
         activities: Vec::new(),
+        snoozed: Vec::new(),
     }
 }
 

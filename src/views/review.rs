@@ -3,7 +3,10 @@
 //!
 //! Each deal goes through the same [`coach`] as `next`; its risk is the sum of the
 //! playbook's points for the concepts that fire on it (`settings.risk`), times the factor
-//! of its phase, capped at 100. Rows are ranked by risk, highest first, ties by deal id.
+//! of its phase, capped at 100; advice a snooze hides adds nothing. Rows are ranked by
+//! risk, highest first; ties by amount, largest first (a deal without an amount last),
+//! then by deal id, so `--top` never depends on file order. A deal id read twice is an
+//! error naming both places: the first is reviewed, the second is not.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,7 +36,13 @@ pub struct Filters {
     pub min_risk: Option<u32>,
     /// Only deals where this concept (or a concept under it) fires.
     pub concept: Option<String>,
+    /// Only deals of this owner (`deal.owner`, ignoring case and surrounding spaces).
+    pub owner: Option<String>,
 }
+
+/// From this risk up a deal is high-risk: the owner totals count it, and text shows its
+/// risk in red.
+pub const HIGH_RISK: u32 = 70;
 
 /// One deal of the pipeline, as `review` reports it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +50,9 @@ pub struct DealRow {
     pub id: String,
     pub name: String,
     pub account: Option<String>,
+    /// `deal.owner`, or `null`.
+    #[serde(default)]
+    pub owner: Option<String>,
     #[serde(serialize_with = "super::whole::option")]
     pub amount: Option<f64>,
     pub currency: Option<String>,
@@ -60,6 +72,9 @@ pub struct DealRow {
     pub moves: usize,
     /// The warning concepts that fire, most severe first.
     pub warnings: Vec<String>,
+    /// Moves and warnings a snooze in force hides (not in `risk`, `moves` or `warnings`).
+    #[serde(default)]
+    pub snoozed: usize,
     pub top_move: Option<TopMove>,
     pub file: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,10 +98,13 @@ pub struct TopMove {
     pub priority: Option<i64>,
 }
 
-/// Highest risk first; ties by deal id, then by where the deal was read.
+/// Highest risk first; ties by amount, largest first (no amount last), then deal id, then
+/// where the deal was read.
 fn rank(a: &DealRow, b: &DealRow) -> Ordering {
+    let amount = |row: &DealRow| row.amount.unwrap_or(f64::NEG_INFINITY);
     b.risk
         .cmp(&a.risk)
+        .then_with(|| amount(b).total_cmp(&amount(a)))
         .then_with(|| a.id.cmp(&b.id))
         .then_with(|| a.file.cmp(&b.file))
         .then_with(|| a.line.cmp(&b.line))
@@ -119,6 +137,66 @@ pub struct Review {
     /// What the walk passed over (links to folders, pipes, files reached twice…).
     pub skipped: Vec<pipeline::Skipped>,
     pub rule_failures: Vec<RuleFailure>,
+    /// Moves and warnings hidden by snoozes, over the deals that pass the filters.
+    pub snoozed_items: usize,
+    /// Deals (that pass the filters) with at least one hidden item.
+    pub snoozed_deals: usize,
+    /// Totals per owner over the deals that pass the filters; deals without an owner
+    /// under `None`, last.
+    pub owners: BTreeMap<OwnerKey, OwnerTotals>,
+    /// Deals passed over because their id was already read (each is also in `errors`).
+    pub duplicates: usize,
+}
+
+/// Orders owners by name, with "no owner" last.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OwnerKey {
+    Named(String),
+    Unowned,
+}
+
+/// One owner's share of the pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerTotals {
+    pub owner: Option<String>,
+    pub deals: usize,
+    /// Deals at risk [`HIGH_RISK`] or more.
+    pub high_risk: usize,
+    /// The sum of the deals' amounts, per currency (`null`: the deal names none); deals
+    /// without an amount add nothing.
+    pub amounts: Vec<CurrencyTotal>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrencyTotal {
+    pub currency: Option<String>,
+    #[serde(serialize_with = "super::whole::number")]
+    pub amount: f64,
+}
+
+impl OwnerTotals {
+    fn add(&mut self, row: &DealRow) {
+        self.deals += 1;
+        if row.risk >= HIGH_RISK {
+            self.high_risk += 1;
+        }
+        if let Some(amount) = row.amount {
+            match self
+                .amounts
+                .iter_mut()
+                .find(|total| total.currency == row.currency)
+            {
+                Some(total) => total.amount += amount,
+                None => {
+                    self.amounts.push(CurrencyTotal {
+                        currency: row.currency.clone(),
+                        amount,
+                    });
+                    self.amounts.sort_by(|a, b| a.currency.cmp(&b.currency));
+                }
+            }
+        }
+    }
 }
 
 /// One coached deal, before the filters.
@@ -147,6 +225,18 @@ pub fn review(
         .account
         .as_ref()
         .map(|name| name.trim().to_lowercase());
+    let wanted_owner = filters
+        .owner
+        .as_ref()
+        .map(|name| name.trim().to_lowercase());
+    let mut duplicates = 0;
+    let mut snoozed_items = 0;
+    let mut snoozed_deals = 0;
+    let mut owners: BTreeMap<OwnerKey, OwnerTotals> = BTreeMap::new();
+    // Deal id → where it was first read. Chunks arrive in the walk's order, so which copy
+    // is reviewed does not depend on threads.
+    let mut seen: std::collections::HashMap<String, (String, Option<usize>)> =
+        std::collections::HashMap::new();
 
     let skipped = pipeline::for_each_chunk(
         paths,
@@ -162,6 +252,25 @@ pub fn review(
                         continue;
                     }
                 };
+                let here = (assessed.row.file.clone(), assessed.row.line);
+                if let Some((first_file, first_line)) = seen.get(&assessed.row.id) {
+                    let first = match first_line {
+                        Some(line) => format!("{first_file}:{line}"),
+                        None => first_file.clone(),
+                    };
+                    duplicates += 1;
+                    errors.push(ErrorEntry::new(
+                        &here.0,
+                        here.1.unwrap_or(0),
+                        0,
+                        format!(
+                            "deal id `{}` is also in {first}: reviewed once, from there — give each deal its own id or remove the copy",
+                            assessed.row.id
+                        ),
+                    ));
+                    continue;
+                }
+                seen.insert(assessed.row.id.clone(), here);
                 read += 1;
                 for error in &assessed.rule_errors {
                     let origin = (assessed.row.file.clone(), assessed.row.line);
@@ -191,6 +300,11 @@ pub fn review(
                         .as_ref()
                         .is_some_and(|name| name.trim().to_lowercase() == *wanted)
                 });
+                let owner_ok = wanted_owner.as_ref().is_none_or(|wanted| {
+                    row.owner
+                        .as_ref()
+                        .is_some_and(|name| name.trim().to_lowercase() == *wanted)
+                });
                 let risk_ok = filters.min_risk.is_none_or(|min| row.risk >= min);
                 let concept_ok = filters.concept.as_ref().is_none_or(|wanted| {
                     assessed
@@ -198,9 +312,26 @@ pub fn review(
                         .iter()
                         .any(|concept| concept_matches(concept, wanted))
                 });
-                if !(account_ok && risk_ok && concept_ok) {
+                if !(account_ok && owner_ok && risk_ok && concept_ok) {
                     continue;
                 }
+                snoozed_items += row.snoozed;
+                if row.snoozed > 0 {
+                    snoozed_deals += 1;
+                }
+                let key = match &row.owner {
+                    Some(owner) => OwnerKey::Named(owner.clone()),
+                    None => OwnerKey::Unowned,
+                };
+                owners
+                    .entry(key)
+                    .or_insert_with(|| OwnerTotals {
+                        owner: row.owner.clone(),
+                        deals: 0,
+                        high_risk: 0,
+                        amounts: Vec::new(),
+                    })
+                    .add(&row);
                 for part in &row.risk_parts {
                     *counts.entry(part.concept.clone()).or_default() += 1;
                 }
@@ -224,6 +355,10 @@ pub fn review(
         errors,
         skipped,
         rule_failures: failures.into_values().collect(),
+        snoozed_items,
+        snoozed_deals,
+        owners,
+        duplicates,
     })
 }
 
@@ -259,6 +394,7 @@ fn assess(
             id: deal.id,
             name: deal.name,
             account: snapshot.account.name,
+            owner: deal.owner.map(|owner| owner.trim().to_owned()),
             amount: deal.amount.map(|amount| amount.0),
             currency: deal.currency,
             stage: deal.stage.map(|stage| stage.as_str().to_owned()),
@@ -270,6 +406,7 @@ fn assess(
             phase_factor,
             moves: report.moves.len(),
             warnings,
+            snoozed: report.snoozed.iter().map(|entry| entry.hides.len()).sum(),
             top_move: report.moves.first().map(|advice| TopMove {
                 concept: advice.concept.clone(),
                 title: advice.title.clone(),

@@ -1,0 +1,378 @@
+//! The manager's week (issue 17), end to end: a snoozed move or warning leaves the advice
+//! and the risk until its date and comes back on that date; a snooze on a concept the
+//! playbooks do not know is a located error; `review` totals each owner's deals and
+//! filters by owner; tied risks rank by amount, then id (never file order); a deal id
+//! read twice is an error naming both files while the other deals are still reviewed.
+//!
+//! Fixtures live in `tests/fixtures/week/`: `pipeline/` (the three example deals with
+//! owners, the bank deal carrying three snoozes), `ties/` (three deals equal but for their
+//! amounts) and `duplicates/` (one deal id in two files). Dates are compared with
+//! `deal.as_of`, so nothing here depends on the day the tests run.
+
+mod common;
+
+use common::{dealcoach, root, stderr, stdout, temp_file};
+use serde_json::Value;
+
+fn fixture(path: &str) -> String {
+    root()
+        .join("tests/fixtures/week")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+fn bank() -> String {
+    fixture("pipeline/bank-snoozed.yaml")
+}
+
+fn json_of(args: &[&str]) -> (i32, Value, String) {
+    let output = dealcoach().args(args).output().expect("runs");
+    let text = stdout(&output);
+    let value = serde_json::from_str(&text)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {text}\n{}", stderr(&output)));
+    (output.status.code().unwrap_or(-1), value, stderr(&output))
+}
+
+fn concepts(list: &Value) -> Vec<String> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|item| item["concept"].as_str().expect("a concept").to_owned())
+        .collect()
+}
+
+/// The bank deal with `as_of` moved to `date`, written to a temporary folder.
+fn bank_on(dir: &tempfile::TempDir, date: &str) -> String {
+    let text = std::fs::read_to_string(bank()).expect("fixture");
+    let moved = text.replace("as_of: 2026-11-24", &format!("as_of: {date}"));
+    assert_ne!(moved, text, "the fixture's as_of moved");
+    temp_file(dir, "bank.yaml", &moved)
+}
+
+mod snooze {
+    use super::*;
+
+    #[test]
+    fn a_snoozed_move_and_warning_leave_the_advice_and_are_listed_with_reason_and_date() {
+        let (code, report, _) = json_of(&["next", &bank(), "--format", "json"]);
+        assert_eq!(code, 0);
+        assert!(!concepts(&report["moves"]).contains(&"decision.reach_top".to_owned()));
+        assert!(!concepts(&report["warnings"]).contains(&"temperature.overestimated".to_owned()));
+        let snoozed = report["snoozed"].as_array().expect("`snoozed` list");
+        assert_eq!(
+            concepts(&report["snoozed"]),
+            [
+                "decision.reach_top",
+                "temperature.overestimated",
+                "risk.stale"
+            ]
+        );
+        assert_eq!(snoozed[0]["until"], "2026-12-10");
+        assert!(snoozed[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("President Zhou is abroad"));
+        assert_eq!(snoozed[0]["hides"][0]["kind"], "move");
+        assert_eq!(snoozed[1]["hides"][0]["kind"], "warning");
+        assert_eq!(snoozed[1]["hides"][0]["severity"], "high");
+    }
+
+    #[test]
+    fn without_the_snoozes_the_same_deal_gets_that_advice() {
+        // Guards the test above: the snoozed concepts really fire on this deal.
+        let (_, report, _) = json_of(&[
+            "next",
+            &common::example("bank-core.yaml"),
+            "--format",
+            "json",
+        ]);
+        assert!(concepts(&report["moves"]).contains(&"decision.reach_top".to_owned()));
+        assert!(concepts(&report["warnings"]).contains(&"temperature.overestimated".to_owned()));
+        assert_eq!(report["snoozed"], Value::Array(vec![]));
+    }
+
+    #[test]
+    fn the_advice_returns_on_the_snoozes_date_and_not_before() {
+        let dir = tempfile::tempdir().unwrap();
+        // The day before: both still hidden.
+        let (_, report, _) = json_of(&["next", &bank_on(&dir, "2026-11-30"), "--format", "json"]);
+        assert!(!concepts(&report["warnings"]).contains(&"temperature.overestimated".to_owned()));
+        // On 12-01 the temperature snooze lapses; the decision-maker one holds to 12-10.
+        let (_, report, _) = json_of(&["next", &bank_on(&dir, "2026-12-01"), "--format", "json"]);
+        assert!(concepts(&report["warnings"]).contains(&"temperature.overestimated".to_owned()));
+        assert!(!concepts(&report["moves"]).contains(&"decision.reach_top".to_owned()));
+        assert_eq!(
+            concepts(&report["snoozed"]),
+            ["decision.reach_top", "risk.stale"]
+        );
+        let (_, report, _) = json_of(&["next", &bank_on(&dir, "2026-12-10"), "--format", "json"]);
+        assert!(concepts(&report["moves"]).contains(&"decision.reach_top".to_owned()));
+    }
+
+    #[test]
+    fn a_snooze_on_advice_that_does_not_fire_is_a_note_not_an_error() {
+        let output = dealcoach().args(["next", &bank()]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        let text = stdout(&output);
+        let section = text.split("\nSnoozed\n").nth(1).expect("a Snoozed section");
+        assert!(section.contains("until 2026-12-10: President Zhou is abroad"));
+        assert!(section.contains("Get in front of 周行长"), "{section}");
+        let stale = section
+            .lines()
+            .skip_while(|line| !line.contains("risk.stale"))
+            .nth(1)
+            .expect("a line under risk.stale");
+        assert!(stale.contains("nothing fires for it"), "{section}");
+        let (_, report, _) = json_of(&["next", &bank(), "--format", "json"]);
+        assert_eq!(report["snoozed"][2]["hides"], Value::Array(vec![]));
+    }
+
+    #[test]
+    fn markdown_and_chinese_list_the_snoozes_in_their_own_words() {
+        let output = dealcoach()
+            .args(["next", &bank(), "--format", "markdown", "--lang", "zh"])
+            .output()
+            .unwrap();
+        let text = stdout(&output);
+        assert!(text.contains("### 暂缓"), "{text}");
+        assert!(
+            text.contains("2026-12-10前暂缓：President Zhou is abroad"),
+            "{text}"
+        );
+        assert!(text.contains("这条暂缓可能已过时"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_concept_is_a_located_error_with_a_suggestion() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(bank()).unwrap();
+        let typo = temp_file(
+            &dir,
+            "typo.yaml",
+            &text.replace("concept: risk.stale", "concept: risk.stael"),
+        );
+        let output = dealcoach().args(["next", &typo]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let message = stderr(&output);
+        let line = text
+            .lines()
+            .position(|line| line.contains("concept: risk.stale"))
+            .unwrap()
+            + 1;
+        assert!(
+            message.contains(&format!("typo.yaml:{line}:14:")),
+            "{message}"
+        );
+        assert!(message.contains("did you mean `risk.stale`?"), "{message}");
+        assert!(!message.contains("panicked"), "{message}");
+    }
+
+    #[test]
+    fn a_snooze_without_a_date_or_reason_is_refused_with_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        for (entry, expected) in [
+            (
+                "{concept: risk.stale, reason: later}",
+                "missing field `until`",
+            ),
+            (
+                "{concept: risk.stale, until: 2026-12-40, reason: later}",
+                "snoozed[0].until",
+            ),
+            (
+                "{concept: risk.stale, until: 2026-12-10, reason: ''}",
+                "may not be empty",
+            ),
+            (
+                "{concept: risk.stale, until: 2026-12-10, reason: x, by: me}",
+                "unknown field `by`",
+            ),
+        ] {
+            let deal = temp_file(
+                &dir,
+                "deal.yaml",
+                &format!("deal: {{id: d, name: D, as_of: 2026-11-24}}\nsnoozed:\n  - {entry}\n"),
+            );
+            let output = dealcoach().args(["next", &deal]).output().unwrap();
+            assert_eq!(output.status.code(), Some(2), "{entry}");
+            let message = stderr(&output);
+            assert!(message.contains("deal.yaml:3:"), "{entry}: {message}");
+            assert!(message.contains(expected), "{entry}: {message}");
+        }
+    }
+
+    #[test]
+    fn review_ranks_by_what_is_not_snoozed_and_counts_the_snoozed() {
+        let (_, snoozed, _) = json_of(&["review", &bank(), "--format", "json"]);
+        let (_, plain, _) = json_of(&[
+            "review",
+            &common::example("bank-core.yaml"),
+            "--format",
+            "json",
+        ]);
+        let row = &snoozed["deals"][0];
+        assert_eq!(row["snoozed"], 2);
+        assert_eq!(plain["deals"][0]["snoozed"], 0);
+        assert!(
+            row["risk"].as_u64().unwrap() < plain["deals"][0]["risk"].as_u64().unwrap(),
+            "a snoozed warning no longer adds risk: {} vs {}",
+            row["risk"],
+            plain["deals"][0]["risk"]
+        );
+        assert!(!row["warnings"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("temperature.overestimated")));
+        assert_eq!(snoozed["summary"]["snoozed"]["items"], 2);
+        assert_eq!(snoozed["summary"]["snoozed"]["deals"], 1);
+        let output = dealcoach().args(["review", &bank()]).output().unwrap();
+        assert!(stdout(&output).contains("2 items on 1 deal snoozed, not counted in the risk"));
+    }
+}
+
+mod owners {
+    use super::*;
+
+    #[test]
+    fn review_totals_deals_amount_and_high_risk_per_owner() {
+        let (code, review, _) = json_of(&["review", &fixture("pipeline"), "--format", "json"]);
+        assert_eq!(code, 0);
+        let owners = review["owners"].as_array().expect("`owners`");
+        let names: Vec<&str> = owners
+            .iter()
+            .map(|o| o["owner"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Li Wei", "Zhang Min"]);
+        let li = &owners[0];
+        assert_eq!(li["deals"], 2);
+        // Gobi Solar (600K, no currency written) is high risk; the bank deal is not.
+        assert_eq!(li["high_risk"], 1);
+        assert_eq!(
+            li["amounts"],
+            serde_json::json!([
+                {"currency": null, "amount": 600000},
+                {"currency": "CNY", "amount": 2400000}
+            ])
+        );
+        assert_eq!(owners[1]["deals"], 1);
+        assert_eq!(owners[1]["high_risk"], 0);
+        for row in review["deals"].as_array().unwrap() {
+            assert!(row["owner"].is_string(), "{row}");
+        }
+    }
+
+    #[test]
+    fn owner_filter_keeps_only_that_owners_deals_ignoring_case() {
+        let (_, review, _) = json_of(&[
+            "review",
+            &fixture("pipeline"),
+            "--owner",
+            " li wei ",
+            "--format",
+            "json",
+        ]);
+        let ids: Vec<&str> = review["deals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["gobi-solar-monitoring", "pearl-bank-core-2027"]);
+        assert_eq!(review["summary"]["deals"], 2);
+        assert_eq!(review["owners"].as_array().unwrap().len(), 1);
+        let output = dealcoach()
+            .args(["review", &fixture("pipeline"), "--owner", "Zhang Min"])
+            .output()
+            .unwrap();
+        let text = stdout(&output);
+        assert!(text.contains("(only owner = Zhang Min)"), "{text}");
+        assert!(text.contains("Zhang Min: 1 deal, 950K"), "{text}");
+    }
+
+    #[test]
+    fn deals_without_an_owner_are_totalled_last_and_an_empty_owner_is_refused() {
+        let (_, review, _) = json_of(&["review", &fixture("duplicates"), "--format", "json"]);
+        assert_eq!(review["owners"][0]["owner"], Value::Null);
+        let dir = tempfile::tempdir().unwrap();
+        let deal = temp_file(&dir, "deal.yaml", "deal: {id: d, name: D, owner: '  '}\n");
+        let output = dealcoach().args(["next", &deal]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(
+            stderr(&output).contains("deal.yaml:1:"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+mod integrity {
+    use super::*;
+
+    #[test]
+    fn tied_risks_rank_by_amount_then_id_not_file_order() {
+        let (_, review, _) = json_of(&["review", &fixture("ties"), "--format", "json"]);
+        let rows = review["deals"].as_array().unwrap();
+        let risks: Vec<u64> = rows.iter().map(|r| r["risk"].as_u64().unwrap()).collect();
+        assert!(
+            risks.windows(2).all(|pair| pair[0] == pair[1]),
+            "a tie: {risks:?}"
+        );
+        let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["tie-b-large", "tie-a-small", "tie-c-none"]);
+        let (_, top, _) = json_of(&["review", &fixture("ties"), "--top", "1", "--format", "json"]);
+        assert_eq!(top["deals"][0]["id"], "tie-b-large");
+    }
+
+    #[test]
+    fn a_deal_id_read_twice_is_an_error_naming_both_files_and_the_rest_is_reviewed() {
+        let (code, review, _) = json_of(&["review", &fixture("duplicates"), "--format", "json"]);
+        assert_eq!(code, 1);
+        let ids: Vec<&str> = review["deals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["harbor-crm", "lake-erp"], "reviewed once each");
+        assert_eq!(review["deals"][0]["name"], "Harbor CRM rollout");
+        let errors = review["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1);
+        let message = errors[0]["message"].as_str().unwrap();
+        assert!(message.contains("two.yaml"), "{message}");
+        assert!(message.contains("one.yaml"), "{message}");
+        assert!(message.contains("`harbor-crm`"), "{message}");
+        assert_eq!(review["owners"][0]["deals"], 2);
+        let output = dealcoach()
+            .args(["review", &fixture("duplicates")])
+            .output()
+            .unwrap();
+        let headline = stdout(&output)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            headline,
+            "Pipeline review: 2 deals, 1 deal id read twice (the first copy reviewed)"
+        );
+    }
+
+    #[test]
+    fn the_review_json_is_byte_identical_across_runs() {
+        let run = || {
+            dealcoach()
+                .args([
+                    "review",
+                    &fixture("pipeline"),
+                    &fixture("ties"),
+                    "--format",
+                    "json",
+                ])
+                .output()
+                .unwrap()
+                .stdout
+        };
+        assert_eq!(run(), run());
+    }
+}

@@ -623,10 +623,23 @@ fn lint_tests(playbook: &Playbook, problems: &mut Diagnostics) {
             return;
         }
     };
-    for (file, tests, _) in files {
+    // A test naming a rule that failed to load fails only because of that rule, already
+    // reported where it is written: one line says so, rather than one per test.
+    let unloaded: BTreeSet<&str> = playbook.failed_rules.iter().map(String::as_str).collect();
+    let mut waiting: Vec<(&str, String)> = Vec::new();
+    for (file, tests, _) in &files {
         for test in tests {
-            let (line, _) = find_key_value(&file.text, &test.name);
             let expect = &test.expect;
+            let names_unloaded = expect
+                .fires
+                .iter()
+                .chain(&expect.quiet)
+                .find(|id| unloaded.contains(id.as_str()) && !rules.contains(id.as_str()));
+            if let Some(name) = names_unloaded {
+                waiting.push((file.path.as_str(), name.clone()));
+                continue;
+            }
+            let (line, _) = find_key_value(&file.text, &test.name);
             let named = expect
                 .present
                 .iter()
@@ -680,6 +693,41 @@ fn lint_tests(playbook: &Playbook, problems: &mut Diagnostics) {
                 }
             }
         }
+    }
+    if !waiting.is_empty() {
+        let files: BTreeSet<&str> = waiting.iter().map(|(file, _)| *file).collect();
+        let names: BTreeSet<&str> = waiting.iter().map(|(_, name)| name.as_str()).collect();
+        problems.push(Diagnostic::warning(
+            files.into_iter().collect::<Vec<_>>().join(", "),
+            0,
+            0,
+            format!(
+                "{} {} not checked: {} {} {}, which {} not loaded (see {} above)",
+                waiting.len(),
+                if waiting.len() == 1 {
+                    "test is"
+                } else {
+                    "tests are"
+                },
+                if waiting.len() == 1 {
+                    "it names"
+                } else {
+                    "they name"
+                },
+                if names.len() == 1 { "rule" } else { "rules" },
+                names
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if names.len() == 1 { "is" } else { "are" },
+                if names.len() == 1 {
+                    "its error"
+                } else {
+                    "their errors"
+                },
+            ),
+        ));
     }
 }
 

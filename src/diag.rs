@@ -197,18 +197,25 @@ pub fn did_you_mean<'a>(
         .map(|(_, candidate)| candidate)
 }
 
-/// Levenshtein distance over characters, case-insensitive.
+/// Edit distance over characters, case-insensitive, where swapping two neighbours is one
+/// edit (`nmae` → `name`), the commonest typo (optimal string alignment).
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.to_lowercase().chars().collect();
     let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
     for (i, &ca) in a.iter().enumerate() {
         current[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            let mut best = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            if i > 0 && j > 0 && ca == b[j - 1] && a[i - 1] == cb {
+                best = best.min(before[j - 1] + 1);
+            }
+            current[j + 1] = best;
         }
+        std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
@@ -225,6 +232,8 @@ mod tests {
         assert_eq!(did_you_mean("stakholders", keys), Some("stakeholders"));
         assert_eq!(did_you_mean("sigals", keys), Some("signals"));
         assert_eq!(did_you_mean("budget", keys), None);
+        assert_eq!(did_you_mean("nmae", ["name", "met"]), Some("name"));
+        assert_eq!(edit_distance("ab", "ba"), 1);
     }
 
     #[test]

@@ -307,3 +307,102 @@ fn an_engine_setting_out_of_range_is_placed_in_its_own_file() {
         stderr(&output)
     );
 }
+
+/// Item 1: a misspelt name in a condition is found like a misspelt placeholder: with the
+/// nearest real name, at its line and column, once.
+#[test]
+fn a_misspelt_name_in_a_condition_is_caught_at_its_place() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block
+            .replace("when: facts.open &&", "when: facts.opn &&")
+            .replace("settings.big_deal_amount", "settings.big_deal_amout"),
+        _ => block,
+    });
+    let (output, code) = folder.check();
+    let file = "playbooks/four_dimensions.yaml";
+    let line = folder.line_of(file, "when: facts.opn &&");
+    assert_located(
+        &output,
+        file,
+        line,
+        17,
+        "rule `tools.proof.big_deal`: `when` reads `facts.opn`, but `facts` has no field `opn` — did you mean `open`?",
+    );
+    let source = std::fs::read_to_string(folder.path().join(file)).expect("readable");
+    let column = source
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.find("big_deal_amout"))
+        .expect("there")
+        + 1;
+    assert_located(
+        &output,
+        file,
+        line,
+        column,
+        "reads `settings.big_deal_amout`, but `settings` has no field `big_deal_amout` — did you mean `big_deal_amount`?",
+    );
+    assert_eq!(code, Some(1));
+}
+
+/// Item 1: a field read deep in a chain, in a derived value and in `deal`, is checked too.
+#[test]
+fn misspelt_fields_are_caught_in_chains_and_derived_values() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace(
+            "facts.proof_assets == 0",
+            "facts.proof_assets == 0 && facts.top?.nmae != () && deal.temprature != ()",
+        ),
+        _ => block,
+    });
+    let settings = folder.path().join("playbooks/settings.yaml");
+    let text = std::fs::read_to_string(&settings).expect("readable");
+    std::fs::write(
+        &settings,
+        text.replace("> settings.stale_days\n", "> settings.stale_dys\n"),
+    )
+    .expect("writable");
+    let (output, _) = folder.check();
+    assert!(
+        output.contains(
+            "reads `facts.top.nmae`, but `facts.top` has no field `nmae` — did you mean `name`?"
+        ),
+        "{output}"
+    );
+    assert!(output.contains("reads `deal.temprature`, but `deal` has no field `temprature` — did you mean `temperature`?"), "{output}");
+    let line = folder.line_of("playbooks/settings.yaml", "> settings.stale_dys");
+    assert!(
+        output.contains(&format!(
+            "playbooks/settings.yaml:{line}:46: `derived.stale` reads `settings.stale_dys`"
+        )),
+        "{output}"
+    );
+}
+
+/// Item 4: a script that does not compile is placed at its line and column in the YAML
+/// file, once, with a caret, not at the key with the place repeated in the message.
+#[test]
+fn a_script_error_is_placed_in_the_yaml_file() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace("facts.proof_assets == 0", "facts.proof_assets == = 0"),
+        _ => block,
+    });
+    let (output, _) = folder.check();
+    let file = "playbooks/four_dimensions.yaml";
+    let line = folder.line_of(file, "== = 0");
+    let source = std::fs::read_to_string(folder.path().join(file)).expect("readable");
+    let column = source
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.find("= 0"))
+        .expect("there")
+        + 1;
+    assert_located(
+        &output,
+        file,
+        line,
+        column,
+        "rule `tools.proof.big_deal`: `when` does not compile:",
+    );
+    assert!(!output.contains("script line"), "{output}");
+}

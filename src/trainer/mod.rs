@@ -2,4 +2,5 @@
 //! own test cases, with the detection corpus ([`testing`]).
 
 pub mod lint;
+pub mod names;
 pub mod testing;

@@ -406,3 +406,71 @@ fn a_script_error_is_placed_in_the_yaml_file() {
     );
     assert!(!output.contains("script line"), "{output}");
 }
+
+/// Item 6: a filter that matches nothing is an error, not "0 passed"; a failure names its
+/// file and line; `--quiet` prints only failures and the summary.
+#[test]
+fn test_reports_what_a_trainer_needs() {
+    let folder = Folder::with_example(|step, block| match step {
+        2 => block.replacen(
+            "fires: [tools.proof.big_deal]",
+            "quiet: [tools.proof.big_deal]",
+            1,
+        ),
+        _ => block,
+    });
+    let run = |extra: &[&str]| {
+        let output = dealcoach()
+            .arg("test")
+            .args(extra)
+            .arg("--playbooks")
+            .arg(folder.path())
+            .output()
+            .expect("runs");
+        (stdout(&output), stderr(&output), output.status.code())
+    };
+    let (_, error, code) = run(&["--filter", "zzz"]);
+    assert_eq!(code, Some(2));
+    assert!(error.contains("no test's name contains `zzz`"), "{error}");
+
+    let (out, _, code) = run(&["--filter", "big_deal"]);
+    assert_eq!(code, Some(1), "{out}");
+    let line = folder.line_of(
+        "playbooks/tests/four_dimensions.yaml",
+        "tools.proof.big_deal fires on a big deal",
+    );
+    assert!(
+        out.contains(&format!(
+            "    at playbooks/tests/four_dimensions.yaml:{line}\n"
+        )),
+        "{out}"
+    );
+    let (quiet, _, _) = run(&["--quiet"]);
+    assert!(!quiet.contains("... ok"), "{quiet}");
+    assert!(quiet.contains("... FAILED"), "{quiet}");
+    assert!(quiet.lines().count() < 10, "{quiet}");
+}
+
+/// Item 6: on a trainer's folder, `test` checks that a review fires what `next` fires
+/// (a `count` that disagrees with its `for_each` used to pass every test).
+#[test]
+fn test_checks_review_agrees_with_next_on_any_folder() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace(
+            "  priority: 72\n",
+            "  priority: 72\n    for_each: \"[1, 2]\"\n    count: \"1\"\n",
+        ),
+        _ => block,
+    });
+    let output = dealcoach()
+        .args(["test", "--filter", "big_deal", "--playbooks"])
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("rule `tools.proof.big_deal` fires 1 times in a review and 2 times in `next`"),
+        "{out}"
+    );
+}

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{print, Exit, Failure, PlaybookArgs};
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::trainer::testing::run_tests;
 
 #[derive(Debug, Args)]
@@ -14,6 +14,9 @@ pub struct TestArgs {
     /// Also list the rules that no test fires.
     #[arg(long)]
     pub coverage: bool,
+    /// Print only the failures and the summary, not a line per passing test.
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub playbooks: PlaybookArgs,
 }
@@ -22,10 +25,21 @@ pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
     let run = run_tests(&playbook, args.filter.as_deref())
         .map_err(|problems| Failure::Invalid(Diagnostics(problems)))?;
+    if let (Some(filter), true) = (&args.filter, run.outcomes.is_empty()) {
+        // "0 passed" with exit 0 reads as success when a typo in the filter ran nothing.
+        return Err(Failure::Invalid(Diagnostics(vec![Diagnostic::error(
+            "--filter",
+            0,
+            0,
+            format!("no test's name contains `{filter}`: nothing was run"),
+        )])));
+    }
     let mut out = String::new();
     for outcome in &run.outcomes {
         if outcome.passed() {
-            out.push_str(&format!("test {} ... ok\n", outcome.name));
+            if !args.quiet {
+                out.push_str(&format!("test {} ... ok\n", outcome.name));
+            }
         } else {
             out.push_str(&format!(
                 "test {} ... FAILED: {}\n",
@@ -35,7 +49,10 @@ pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
             for failure in outcome.failures.iter().skip(1) {
                 out.push_str(&format!("    {failure}\n"));
             }
-            out.push_str(&format!("    (in {})\n", outcome.file));
+            out.push_str(&format!("    at {}:{}\n", outcome.file, outcome.line));
+        }
+        if args.quiet && outcome.passed() {
+            continue;
         }
         for note in &outcome.notes {
             out.push_str(&format!("    {note}\n"));

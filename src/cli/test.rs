@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::{print, Exit, Failure, PlaybookArgs};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::trainer::testing::run_tests;
+use crate::trainer::testing::run_tests_in;
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -19,11 +19,22 @@ pub struct TestArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub playbooks: PlaybookArgs,
+    /// The language the advice texts are filled in (default: en, whatever the locale, so
+    /// a run reads the same on every machine).
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<String>,
 }
 
 pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
-    let run = run_tests(&playbook, args.filter.as_deref())
+    let lang = match &args.lang {
+        Some(code) => super::LangArgs {
+            lang: Some(code.clone()),
+        }
+        .resolve(&playbook)?,
+        None => crate::playbook::Lang::En,
+    };
+    let run = run_tests_in(&playbook, args.filter.as_deref(), lang)
         .map_err(|problems| Failure::Invalid(Diagnostics(problems)))?;
     if let (Some(filter), true) = (&args.filter, run.outcomes.is_empty()) {
         // "0 passed" with exit 0 reads as success when a typo in the filter ran nothing.

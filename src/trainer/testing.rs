@@ -143,8 +143,18 @@ pub fn load_tests(playbook: &Playbook) -> Result<Vec<TestFile>, Vec<Diagnostic>>
     }
 }
 
-/// Runs the tests whose name contains `filter` (all when `None`).
+/// Runs the tests whose name contains `filter` (all when `None`), in English.
 pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, Vec<Diagnostic>> {
+    run_tests_in(playbook, filter, Lang::En)
+}
+
+/// [`run_tests`], filling the texts in `lang` (a text that fails in one language only
+/// fails its test there).
+pub fn run_tests_in(
+    playbook: &Playbook,
+    filter: Option<&str>,
+    lang: Lang,
+) -> Result<TestRun, Vec<Diagnostic>> {
     let files = load_tests(playbook)?;
     let known_concepts: BTreeSet<&str> = playbook
         .rules
@@ -163,7 +173,7 @@ pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, V
                 continue;
             }
             let mut failures = Vec::new();
-            match test_report(playbook, file, test) {
+            match test_report(playbook, file, test, lang) {
                 Ok((report, snapshot)) => {
                     // A pipeline review computes less (see docs/playbooks.md): on every
                     // test deal of any folder, it must fire what `next` fires.
@@ -293,6 +303,7 @@ fn test_report(
     playbook: &Playbook,
     file: &SourceFile,
     test: &TestCase,
+    lang: Lang,
 ) -> Result<(Report, crate::snapshot::Snapshot), String> {
     let label = format!("{} (test `{}`)", file.path, test.name);
     let text = match &test.deal {
@@ -302,7 +313,7 @@ fn test_report(
     };
     let snapshot = crate::snapshot::parse(&text, &label, &playbook.aliases)
         .map_err(|problem| format!("the deal is invalid: {problem}"))?;
-    let report = coach(playbook, &snapshot, Lang::En)?;
+    let report = coach(playbook, &snapshot, lang)?;
     if let Some(error) = report.errors.first() {
         return Err(format!("rule `{}` failed: {}", error.id, error.message));
     }

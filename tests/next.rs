@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{dealcoach, example, shared_example, stderr, stdout, temp_file};
+use common::{contract_example, dealcoach, example, stderr, stdout, temp_file};
 use serde_json::Value;
 
 fn json_of(deal: &str) -> (String, Value) {
@@ -44,7 +44,7 @@ fn all_deals() -> Vec<String> {
             "north-steel-account.yaml",
         ]
         .iter()
-        .filter_map(|name| shared_example(name)),
+        .map(|name| contract_example(name)),
     );
     deals
 }
@@ -171,9 +171,7 @@ fn every_open_objection_gets_a_move_and_notes_are_read() {
 
 #[test]
 fn the_contract_example_gets_deal_specific_advice() {
-    let Some(acme) = shared_example("acme-erp.yaml") else {
-        return;
-    };
+    let acme = contract_example("acme-erp.yaml");
     let (_, value) = json_of(&acme);
     let moves = concepts(&value, "moves");
     assert!(

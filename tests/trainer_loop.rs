@@ -474,3 +474,20 @@ fn test_checks_review_agrees_with_next_on_any_folder() {
         "{out}"
     );
 }
+
+/// Item 9: the project is self-contained — no test reads a folder beside the checkout, so
+/// none can pass by testing less when it is missing.
+#[test]
+fn no_test_reads_outside_the_repository() {
+    let tests = common::root().join("tests");
+    for entry in std::fs::read_dir(&tests).expect("tests folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let needle = ["..", "/shared"].concat();
+            assert!(!text.contains(&needle), "{} reads {needle}", path.display());
+        }
+    }
+    let common = std::fs::read_to_string(tests.join("common/mod.rs")).expect("readable");
+    assert!(!common.contains(&["..", "/shared"].concat()));
+}

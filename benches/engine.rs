@@ -3,9 +3,13 @@
 //! yardstick is that rule evaluation should cost about as much as reading the deal.
 //!
 //! Run: `cargo bench --bench engine`.
+//!
+//! Issue 13 adds the detector reading an 80 KB pasted transcript: it must take well under
+//! 50 ms.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use dealcoach::coach::{coach, sightings};
+use dealcoach::detect::Speaker;
 use dealcoach::facts::Facts;
 use dealcoach::playbook::{Lang, Playbook, PlaybookFiles};
 use dealcoach::snapshot::parse;
@@ -23,6 +27,21 @@ fn engine(c: &mut Criterion) {
     let snapshot = parse(DEAL, "bank-core.yaml", &playbook.aliases).expect("valid deal");
     c.bench_function("detect signals and objections in notes", |b| {
         b.iter(|| sightings(&playbook, &snapshot))
+    });
+    let transcript = transcript(80 * 1024);
+    let names = [
+        "王总",
+        "张工",
+        "刘经理",
+        "陈主任",
+        "赵处",
+        "孙总监",
+        "Mike",
+        "Jenny",
+    ];
+    let speakers: Vec<Speaker> = names.iter().map(|name| Speaker::named(name)).collect();
+    c.bench_function("detect in an 80 KB pasted transcript", |b| {
+        b.iter(|| playbook.detector.detect(&transcript, &speakers))
     });
     let (signals, objections) = sightings(&playbook, &snapshot);
     c.bench_function("derive facts", |b| {
@@ -57,6 +76,34 @@ fn engine(c: &mut Criterion) {
             coach(&playbook, &snapshot, Lang::En).expect("report")
         })
     });
+}
+
+/// A meeting transcript of `bytes` bytes, as a rep pastes one into the notes: lines
+/// of findings, non-findings and plain minutes, zh and en, in a fixed order.
+fn transcript(bytes: usize) -> String {
+    const LINES: [&str; 12] = [
+        "王总说今年预算已经用完了，明年再说。",
+        "张工同意下周安排技术交流会，IT和业务都参加。",
+        "We walked through the architecture; Mike asked about the SLA response times.",
+        "刘经理觉得现有系统够用，暂时不想换。",
+        "客户问付款方式能不能分三期？",
+        "Jenny said the budget is tight but she will bring her VP to the next meeting.",
+        "陈主任对我们的交付能力还是有点不放心。",
+        "我们建议先做POC，客户说再考虑一下。",
+        "会议记录：讨论了数据迁移、接口对接、权限设计等问题，双方约定下周继续。",
+        "Notes: discussed the roadmap, the integration plan and the training schedule.",
+        "赵处说项目往后放一放，等新领导到任。",
+        "孙总监答应帮我们约一下分管副总。",
+    ];
+    let mut text = String::new();
+    for line in LINES.iter().cycle() {
+        if text.len() >= bytes {
+            break;
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
 }
 
 criterion_group! {

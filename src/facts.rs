@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::playbook::settings::EngineSettings;
 use crate::snapshot::date::Date;
 use crate::snapshot::vocabulary::*;
-use crate::snapshot::{Information, Snapshot, Stakeholder};
+use crate::snapshot::{Information, Question, Snapshot, Stakeholder};
 
 /// How many characters of a free text — a person's needs or title, an objection's words —
 /// reach the rules. Advice quotes such a text in one line; a whole 80 KB note would only
@@ -73,6 +73,11 @@ pub struct Sighting {
     pub source: String,
     /// The words behind it: what the customer said, or the note's matching words.
     pub evidence: Option<String>,
+    /// For a detection, what decided it: the pattern, or the classifier and the labelled
+    /// examples nearest to the words. Shown by `explain` and in the JSON report; rules
+    /// have no use for it.
+    #[serde(skip)]
+    pub detected_by: Option<String>,
 }
 
 /// A stakeholder as rules see them: the snapshot's fields plus what follows from them.
@@ -91,6 +96,13 @@ pub struct Person {
     pub days_since_contact: Option<i64>,
     pub supportive: bool,
     pub hostile: bool,
+}
+
+/// A person and the needs they stated, for questions built from this deal.
+#[derive(Debug, Clone, Serialize)]
+pub struct NeedsHeard {
+    pub name: String,
+    pub needs: String,
 }
 
 /// The groups of people several rules speak of (`facts.who`): door openers, supportive
@@ -181,6 +193,10 @@ pub struct AccountValue {
     /// 0..100, the weighted pyramid score.
     pub score: f64,
     pub tier: String,
+    /// Why the tier is lower than the score reaches (`poor_collection`, `thin_profit`):
+    /// revenue that is not collected or not profitable flatters the account, so it is
+    /// held at `settings.value.best_tier_when_flattered`.
+    pub capped_by: Option<Vec<&'static str>>,
     /// 0..10.
     pub current: f64,
     /// 0..10, or `None` without potential scores.
@@ -241,6 +257,12 @@ pub struct Facts {
     pub spin: IndexMap<&'static str, i64>,
     pub spin_total: i64,
     pub spin_next: Option<&'static str>,
+    /// Each kind of question → the text of the latest one asked of that kind (`None`
+    /// when none has a text): questions that follow up build on what was asked.
+    pub last_asked: IndexMap<&'static str, Option<String>>,
+    /// The most influential person other than the top decision maker whose needs are
+    /// written down: questions speak of what they said they need.
+    pub needs_heard: Option<NeedsHeard>,
     pub activities_30d: IndexMap<&'static str, i64>,
     pub visits_30d: i64,
     pub favors_30d: i64,
@@ -426,7 +448,15 @@ impl Facts {
                 )
             })
             .collect();
-        let signal_types = signals_by_type.values().filter(|count| **count > 0).count() as i64;
+        // the four signs of the one-step close; details questions are weighed apart
+        let signal_types = SignalType::ALL
+            .iter()
+            .filter(|kind| kind.is_closing_sign())
+            .filter(|kind| signals_by_type.get(kind.as_str()).is_some_and(|n| *n > 0))
+            .count() as i64;
+        let asked_details = signals_by_type
+            .get(SignalType::AskedDetails.as_str())
+            .is_some_and(|n| *n > 0);
 
         let spin: IndexMap<&'static str, i64> = QuestionType::ALL
             .iter()
@@ -446,6 +476,32 @@ impl Facts {
             .iter()
             .map(|kind| kind.as_str())
             .find(|kind| spin[kind] == 0);
+
+        let last_asked = QuestionType::ALL
+            .iter()
+            .map(|kind| (kind.as_str(), last_asked(&snapshot.questions, *kind)))
+            .collect();
+        let needs_heard = people
+            .iter()
+            .enumerate()
+            .filter(|(_, person)| !person.top)
+            .filter_map(|(index, person)| {
+                let needs = person
+                    .needs
+                    .as_deref()
+                    .filter(|needs| !needs.trim().is_empty())?;
+                Some((
+                    person.influence.unwrap_or(0),
+                    std::cmp::Reverse(index),
+                    person,
+                    needs,
+                ))
+            })
+            .max_by_key(|(influence, index, _, _)| (*influence, *index))
+            .map(|(_, _, person, needs)| NeedsHeard {
+                name: person.name.clone(),
+                needs: needs.to_owned(),
+            });
 
         let recent = |date: Option<Date>| {
             date.is_some_and(|date| date <= as_of && as_of.days_since(date) < 30)
@@ -491,7 +547,7 @@ impl Facts {
         let temperature_stated = deal.temperature.map(|t| t.0);
         let (temperature_evidence, temperature_parts) = evidence_temperature(
             &settings.evidence_temperature,
-            signal_types,
+            (signal_types, asked_details),
             &spin,
             open_objection_count,
             top.as_ref(),
@@ -569,6 +625,8 @@ impl Facts {
             spin,
             spin_total,
             spin_next,
+            last_asked,
+            needs_heard,
             activities_30d,
             visits_30d,
             favors_30d,
@@ -599,6 +657,21 @@ impl Facts {
             .to_owned(),
         }
     }
+}
+
+/// The text of the latest question of `kind` that has one: the latest dated, or among
+/// undated ones the last listed (a dated question counts as later than an undated one).
+fn last_asked(questions: &[Question], kind: QuestionType) -> Option<String> {
+    questions
+        .iter()
+        .enumerate()
+        .filter(|(_, question)| question.kind == kind)
+        .filter_map(|(index, question)| {
+            let text = question.text.as_deref().map(str::trim)?;
+            (!text.is_empty()).then_some((question.date, index, text))
+        })
+        .max_by_key(|(date, index, _)| (*date, *index))
+        .map(|(_, _, text)| quote(text).into_owned())
 }
 
 /// The first kind of `kinds` one of whose words `name` holds, without regard to case;
@@ -802,9 +875,13 @@ fn phase(
         };
     }
     // From the evidence only: the rep's own temperature is what the evidence checks,
-    // so it cannot also decide the phase.
-    let signal_kinds: std::collections::BTreeSet<&str> =
-        signals.iter().map(|signal| signal.kind.as_str()).collect();
+    // so it cannot also decide the phase. A details question is interest, not one of
+    // the kinds of buying signal that make a deal late.
+    let signal_kinds: std::collections::BTreeSet<&str> = signals
+        .iter()
+        .map(|signal| signal.kind.as_str())
+        .filter(|kind| *kind != SignalType::AskedDetails.as_str())
+        .collect();
     let close_is_near = deal
         .expected_close
         .is_some_and(|close| close.days_since(as_of) <= settings.late_within_days);
@@ -855,7 +932,7 @@ fn information(information: &Information) -> (Option<f64>, Vec<&'static str>, Ve
 
 fn evidence_temperature(
     weights: &crate::playbook::settings::TemperatureWeights,
-    signal_types: i64,
+    (signal_types, asked_details): (i64, bool),
     spin: &IndexMap<&'static str, i64>,
     open_objections: i64,
     top: Option<&Person>,
@@ -880,6 +957,14 @@ fn evidence_temperature(
         (
             "per_signal_type",
             weights.per_signal_type * signal_types as f64,
+        ),
+        (
+            "asked_details",
+            if asked_details {
+                weights.asked_details
+            } else {
+                0.0
+            },
         ),
         (
             "per_open_objection",
@@ -1058,12 +1143,37 @@ pub fn value_of(
         return None;
     }
     let score = round2(weighted / weight_sum);
-    let tier = model
+    let reached = model
         .tiers
         .iter()
-        .find(|tier| score >= tier.min)
-        .or(model.tiers.last())
-        .map(|tier| tier.name.clone())?;
+        .position(|tier| score >= tier.min)
+        .unwrap_or(model.tiers.len().checked_sub(1)?);
+    let ratio = |part: Option<f64>| match (part, revenue) {
+        (Some(part), Some(revenue)) if revenue > 0.0 => Some(round2(part / revenue)),
+        _ => None,
+    };
+    let (collection_rate, profit_margin) = (ratio(collected), ratio(profit));
+    let threshold = |name: &str| model.other.get(name).and_then(serde_yaml::Value::as_f64);
+    let below = |rate: Option<f64>, name: &str| {
+        rate.zip(threshold(name))
+            .is_some_and(|(rate, threshold)| rate < threshold)
+    };
+    let flattered: Vec<&'static str> = [
+        (
+            "poor_collection",
+            below(collection_rate, "poor_collection_below"),
+        ),
+        ("thin_profit", below(profit_margin, "thin_profit_below")),
+    ]
+    .into_iter()
+    .filter_map(|(why, holds)| holds.then_some(why))
+    .collect();
+    let cap = model
+        .best_tier_when_flattered
+        .as_ref()
+        .and_then(|name| model.tiers.iter().position(|tier| tier.name == *name))
+        .filter(|cap| !flattered.is_empty() && *cap > reached);
+    let tier = model.tiers[cap.unwrap_or(reached)].name.clone();
     let current = round2(score / 10.0);
 
     let potential_parts = [
@@ -1084,8 +1194,8 @@ pub fn value_of(
     let potential = (potential_weight > 0.0).then(|| round2(potential_sum / potential_weight));
     let quadrant = potential.map(|potential| {
         let quadrants = &model.quadrants;
-        let high_current = current >= model.quadrant_cut;
-        let high_potential = potential >= model.quadrant_cut;
+        let high_current = current > model.quadrant_cut;
+        let high_potential = potential > model.quadrant_cut;
         match (high_current, high_potential) {
             (true, true) => quadrants.high_current_high_potential.clone(),
             (true, false) => quadrants.high_current_low_potential.clone(),
@@ -1093,18 +1203,15 @@ pub fn value_of(
             (false, false) => quadrants.low_current_low_potential.clone(),
         }
     });
-    let ratio = |part: Option<f64>| match (part, revenue) {
-        (Some(part), Some(revenue)) if revenue > 0.0 => Some(round2(part / revenue)),
-        _ => None,
-    };
     Some(AccountValue {
         score,
         tier,
+        capped_by: cap.map(|_| flattered),
         current,
         potential,
         quadrant,
-        collection_rate: ratio(collected),
-        profit_margin: ratio(profit),
+        collection_rate,
+        profit_margin,
         indicators,
     })
 }
@@ -1212,6 +1319,7 @@ stakeholders:
             handled: Some(handled),
             source: "objections[0]".to_owned(),
             evidence: None,
+            detected_by: None,
         }
     }
 
@@ -1277,5 +1385,85 @@ stakeholders:
         assert_eq!(kind(Some("Riverbank Foods")), "company");
         assert_eq!(kind(Some("锦绣纺织")), "company");
         assert_eq!(kind(None), "company");
+    }
+
+    #[test]
+    fn revenue_that_is_not_collected_or_not_profitable_holds_the_tier_down() {
+        let settings = EngineSettings::builtin();
+        // 2% margin and 42% collected: the score reaches tier B, the account is held at C.
+        let flattered = value_of(
+            Some(5_000_000.0),
+            Some(100_000.0),
+            Some(2_100_000.0),
+            Some(50.0),
+            None,
+            None,
+            None,
+            &settings,
+        )
+        .expect("metrics give a value");
+        assert!(flattered.score >= 50.0, "score {}", flattered.score);
+        assert_eq!(flattered.tier, "C");
+        assert_eq!(
+            flattered.capped_by,
+            Some(vec!["poor_collection", "thin_profit"])
+        );
+        // Healthy revenue of the same size keeps the tier its score reaches.
+        let healthy = value_of(
+            Some(5_000_000.0),
+            Some(1_000_000.0),
+            Some(5_000_000.0),
+            Some(50.0),
+            None,
+            None,
+            None,
+            &settings,
+        )
+        .expect("metrics give a value");
+        assert_eq!((healthy.tier.as_str(), healthy.capped_by), ("A", None));
+        // A tier already below the cap is not raised to it, nor marked as capped.
+        let small = value_of(
+            Some(100_000.0),
+            Some(1_000.0),
+            Some(10_000.0),
+            None,
+            None,
+            None,
+            None,
+            &settings,
+        )
+        .expect("metrics give a value");
+        assert_eq!((small.tier.as_str(), small.capped_by), ("D", None));
+    }
+
+    #[test]
+    fn the_quadrant_cut_is_strict() {
+        let settings = EngineSettings::builtin();
+        // Current value exactly 5 (score 50) and potential exactly 5: both count as low.
+        let on_the_cut = value_of(
+            Some(2_500_000.0),
+            None,
+            None,
+            None,
+            Some(5.0),
+            None,
+            None,
+            &settings,
+        )
+        .expect("metrics give a value");
+        assert_eq!(on_the_cut.current, 5.0);
+        assert_eq!(on_the_cut.quadrant.as_deref(), Some("deprioritise"));
+        let above = value_of(
+            Some(2_600_000.0),
+            None,
+            None,
+            None,
+            Some(5.1),
+            None,
+            None,
+            &settings,
+        )
+        .expect("metrics give a value");
+        assert_eq!(above.quadrant.as_deref(), Some("develop"));
     }
 }

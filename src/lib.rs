@@ -2,6 +2,8 @@
 //!
 //! The pipeline, one module per stage, in the order data flows:
 //!
+//! 0. [`import`] — where deals live in a CRM: its export (Salesforce, or any CSV through
+//!    a column map) written as snapshots, merged into what the rep added;
 //! 1. [`snapshot`] — read and validate a deal: its vocabularies, dates and checked
 //!    scalars, read through the YAML parser's own events so a hostile file costs no
 //!    more than its size;
@@ -15,7 +17,8 @@
 //! 8. [`present`] — every report as text, Markdown, CSV or JSON, safe to open.
 //!
 //! [`trainer`] holds the trainer's tools (lint, test cases, explain); [`cli`] puts a
-//! command line on top; [`diag`] is how every stage reports problems.
+//! command line on top and [`serve`] an HTTP API and a web page; [`diag`] is how every
+//! stage reports problems.
 
 // `println!` and `eprintln!` panic when the other end of a pipe is closed (`| head`);
 // output goes through `cli::print` and `cli::say`, which end quietly instead.
@@ -27,9 +30,11 @@ pub mod detect;
 pub mod diag;
 pub mod engine;
 pub mod facts;
+pub mod import;
 pub mod playbook;
 pub mod present;
 pub mod rank;
+pub mod serve;
 pub mod snapshot;
 pub mod trainer;
 pub mod views;

@@ -178,3 +178,29 @@ fn what_a_won_deal_sets_aside_is_reported_with_the_reason() {
         "{suppressed:?}"
     );
 }
+
+/// `explain` tells a trainer what fired but was not said, and why: without it a rule
+/// that fires and never shows looks broken.
+#[test]
+fn explain_lists_what_judgement_set_aside() {
+    let output = dealcoach()
+        .args([
+            "explain",
+            &example("clinic-chain-won.yaml"),
+            "--rule",
+            "kpi.",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    let section = text
+        .split("fired, but not said (judgement):")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no set-aside section:\n{text}"));
+    assert!(
+        section.contains("kpi.referral  [kpi.referral]  silenced by maintain.fast_resolution"),
+        "{section}"
+    );
+    // Only the rules asked about are listed.
+    assert!(!section.contains("maintain.customization"), "{section}");
+}

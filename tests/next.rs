@@ -169,6 +169,36 @@ fn every_open_objection_gets_a_move_and_notes_are_read() {
     assert_eq!(objection["source"], "objections[0]");
 }
 
+/// Issue 13: a finding in an activity note carries the activity's date; one in the
+/// deal's undated `notes` has none (it used to take `as_of`, making an old remark look
+/// like today's); titles name their holder; the evidence leaves the speaker out.
+#[test]
+fn a_detection_is_dated_by_its_activity_and_credited_to_a_title_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let deal = temp_file(
+        &dir,
+        "deal.yaml",
+        "deal: {id: d, name: D, as_of: 2026-11-20, notes: \"财务总监说今年预算已经冻结了。\"}\n\
+         stakeholders:\n  - {name: 刘洋, title: 财务总监}\n  - {name: 王工}\n\
+         activities:\n  - {date: 2026-11-02, type: meeting, note: \"王工答应下周安排技术交流会。\"}\n",
+    );
+    let (_, value) = json_of(&deal);
+    let objection = &value["objections"][0];
+    assert_eq!(objection["concept"], "objection.no_budget");
+    assert_eq!(objection["from"], "刘洋");
+    assert_eq!(objection["source"], "notes");
+    assert!(objection.get("date").is_none(), "{objection}");
+    assert_eq!(objection["evidence"], "今年预算已经冻结了");
+    assert!(objection["detected_by"]
+        .as_str()
+        .is_some_and(|by| by.starts_with("pattern")));
+    let signal = &value["signals"][0];
+    assert_eq!(signal["concept"], "signal.agreed_tech_exchange");
+    assert_eq!(signal["from"], "王工");
+    assert_eq!(signal["date"], "2026-11-02");
+    assert_eq!(signal["source"], "activities[0].note");
+}
+
 #[test]
 fn the_contract_example_gets_deal_specific_advice() {
     let acme = contract_example("acme-erp.yaml");

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use dealcoach::playbook::{Playbook, PlaybookFiles};
-use dealcoach::trainer::testing::{load_tests, run_tests};
+use dealcoach::trainer::testing::{load_tests, run_tests, CorpusPart};
 
 /// The stable concept ids of `spec/domain.md`: the contract with users' integrations.
 const CONCEPTS: &[&str] = &[
@@ -55,6 +55,8 @@ const CONCEPTS: &[&str] = &[
     "signal.agreed_next_step",
     "signal.introduced_senior",
     "signal.agreed_tech_exchange",
+    // issue 13: beyond the seed's four, a question about details is a buying signal
+    "signal.asked_details",
     "closing.ready",
     "closing.too_eager",
     "closing.hesitant",
@@ -86,6 +88,13 @@ const CONCEPTS: &[&str] = &[
     "kpi.first_thought",
     "kpi.referral",
 ];
+
+/// The held-out part of the note corpus (playbooks/tests/heldout/), written before any
+/// tuning and never tuned on, as measured for issue 13: precision 0.912, recall 0.864;
+/// 0.909 / 0.864 after the merge with main (one more next-step false positive). The assertion sits a little below, so that a change which makes the
+/// detector read unseen notes worse fails CI, while the figure is not a target to tune
+/// the phrase lists to.
+const HELD_OUT_FLOOR: (f64, f64) = (0.89, 0.84);
 
 fn builtin() -> Playbook {
     Playbook::load(PlaybookFiles::builtin())
@@ -128,6 +137,49 @@ fn every_builtin_playbook_test_passes() {
         .map(|rule| rule.id.clone())
         .collect();
     assert!(uncovered.is_empty(), "rules no test fires: {uncovered:?}");
+}
+
+/// Issue 13: the detector must read notes it has never seen. The tuning part must meet
+/// `detection.goal` (run_tests fails it otherwise, and every_builtin_playbook_test_passes
+/// checks that), must read at least as well as the held-out part (no over-fit hidden
+/// in averages), and the held-out part must not fall below what was measured.
+#[test]
+fn the_note_detector_reads_notes_it_was_not_tuned_on() {
+    let playbook = builtin();
+    let run = run_tests(&playbook, Some("corpus"))
+        .unwrap_or_else(|problems| panic!("test files invalid: {problems:?}"));
+    let part = |wanted: CorpusPart| {
+        run.corpus
+            .iter()
+            .find(|(part, _)| *part == wanted)
+            .map(|(_, score)| score.clone())
+            .unwrap_or_else(|| panic!("no {wanted:?} part in the built-in corpus"))
+    };
+    let (tuning, held_out) = (part(CorpusPart::Tuning), part(CorpusPart::HeldOut));
+    let goal = playbook.detector.goal();
+    assert!(
+        tuning.precision() >= goal.precision && tuning.recall() >= goal.recall,
+        "tuning part: precision {:.3}, recall {:.3}",
+        tuning.precision(),
+        tuning.recall()
+    );
+    assert!(
+        held_out.precision() >= HELD_OUT_FLOOR.0 && held_out.recall() >= HELD_OUT_FLOOR.1,
+        "held-out part fell to precision {:.3}, recall {:.3} (floor {:?})",
+        held_out.precision(),
+        held_out.recall(),
+        HELD_OUT_FLOOR
+    );
+    assert!(
+        tuning.precision() >= held_out.precision() && tuning.recall() >= held_out.recall(),
+        "the tuning part reads worse than the held-out part"
+    );
+    assert!(
+        tuning.sentences + held_out.sentences >= 1000 && held_out.sentences == 484,
+        "{} + {} sentences",
+        tuning.sentences,
+        held_out.sentences
+    );
 }
 
 #[test]

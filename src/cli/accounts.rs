@@ -57,8 +57,14 @@ pub fn run(args: &AccountsArgs) -> Result<Exit, Failure> {
     } else {
         let shown = args.file.display().to_string();
         let text = crate::snapshot::read_text(&shown, max_bytes)?;
-        let inputs =
+        let (inputs, ignored) =
             accounts::read_csv(&text, &shown, &playbook.aliases).map_err(Failure::Invalid)?;
+        if !ignored.is_empty() {
+            super::say(format_args!(
+                "{shown}: note: columns ignored: {}",
+                ignored.join(", ")
+            ));
+        }
         (inputs, Vec::new(), 0)
     };
     let lang = args.output.lang.resolve(&playbook)?;

@@ -13,9 +13,12 @@ mod accounts;
 mod check;
 mod explain;
 mod export;
+mod import;
+mod map;
 mod new;
 pub(crate) mod next;
 mod review;
+mod serve;
 mod test;
 mod watch;
 
@@ -41,10 +44,17 @@ pub enum Command {
     Review(review::ReviewArgs),
     /// Classify accounts by value: single indicators, pyramid tier, scorecard quadrant, misjudgements.
     Accounts(accounts::AccountsArgs),
+    /// Turn a CRM's export into deal snapshots (Salesforce, or any CSV through a column map).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Write a commented deal template (never overwrites without --force).
     New(new::NewArgs),
     /// Re-run `next` whenever the deal or the playbooks change.
     Watch(watch::WatchArgs),
+    /// The stakeholder power map of a deal (influence × stance), as SVG.
+    Map(map::MapArgs),
+    /// Serve the HTTP API (for CRMs) and the web page (for reps).
+    Serve(serve::ServeArgs),
     /// Work with the playbooks themselves.
     #[command(subcommand)]
     Playbooks(PlaybooksCommand),
@@ -243,8 +253,11 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Review(args) => review::run(&args),
         Command::Accounts(args) => accounts::run(&args),
+        Command::Import(command) => import::run(&command),
         Command::New(args) => new::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::Map(args) => map::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Playbooks(PlaybooksCommand::Export(args)) => export::run(&args),
     };
     match outcome {

@@ -17,6 +17,10 @@ pub struct TestArgs {
     /// Print only the failures and the summary, not a line per passing test.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also list the sentences of the corpus's tuning part that are not detected exactly
+    /// as labelled (the held-out part is never listed: it must not be tuned on).
+    #[arg(long)]
+    pub misses: bool,
     #[command(flatten)]
     pub playbooks: PlaybookArgs,
     /// The language the advice texts are filled in (default: en, whatever the locale, so
@@ -67,6 +71,11 @@ pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
         }
         for note in &outcome.notes {
             out.push_str(&format!("    {note}\n"));
+        }
+        if args.misses {
+            for detail in &outcome.details {
+                out.push_str(&format!("    {detail}\n"));
+            }
         }
     }
     if args.coverage {

@@ -9,6 +9,7 @@ pub mod template;
 use serde::Serialize;
 
 use crate::coach::template::fill;
+use crate::detect::Speaker;
 use crate::engine::{Pending, RuleError};
 use crate::facts::{Facts, Sighting};
 use crate::playbook::{Lang, Playbook, RuleKind};
@@ -75,6 +76,9 @@ pub struct Temperature {
 pub struct AccountStanding {
     pub tier: String,
     pub score: f64,
+    /// Why the tier is below what the score reaches (`poor_collection`, `thin_profit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capped_by: Option<Vec<&'static str>>,
     pub quadrant: Option<String>,
 }
 
@@ -97,8 +101,17 @@ pub struct SightingOut {
     pub from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handled: Option<bool>,
+    /// When it was said or seen, if known: the declared date, or the date of the
+    /// activity whose note it was found in. Left out when unknown (a finding in the
+    /// deal's undated `notes`), never guessed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
     pub source: String,
     pub evidence: Option<String>,
+    /// For a detection in notes: the pattern that found it, or the classifier with the
+    /// labelled examples nearest to the words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detected_by: Option<String>,
 }
 
 /// Everything `next` reports for one deal.
@@ -407,6 +420,7 @@ pub fn coach_with(
             account: facts.value.as_ref().map(|value| AccountStanding {
                 tier: value.tier.clone(),
                 score: value.score,
+                capped_by: value.capped_by.clone(),
                 quadrant: value.quadrant.clone(),
             }),
         },
@@ -477,8 +491,10 @@ fn report_sighting(sighting: &Sighting, with_handled: bool) -> SightingOut {
         } else {
             None
         },
+        date: sighting.date.clone(),
         source: sighting.source.clone(),
         evidence: sighting.evidence.clone(),
+        detected_by: sighting.detected_by.clone(),
     }
 }
 
@@ -499,6 +515,7 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
             handled: None,
             source: format!("signals[{index}]"),
             evidence: signal.note.clone(),
+            detected_by: None,
         })
         .collect();
     let mut objections: Vec<Sighting> = snapshot
@@ -514,21 +531,23 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
             handled: Some(objection.handled == Some(true)),
             source: format!("objections[{index}]"),
             evidence: objection.said.clone(),
+            detected_by: None,
         })
         .collect();
 
-    let names: Vec<&str> = snapshot
+    let speakers: Vec<Speaker> = snapshot
         .stakeholders
         .iter()
-        .map(|person| person.name.0.as_str())
+        .map(|person| Speaker {
+            name: person.name.0.as_str(),
+            title: person.title.as_deref(),
+        })
         .collect();
     let mut notes: Vec<(String, &str, Option<String>)> = Vec::new();
+    // The deal's notes are not dated: what is found there has no date (not `as_of`,
+    // which would make an old remark look like today's).
     if let Some(text) = &snapshot.deal.notes {
-        notes.push((
-            "notes".to_owned(),
-            text,
-            snapshot.deal.as_of.map(|d| d.to_string()),
-        ));
+        notes.push(("notes".to_owned(), text, None));
     }
     for (index, activity) in snapshot.activities.iter().enumerate() {
         if let Some(text) = &activity.note {
@@ -540,7 +559,7 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
         }
     }
     for (source, text, date) in notes {
-        for finding in playbook.detector.detect(text, &names) {
+        for finding in playbook.detector.detect(text, &speakers) {
             let Some((family, kind)) = finding.concept.split_once('.') else {
                 continue;
             };
@@ -567,6 +586,7 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
                     handled: is_objection.then_some(false),
                     source: source.clone(),
                     evidence: Some(finding.evidence.clone()),
+                    detected_by: Some(finding.basis.describe()),
                 }),
             }
         }

@@ -534,7 +534,7 @@ impl Playbook {
         let mut rules = Vec::new();
         let mut settings: IndexMap<String, serde_yaml::Value> = IndexMap::new();
         let mut setting_files: IndexMap<String, String> = IndexMap::new();
-        let mut detection: Option<(DetectionConfig, String)> = None;
+        let mut detection: Option<(DetectionConfig, (String, usize, usize))> = None;
         let mut aliases = Aliases::new();
         let mut sandbox: Option<(crate::engine::SandboxLimits, String)> = None;
         let mut derived: IndexMap<String, DerivedValue> = IndexMap::new();
@@ -628,25 +628,17 @@ impl Playbook {
                 setting_files.insert(key.clone(), file.path.clone());
                 settings.insert(key, value);
             }
+            // `detection` may be split over files (phrases in one, the classifier's
+            // examples in another): the sections are merged, then checked as a whole.
             if let Some(config) = raw.detection {
-                if let Some((_, first)) = &detection {
-                    problems.push(Diagnostic::error(
-                        &file.path,
-                        0,
-                        0,
-                        format!("`detection` is also defined in {first}"),
-                    ));
-                } else {
-                    let phrase_problems = if check_phrases {
-                        config.problems()
-                    } else {
-                        Vec::new()
-                    };
-                    for message in phrase_problems {
-                        let (line, column) = find_key(&file.text, "detection");
-                        problems.push(Diagnostic::error(&file.path, line, column, message));
+                let (line, column) = find_key(&file.text, "detection");
+                match &mut detection {
+                    Some((merged, _)) => {
+                        if let Err(message) = merged.merge(config) {
+                            problems.push(Diagnostic::error(&file.path, line, column, message));
+                        }
                     }
-                    detection = Some((config, file.path.clone()));
+                    None => detection = Some((config, (file.path.clone(), line, column))),
                 }
             }
             for (vocabulary, table) in raw.aliases {
@@ -911,6 +903,13 @@ impl Playbook {
             }
         };
 
+        if check_phrases {
+            if let Some((config, (path, line, column))) = &detection {
+                for message in config.problems() {
+                    problems.push(Diagnostic::error(path, *line, *column, message));
+                }
+            }
+        }
         // Compiling the phrase patterns and compiling the scripts are independent and take
         // about as long each: do them side by side, so start-up uses both cores.
         let ((scripts, script_problems, rules), detector) = std::thread::scope(|threads| {

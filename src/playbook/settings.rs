@@ -41,6 +41,9 @@ pub struct EngineSettings {
 pub struct TemperatureWeights {
     pub ladder: Ladder,
     pub per_signal_type: f64,
+    /// The customer asked for details (price breakdown, terms, delivery …): interest,
+    /// weighed apart from the four signs of the one-step close.
+    pub asked_details: f64,
     pub per_open_objection: f64,
     pub top_not_met: f64,
     pub top_supportive: f64,
@@ -69,9 +72,13 @@ pub struct ValueModel {
     /// Best first; an account takes the first tier whose `min` its score reaches.
     pub tiers: Vec<Tier>,
     pub potential_weights: PotentialWeights,
-    /// On the 0..10 scale: at or above is "high".
+    /// On the 0..10 scale: strictly above is "high" (a 5 is not high).
     pub quadrant_cut: f64,
     pub quadrants: Quadrants,
+    /// The best tier an account can reach while its revenue flatters it (cash collected
+    /// below `poor_collection_below`, or margin below `thin_profit_below`); `None`: no cap.
+    #[serde(default)]
+    pub best_tier_when_flattered: Option<String>,
     /// Any other value settings (thresholds rules read, such as `poor_collection_below`).
     #[serde(flatten)]
     pub other: IndexMap<String, serde_yaml::Value>,
@@ -238,7 +245,7 @@ impl EngineSettings {
 /// A setting's declared type, written under `setting_types:` in the file that sets it:
 /// `integer 1..10`, `number 0..`, `text`, `boolean`, `texts` (one text per language),
 /// `list of T`, `map of T`, a mapping of field → type, or a list of one type (`[T]`,
-/// the same as `list of T`). Ranges are inclusive; either end may be left open.
+/// the same as `list of T`); `{map of: {…}}` is a map of a mapping type. Ranges are inclusive; either end may be left open.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettingType {
     Integer(Range),
@@ -316,6 +323,19 @@ impl SettingType {
             serde_yaml::Value::String(text) => SettingType::parse_text(text),
             serde_yaml::Value::Sequence(items) if items.len() == 1 => {
                 Ok(SettingType::List(Box::new(SettingType::parse(&items[0])?)))
+            }
+            // `{map of: TYPE}` / `{list of: TYPE}`: a map or list of a mapping type.
+            serde_yaml::Value::Mapping(fields)
+                if fields.len() == 1
+                    && matches!(fields.keys().next().and_then(|k| k.as_str()), Some("map of" | "list of")) =>
+            {
+                let (key, inner) = fields.iter().next().expect("one entry");
+                let inner = Box::new(SettingType::parse(inner)?);
+                Ok(if key.as_str() == Some("map of") {
+                    SettingType::Map(inner)
+                } else {
+                    SettingType::List(inner)
+                })
             }
             serde_yaml::Value::Mapping(fields) => {
                 let mut parsed = IndexMap::new();

@@ -7,7 +7,9 @@
 //!   but line breaks, tabs and the few colour codes dealcoach itself uses;
 //! - a spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, so such
 //!   cells are prefixed with `'`, as OWASP advises for CSV injection;
-//! - a Markdown viewer renders raw HTML and links, so text from a deal is escaped.
+//! - a Markdown viewer renders raw HTML and links, so text from a deal is escaped;
+//! - an SVG or HTML document (the power map, the page of `serve`) would take a name as
+//!   markup, so text from a deal is escaped as XML text.
 
 use std::borrow::Cow;
 
@@ -107,6 +109,37 @@ pub fn markdown(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text from a deal or a playbook placed in XML or HTML (text or a quoted attribute):
+/// markup characters become entities, and what XML 1.0 cannot hold (control characters
+/// other than tab, line breaks are made spaces, U+FFFE, U+FFFF) is dropped, as are
+/// bidirectional overrides; the document stays well-formed whatever a name contains.
+pub fn xml(text: &str) -> Cow<'_, str> {
+    let special = |c: char| {
+        matches!(c, '<' | '>' | '&' | '"' | '\'' | '\u{fffe}' | '\u{ffff}')
+            || is_unsafe(c)
+            || c == '\n'
+            || c == '\t'
+    };
+    if !text.chars().any(special) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(' '),
+            '\u{fffe}' | '\u{ffff}' => {}
+            c if is_unsafe(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Writes text output through [`terminal`]: every text report of every command passes
 /// here on its way out, so no renderer has to remember it.
 pub struct TerminalSafe<W: std::io::Write> {
@@ -171,5 +204,15 @@ mod tests {
             "&lt;script&gt;x&lt;/script&gt; \\[a\\](b) \\|c\\| \\`d\\`"
         );
         assert_eq!(markdown("周行长 ok"), "周行长 ok");
+    }
+
+    #[test]
+    fn xml_text_cannot_open_markup_or_break_the_document() {
+        assert_eq!(
+            xml("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(xml("a\u{1}b\u{1b}c\nd\u{202e}e\u{ffff}"), "abc de");
+        assert_eq!(xml("周行长 Ms. Lin"), "周行长 Ms. Lin");
     }
 }

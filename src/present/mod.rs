@@ -1,4 +1,5 @@
-//! Presentation: every report of every command, rendered as text, Markdown, CSV or JSON.
+//! Presentation: every report of every command, rendered as text, Markdown, CSV or JSON,
+//! and the stakeholder power map as SVG ([`map`]).
 //!
 //! The commands build plain report models (`coach::Report`, `views::review::Review`,
 //! `views::accounts::Classified`); this module is the only place that turns them into
@@ -10,6 +11,7 @@
 pub mod accounts;
 pub mod escape;
 pub mod layout;
+pub mod map;
 pub mod next;
 pub mod review;
 pub mod style;

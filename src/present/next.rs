@@ -120,6 +120,23 @@ fn assessment_lines(report: &Report, w: Words) -> Vec<String> {
                 ("score", &format_number(account.score)),
             ],
         );
+        if let Some(reasons) = &account.capped_by {
+            let why: Vec<String> = reasons
+                .iter()
+                .map(|reason| {
+                    let concept = format!("value.{reason}");
+                    w.labels.word("concept", &concept, w.lang).to_owned()
+                })
+                .collect();
+            let held = w.fill(
+                "next.account.capped",
+                &[
+                    ("tier", &account.tier),
+                    ("why", &why.join(w.ui("list.separator"))),
+                ],
+            );
+            let _ = write!(line, " · {held}");
+        }
         if let Some(quadrant) = &account.quadrant {
             let _ = write!(line, " · {}", w.word("quadrant", quadrant));
         }

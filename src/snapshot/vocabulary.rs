@@ -160,10 +160,12 @@ vocabulary!(
     NoNeed => "no_need", NoTrust => "no_trust", NoBudget => "no_budget", NoHurry => "no_hurry",
 });
 vocabulary!(
-    /// The four buying signals.
+    /// The four buying signals of the one-step close, and the customer asking for details
+    /// (price breakdown, payment terms, delivery, effort, licences, clauses).
     SignalType, "signal", {
     AcceptedRejectedIdea => "accepted_rejected_idea", AgreedNextStep => "agreed_next_step",
     IntroducedSenior => "introduced_senior", AgreedTechExchange => "agreed_tech_exchange",
+    AskedDetails => "asked_details",
 });
 vocabulary!(
     /// SPIN question types, in the order they are asked.
@@ -179,6 +181,15 @@ vocabulary!(ActivityType, "activity", {
     Demo => "demo", Favor => "favor", AfterSales => "after_sales", Proposal => "proposal",
     Email => "email",
 });
+
+impl SignalType {
+    /// One of the four signs of the one-step close (一步成交的四个标志), which the method
+    /// counts to judge closing readiness and the deal's phase. A question about details
+    /// shows interest too, but is weighed on its own (`evidence_temperature.asked_details`).
+    pub fn is_closing_sign(self) -> bool {
+        self != SignalType::AskedDetails
+    }
+}
 
 impl Stance {
     /// Champions and supporters.

@@ -85,12 +85,15 @@ pub struct Kpi {
 // ---------------------------------------------------------------------------------------
 // Reading a CRM export.
 
-/// Reads the CSV export: every bad cell is reported with its line and column.
+/// Reads the CSV export: every bad cell is reported with its line and column. A CRM's
+/// export has columns of its own (Owner, Region …): they are passed over and returned, in
+/// header order, for a note; a title one typo away from a column the file lacks
+/// (`revenu`) is refused instead, since passing it over would lose the column.
 pub fn read_csv(
     text: &str,
     path: &str,
     aliases: &Arc<Aliases>,
-) -> Result<Vec<AccountInput>, Diagnostics> {
+) -> Result<(Vec<AccountInput>, Vec<String>), Diagnostics> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let _aliases = AliasScope::enter(Arc::clone(aliases));
     let mut problems = Diagnostics::default();
@@ -125,6 +128,11 @@ pub fn read_csv(
     };
     let header_line = header.position().map_or(1, |p| p.line() as usize);
     let mut columns: Vec<Option<&'static str>> = Vec::new();
+    let mut ignored = Vec::new();
+    let present: Vec<String> = header
+        .iter()
+        .map(|title| title.trim().to_lowercase())
+        .collect();
     for (field, title) in header.iter().enumerate() {
         let wanted = title.trim().to_lowercase();
         match CSV_COLUMNS.iter().find(|known| **known == wanted) {
@@ -135,14 +143,21 @@ pub fn read_csv(
             )),
             Some(known) => columns.push(Some(known)),
             None => {
-                let hint = did_you_mean(&wanted, CSV_COLUMNS.iter().copied())
-                    .map(|nearest| format!(" — did you mean `{nearest}`?"))
-                    .unwrap_or_else(|| format!(" (columns: {})", CSV_COLUMNS.join(", ")));
-                problems.push(located(
-                    header_line,
-                    field,
-                    format!("unknown column `{}`{hint}", title.trim()),
-                ));
+                let missing = CSV_COLUMNS
+                    .iter()
+                    .copied()
+                    .filter(|known| !present.iter().any(|title| title == known));
+                match did_you_mean(&wanted, missing) {
+                    Some(nearest) => problems.push(located(
+                        header_line,
+                        field,
+                        format!(
+                            "unknown column `{}` — did you mean `{nearest}`?",
+                            title.trim()
+                        ),
+                    )),
+                    None => ignored.push(title.trim().to_owned()),
+                }
                 columns.push(None);
             }
         }
@@ -220,7 +235,7 @@ pub fn read_csv(
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(accounts)
+        Ok((accounts, ignored))
     }
 }
 
@@ -760,6 +775,17 @@ fn classify_one(
         })
         .collect();
     let quadrant = value.as_ref().and_then(|value| value.quadrant.clone());
+    // The KPI targets follow the account's tier where the playbook sets them per tier.
+    let tier_targets = value
+        .as_ref()
+        .and_then(|value| settings.kpi_by_tier.get(&value.tier));
+    let kpi = input.kpi.map(|mut kpi| {
+        if let Some((visits, favors)) = tier_targets {
+            kpi.visit_target_30d = visits.or(kpi.visit_target_30d);
+            kpi.favor_target_30d = favors.or(kpi.favor_target_30d);
+        }
+        kpi
+    });
     let row = AccountRow {
         quadrant_label: quadrant
             .as_ref()
@@ -780,7 +806,7 @@ fn classify_one(
         indicators,
         warnings,
         deals: input.deals,
-        kpi: input.kpi,
+        kpi,
     };
     (row, failures)
 }
@@ -796,7 +822,7 @@ mod tests {
         let text = "name,revenue,profit,transactions,is_key_account,purchase_pattern\nACME,\"1,200,000\",-5000,3,是,group_bulk\n";
         // 是 is an alias of the built-in playbooks, as a trainer's would be.
         let playbook = Playbook::load(crate::playbook::PlaybookFiles::builtin()).unwrap();
-        let accounts = read_csv(text, "a.csv", &playbook.aliases).unwrap();
+        let (accounts, _) = read_csv(text, "a.csv", &playbook.aliases).unwrap();
         assert_eq!(accounts.len(), 1);
         let account = &accounts[0].account;
         let metrics = account.metrics.as_ref().unwrap();
@@ -818,6 +844,14 @@ mod tests {
         assert_eq!(shown.len(), 2, "{shown:?}");
         assert!(shown[0].starts_with("3:10: `revenue`"), "{shown:?}");
         assert!(shown[1].starts_with("3:14: `growth`"), "{shown:?}");
+    }
+
+    #[test]
+    fn a_crm_exports_own_columns_are_passed_over() {
+        let text = "Owner,name,revenue,Region\nLi,A,1,East\n";
+        let (accounts, ignored) = read_csv(text, "a.csv", &Arc::new(Aliases::new())).unwrap();
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(ignored, ["Owner", "Region"]);
     }
 
     #[test]

@@ -143,6 +143,8 @@ pub struct PortfolioSettings {
     /// `settings.visit_target_30d` and `favor_target_30d` (the relationship KPIs).
     pub visit_target_30d: Option<f64>,
     pub favor_target_30d: Option<f64>,
+    /// `settings.kpi_by_tier`: tier → (visits, favours) per 30 days, over the two above.
+    pub kpi_by_tier: IndexMap<String, (Option<f64>, Option<f64>)>,
     /// Where the `risk` settings came from, for the explanation in text output.
     pub risk_source: String,
 }
@@ -208,6 +210,20 @@ impl PortfolioSettings {
             accounts,
             visit_target_30d: number("visit_target_30d"),
             favor_target_30d: number("favor_target_30d"),
+            kpi_by_tier: playbook
+                .settings
+                .get("kpi_by_tier")
+                .and_then(serde_yaml::Value::as_mapping)
+                .into_iter()
+                .flatten()
+                .filter_map(|(tier, targets)| {
+                    let target = |key: &str| targets.get(key).and_then(serde_yaml::Value::as_f64);
+                    Some((
+                        tier.as_str()?.to_owned(),
+                        (target("visits"), target("favors")),
+                    ))
+                })
+                .collect(),
             risk_source,
         })
     }

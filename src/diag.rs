@@ -197,9 +197,10 @@ pub fn did_you_mean<'a>(
         .map(|(_, candidate)| candidate)
 }
 
-/// Levenshtein distance over characters, case-insensitive.
+/// Edit distance over characters, case-insensitive, where swapping two neighbours is one
+/// edit (`nmae` → `name`), the commonest typo (optimal string alignment).
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    strsim::levenshtein(&a.to_lowercase(), &b.to_lowercase())
+    strsim::osa_distance(&a.to_lowercase(), &b.to_lowercase())
 }
 
 #[cfg(test)]
@@ -213,6 +214,8 @@ mod tests {
         assert_eq!(did_you_mean("stakholders", keys), Some("stakeholders"));
         assert_eq!(did_you_mean("sigals", keys), Some("signals"));
         assert_eq!(did_you_mean("budget", keys), None);
+        assert_eq!(did_you_mean("nmae", ["name", "met"]), Some("name"));
+        assert_eq!(edit_distance("ab", "ba"), 1);
     }
 
     #[test]

@@ -777,10 +777,14 @@ fn every_example_deal_reads_right_in_text_and_markdown() {
     let mut paths = yaml_files("examples/deals");
     paths.extend(yaml_files("examples/pipeline"));
     assert!(paths.len() > 20, "the examples are there");
-    // The product spec's shared examples, when the shared folder is beside the checkout.
-    if root().join("../shared/examples/deals").is_dir() {
-        paths.extend(yaml_files("../shared/examples/deals"));
-    }
+    // The product contract's examples, kept in the repository.
+    let contract = yaml_files("tests/fixtures/contract");
+    assert_eq!(
+        contract.len(),
+        3,
+        "the contract's examples are in the repository"
+    );
+    paths.extend(contract);
     assert_clean(&paths, &[Format::Text, Format::Markdown]);
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{dealcoach, example, shared_example, stderr, stdout, temp_file};
+use common::{contract_example, dealcoach, example, stderr, stdout, temp_file};
 use serde_json::Value;
 
 fn json_of(deal: &str) -> (String, Value) {
@@ -44,7 +44,7 @@ fn all_deals() -> Vec<String> {
             "north-steel-account.yaml",
         ]
         .iter()
-        .filter_map(|name| shared_example(name)),
+        .map(|name| contract_example(name)),
     );
     deals
 }
@@ -201,9 +201,7 @@ fn a_detection_is_dated_by_its_activity_and_credited_to_a_title_holder() {
 
 #[test]
 fn the_contract_example_gets_deal_specific_advice() {
-    let Some(acme) = shared_example("acme-erp.yaml") else {
-        return;
-    };
+    let acme = contract_example("acme-erp.yaml");
     let (_, value) = json_of(&acme);
     let moves = concepts(&value, "moves");
     assert!(

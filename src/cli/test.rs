@@ -3,8 +3,8 @@
 use clap::Args;
 
 use super::{print, Exit, Failure, PlaybookArgs};
-use crate::diag::Diagnostics;
-use crate::trainer::testing::run_tests;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::trainer::testing::run_tests_in;
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -14,22 +14,47 @@ pub struct TestArgs {
     /// Also list the rules that no test fires.
     #[arg(long)]
     pub coverage: bool,
+    /// Print only the failures and the summary, not a line per passing test.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Also list the sentences of the corpus's tuning part that are not detected exactly
     /// as labelled (the held-out part is never listed: it must not be tuned on).
     #[arg(long)]
     pub misses: bool,
     #[command(flatten)]
     pub playbooks: PlaybookArgs,
+    /// The language the advice texts are filled in (default: en, whatever the locale, so
+    /// a run reads the same on every machine).
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<String>,
 }
 
 pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
-    let run = run_tests(&playbook, args.filter.as_deref())
+    let lang = match &args.lang {
+        Some(code) => super::LangArgs {
+            lang: Some(code.clone()),
+        }
+        .resolve(&playbook)?,
+        None => crate::playbook::Lang::En,
+    };
+    let run = run_tests_in(&playbook, args.filter.as_deref(), lang)
         .map_err(|problems| Failure::Invalid(Diagnostics(problems)))?;
+    if let (Some(filter), true) = (&args.filter, run.outcomes.is_empty()) {
+        // "0 passed" with exit 0 reads as success when a typo in the filter ran nothing.
+        return Err(Failure::Invalid(Diagnostics(vec![Diagnostic::error(
+            "--filter",
+            0,
+            0,
+            format!("no test's name contains `{filter}`: nothing was run"),
+        )])));
+    }
     let mut out = String::new();
     for outcome in &run.outcomes {
         if outcome.passed() {
-            out.push_str(&format!("test {} ... ok\n", outcome.name));
+            if !args.quiet {
+                out.push_str(&format!("test {} ... ok\n", outcome.name));
+            }
         } else {
             out.push_str(&format!(
                 "test {} ... FAILED: {}\n",
@@ -39,7 +64,10 @@ pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
             for failure in outcome.failures.iter().skip(1) {
                 out.push_str(&format!("    {failure}\n"));
             }
-            out.push_str(&format!("    (in {})\n", outcome.file));
+            out.push_str(&format!("    at {}:{}\n", outcome.file, outcome.line));
+        }
+        if args.quiet && outcome.passed() {
+            continue;
         }
         for note in &outcome.notes {
             out.push_str(&format!("    {note}\n"));

@@ -4,6 +4,7 @@
 //! Polling file modification times twice a second keeps this simple and works
 //! the same on every file system (network mounts included), at a cost nobody notices.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -11,6 +12,7 @@ use clap::Args;
 
 use super::next::{run as run_next, NextArgs};
 use super::{print, say, stdout_closed, Exit, Failure};
+use crate::diag::Diagnostic;
 
 /// `next`'s arguments, plus the watch's own.
 #[derive(Debug, Args)]
@@ -24,6 +26,27 @@ pub struct WatchArgs {
 
 pub fn run(args: &WatchArgs) -> Result<Exit, Failure> {
     let next = &args.next;
+    // Standard input can be read once; watching it would re-run on nothing forever.
+    if next.deal == "-" {
+        return Err(Diagnostic::error(
+            "-",
+            0,
+            0,
+            "`watch` re-reads a deal file when it changes, and standard input can be read only once: give a file, or use `dealcoach next -`",
+        )
+        .into());
+    }
+    // A deal that is not there at the start is a typo, not an edit to wait for (an
+    // editor that replaces the file while saving is waited for later on).
+    if !std::path::Path::new(&next.deal).is_file() {
+        return Err(Diagnostic::error(
+            &next.deal,
+            0,
+            0,
+            "no such file: `watch` needs a deal file that exists (create one with `dealcoach new FILE`)",
+        )
+        .into());
+    }
     let mut watched = vec![PathBuf::from(&next.deal)];
     if let Some(folder) = &next.playbooks.playbooks {
         watched.push(folder.clone());
@@ -58,7 +81,13 @@ pub fn run(args: &WatchArgs) -> Result<Exit, Failure> {
                 break;
             }
         }
-        print("\n")?;
+        // In a terminal a blank line parts the runs; piped into a file or a pager, each
+        // run is marked so that one report cannot read as the end of the one before.
+        if std::io::stdout().is_terminal() {
+            print("\n")?;
+        } else {
+            print(&format!("\n── run {} ──\n", runs + 1))?;
+        }
     }
 }
 

@@ -233,6 +233,39 @@ pub fn coach(playbook: &Playbook, snapshot: &Snapshot, lang: Lang) -> Result<Rep
     coach_with(playbook, snapshot, lang, Detail::Full)
 }
 
+/// Each firing of a deal as (rule id, priority), in order.
+pub type Fired = Vec<(String, Option<i64>)>;
+
+/// What the rules do on one deal, before judgement and texts: each firing as (rule id,
+/// priority), and the ids of the rules that failed, sorted. `headline`: as a pipeline
+/// review evaluates (derived values on demand, counted elements), which must agree with
+/// the full evaluation `next` does — `test` compares the two on every test deal.
+pub fn firings(
+    playbook: &Playbook,
+    snapshot: &Snapshot,
+    headline: bool,
+) -> Result<(Fired, Vec<String>), String> {
+    let (DealContext { mut scope, .. }, mut pending) = prepare(playbook, snapshot, headline)?;
+    let (firings, errors) = match &mut pending {
+        Some(pending) => playbook
+            .scripts
+            .evaluate_headline(&playbook.rules, &mut scope, pending),
+        None => playbook.scripts.evaluate(&playbook.rules, &mut scope),
+    };
+    let fired = firings
+        .iter()
+        .map(|firing| {
+            (
+                playbook.rules[firing.rule_index].rule.id.clone(),
+                firing.priority,
+            )
+        })
+        .collect();
+    let mut failed: Vec<String> = errors.into_iter().map(|error| error.id).collect();
+    failed.sort();
+    Ok((fired, failed))
+}
+
 /// [`coach`], filling only the texts `detail` asks for.
 pub fn coach_with(
     playbook: &Playbook,

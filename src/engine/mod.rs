@@ -392,6 +392,17 @@ impl ScriptEngine {
         scope
     }
 
+    /// Why `script` does not compile in a rule (`with_item`: the rule has `for_each`),
+    /// and where in the script: for `check` to place it in the YAML file.
+    pub fn compile_problem(&self, script: &str, with_item: bool) -> Option<(String, Position)> {
+        let mut scope = self.compile_scope();
+        if with_item {
+            scope.push_dynamic("item", Dynamic::UNIT);
+        }
+        let error = self.engine.compile_with_scope(&scope, script).err()?;
+        Some((error.err_type().to_string(), error.position()))
+    }
+
     /// A condition outside any rule (a gate's `when`), compiled against the deal's
     /// names like a rule's, with strict variables.
     pub fn compile_condition(&self, script: &str) -> Result<AST, String> {

@@ -21,6 +21,7 @@ use crate::playbook::settings::EngineSettings;
 use crate::snapshot::vocabulary::{vocabulary_words, Aliases, Severity, VOCABULARY_NAMES};
 
 pub mod labels;
+pub mod parse;
 pub mod settings;
 
 mod builtin {
@@ -243,13 +244,16 @@ fn collect_files(root: &Path, folder: &Path, paths: &mut Vec<String>, skipped: &
 // Stage one: serde types that mirror the files.
 
 /// One `playbooks/*.yaml` file as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPlaybookFile {
     #[serde(default)]
     pub rules: Vec<RawRule>,
     #[serde(default)]
     pub settings: IndexMap<String, serde_yaml::Value>,
+    /// The declared type and range of each setting (see [`settings::SettingType`]).
+    #[serde(default)]
+    pub setting_types: IndexMap<String, serde_yaml::Value>,
     pub detection: Option<DetectionConfig>,
     #[serde(default)]
     pub aliases: Aliases,
@@ -472,6 +476,9 @@ pub struct Playbook {
     pub labels: crate::playbook::labels::Labels,
     /// Which advice a coach would give of what fires (gates; rules carry the rest).
     pub judgement: Judgement,
+    /// Rules written in the files that could not be read (each reported where it is
+    /// written): tests naming them are summarised, not failed one by one.
+    pub failed_rules: Vec<String>,
 }
 
 /// Concept prefixes of the method (domain.md); a rule under another prefix is allowed but
@@ -540,19 +547,73 @@ impl Playbook {
         let mut label_files: IndexMap<(String, String), String> = IndexMap::new();
         let mut gates: Vec<(RawGate, String, usize)> = Vec::new();
         let mut default_by: Option<(Vec<String>, String)> = None;
+        let mut failed_rules: Vec<String> = Vec::new();
+        let mut setting_types: IndexMap<String, (settings::SettingType, String)> = IndexMap::new();
+        // Positions are looked up only when there is a problem to place.
+        let places = std::cell::RefCell::new(std::collections::HashMap::<
+            String,
+            crate::snapshot::places::Places,
+        >::new());
+        // The value at `at` (or its nearest ancestor); a path ending in `""` asks for the
+        // key instead.
+        let locate = |path: &str, at: &[&str]| -> (usize, usize) {
+            let mut places = places.borrow_mut();
+            let index = places.entry(path.to_owned()).or_insert_with(|| {
+                crate::snapshot::places::Places::of(
+                    files.file(path).map_or("", |f| f.text.as_str()),
+                )
+            });
+            match at.split_last() {
+                Some((&"", key)) => index.key_line_column(key),
+                _ => index.nearest(at),
+            }
+            .unwrap_or((0, 0))
+        };
 
         for (file, parsed) in parse_playbook_files(&files) {
-            let raw: RawPlaybookFile = match parsed {
-                Some(Ok(raw)) => raw,
-                Some(Err(problem)) => {
-                    problems.push(problem);
-                    continue;
-                }
-                None => continue,
+            let Some(parsed) = parsed else {
+                continue;
             };
+            problems.0.extend(parsed.problems);
+            failed_rules.extend(parsed.failed_rules);
+            let raw = parsed.raw;
+            for (key, declared) in raw.setting_types {
+                match settings::SettingType::parse(&declared) {
+                    Ok(kind) => {
+                        if let Some((_, first)) = setting_types.get(&key) {
+                            let (line, column) = locate(&file.path, &["setting_types", &key, ""]);
+                            problems.push(
+                                Diagnostic::error(
+                                    &file.path,
+                                    line,
+                                    column,
+                                    format!(
+                                        "the type of setting `{key}` is also declared in {first}"
+                                    ),
+                                )
+                                .with_source(&file.text),
+                            );
+                            continue;
+                        }
+                        setting_types.insert(key, (kind, file.path.clone()));
+                    }
+                    Err(message) => {
+                        let (line, column) = locate(&file.path, &["setting_types", &key, ""]);
+                        problems.push(
+                            Diagnostic::error(
+                                &file.path,
+                                line,
+                                column,
+                                format!("the type of setting `{key}`: {message}"),
+                            )
+                            .with_source(&file.text),
+                        );
+                    }
+                }
+            }
             for (key, value) in raw.settings {
                 if let Some(first) = setting_files.get(&key) {
-                    let (line, column) = find_key(&file.text, &key);
+                    let (line, column) = locate(&file.path, &["settings", &key, ""]);
                     problems.push(
                         Diagnostic::error(
                             &file.path,
@@ -736,9 +797,13 @@ impl Playbook {
             let lines: Vec<&str> = file.text.lines().collect();
             for raw_rule in raw.rules {
                 let line = rule_lines.get(raw_rule.id.as_str()).copied().unwrap_or(0);
+                let id = raw_rule.id.clone();
                 match validate_rule(raw_rule, &file.path, line, &file.text, &lines) {
                     Ok(rule) => rules.push(rule),
-                    Err(problem) => problems.push(problem),
+                    Err(problem) => {
+                        problems.push(problem);
+                        failed_rules.push(id);
+                    }
                 }
             }
         }
@@ -794,16 +859,44 @@ impl Playbook {
         if let Some(defaults) = builtin {
             settings = merge_settings(&defaults.settings, settings);
         }
+        let (typing_problems, mistyped_keys) = check_setting_types(
+            &settings,
+            &setting_files,
+            &setting_types,
+            builtin.map(|defaults| &defaults.setting_types),
+            &files,
+            &locate,
+        );
+        let mistyped = !mistyped_keys.is_empty();
+        problems.0.extend(typing_problems.0);
         let engine_settings = match EngineSettings::from_map(&settings) {
             Ok(engine_settings) => engine_settings,
             Err(messages) => {
                 for message in messages {
-                    let file = setting_files
-                        .values()
-                        .next()
-                        .cloned()
-                        .unwrap_or_else(|| files.origin.label());
-                    problems.push(Diagnostic::error(file, 0, 0, message));
+                    // Each message starts `settings.KEY…`: place it at that setting in the
+                    // file that sets it.
+                    let key = message
+                        .strip_prefix("settings.")
+                        .or_else(|| message.strip_prefix("settings: "))
+                        .and_then(|rest| rest.split(['.', ' ', ':', '`']).next())
+                        .unwrap_or_default();
+                    let Some(file) = setting_files.get(key).cloned() else {
+                        // A wrong type is reported above, at its place.
+                        if !mistyped {
+                            problems.push(Diagnostic::error(files.origin.label(), 0, 0, message));
+                        }
+                        continue;
+                    };
+                    if mistyped_keys.contains(key)
+                        || (mistyped && message.starts_with("settings: "))
+                    {
+                        continue;
+                    }
+                    let (line, column) = locate(&file, &["settings", key]);
+                    let text = files.file(&file).map_or("", |f| f.text.as_str());
+                    problems.push(
+                        Diagnostic::error(file.clone(), line, column, message).with_source(text),
+                    );
                 }
                 EngineSettings::from_map(&builtin_defaults().settings)
                     .unwrap_or_else(|_| panic!("the built-in settings are valid (tested)"))
@@ -862,13 +955,104 @@ impl Playbook {
             files,
             labels: crate::playbook::labels::Labels::new(labels),
             judgement,
+            failed_rules,
         };
         (playbook, problems)
     }
 }
 
+/// The line and column of a path in a file (see `locate` in `load_checked`).
+type Locate<'a> = dyn Fn(&str, &[&str]) -> (usize, usize) + 'a;
+
+/// Every setting the folder sets has a declared type (its own, else the built-in one),
+/// and its value, merged over the built-in one, is of that type: each problem placed at
+/// the value in the file that sets it.
+fn check_setting_types(
+    settings: &IndexMap<String, serde_yaml::Value>,
+    setting_files: &IndexMap<String, String>,
+    declared: &IndexMap<String, (settings::SettingType, String)>,
+    builtin: Option<&IndexMap<String, settings::SettingType>>,
+    files: &PlaybookFiles,
+    locate: &Locate,
+) -> (Diagnostics, std::collections::BTreeSet<String>) {
+    let mut problems = Diagnostics::default();
+    let mut mistyped = std::collections::BTreeSet::new();
+    for (key, file) in setting_files {
+        let text = files.file(file).map_or("", |f| f.text.as_str());
+        let kind = declared
+            .get(key)
+            .map(|(kind, _)| kind)
+            .or_else(|| builtin.and_then(|types| types.get(key)));
+        let Some(kind) = kind else {
+            let (line, column) = locate(file, &["settings", key, ""]);
+            let example = match settings.get(key) {
+                Some(serde_yaml::Value::Number(n)) if n.is_i64() => "integer 0..",
+                Some(serde_yaml::Value::Number(_)) => "number 0..",
+                Some(serde_yaml::Value::Bool(_)) => "boolean",
+                Some(serde_yaml::Value::Sequence(_)) => "list of text",
+                _ => "text",
+            };
+            problems.push(
+                Diagnostic::error(
+                    file,
+                    line,
+                    column,
+                    format!("setting `{key}` has no declared type: declare it under `setting_types:` in this file (`{key}: {example}`)"),
+                )
+                .with_source(text),
+            );
+            continue;
+        };
+        let Some(value) = settings.get(key) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        kind.check(value, &mut found);
+        if !found.is_empty() {
+            mistyped.insert(key.clone());
+        }
+        for (below, message) in found {
+            let mut path: Vec<&str> = vec!["settings", key];
+            path.extend(below.iter().map(String::as_str));
+            let (line, column) = locate(file, &path);
+            let mut shown = key.clone();
+            for segment in &below {
+                if segment.bytes().all(|b| b.is_ascii_digit()) {
+                    shown.push_str(&format!("[{segment}]"));
+                } else {
+                    shown.push_str(&format!(".{segment}"));
+                }
+            }
+            problems.push(
+                Diagnostic::error(file, line, column, format!("setting `{shown}` {message}"))
+                    .with_source(text),
+            );
+        }
+    }
+    for (key, (_, file)) in declared {
+        if !settings.contains_key(key) {
+            let (line, column) = locate(file, &["setting_types", key, ""]);
+            let text = files.file(file).map_or("", |f| f.text.as_str());
+            let hint = crate::diag::did_you_mean(key, settings.keys().map(String::as_str))
+                .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                .unwrap_or_default();
+            problems.push(
+                Diagnostic::error(
+                    file,
+                    line,
+                    column,
+                    format!("`setting_types` declares `{key}`, which no file sets{hint}"),
+                )
+                .with_source(text),
+            );
+        }
+    }
+    (problems, mistyped)
+}
+
 /// What a trainer's folder falls back to: the built-in method's settings and labels.
 struct BuiltinDefaults {
+    setting_types: IndexMap<String, settings::SettingType>,
     settings: IndexMap<String, serde_yaml::Value>,
     labels: IndexMap<String, crate::playbook::labels::Label>,
 }
@@ -879,6 +1063,7 @@ fn builtin_defaults() -> &'static BuiltinDefaults {
     DEFAULTS.get_or_init(|| {
         let files = PlaybookFiles::builtin();
         let mut defaults = BuiltinDefaults {
+            setting_types: IndexMap::new(),
             settings: IndexMap::new(),
             labels: IndexMap::new(),
         };
@@ -887,6 +1072,11 @@ fn builtin_defaults() -> &'static BuiltinDefaults {
                 continue;
             };
             defaults.settings.extend(raw.settings);
+            for (key, declared) in raw.setting_types {
+                if let Ok(kind) = settings::SettingType::parse(&declared) {
+                    defaults.setting_types.insert(key, kind);
+                }
+            }
             for (key, label) in raw.labels {
                 defaults.labels.entry(key).or_default().extend(label);
             }
@@ -928,8 +1118,8 @@ fn merge_settings(
     merged
 }
 
-/// One playbook file parsed, or why it could not be.
-type Parsed = Result<RawPlaybookFile, Diagnostic>;
+/// One playbook file read as far as it could be, with its problems.
+type Parsed = parse::ParsedFile;
 
 /// Parses every playbook file (`None` for an empty one), in file order. Parsing YAML is
 /// the largest part of start-up, so the files are shared between two threads, largest
@@ -939,12 +1129,13 @@ fn parse_playbook_files(files: &PlaybookFiles) -> Vec<(&SourceFile, Option<Parse
         if file.text.trim().is_empty() {
             return None;
         }
-        if let Some(parsed) = prepared(files, file) {
-            return Some(Ok(parsed));
+        if let Some(raw) = prepared(files, file) {
+            return Some(parse::ParsedFile {
+                raw,
+                ..parse::ParsedFile::default()
+            });
         }
-        Some(crate::snapshot::from_yaml::<RawPlaybookFile>(
-            &file.text, &file.path,
-        ))
+        Some(parse::parse_file(&file.text, &file.path))
     };
     let mut order: Vec<(usize, &SourceFile)> = files.playbook_yaml().enumerate().collect();
     order.sort_by_key(|(_, file)| std::cmp::Reverse(file.text.len()));

@@ -238,3 +238,364 @@ impl EngineSettings {
         problems
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Declared types: every setting says what it holds, beside its value.
+
+/// A setting's declared type, written under `setting_types:` in the file that sets it:
+/// `integer 1..10`, `number 0..`, `text`, `boolean`, `texts` (one text per language),
+/// `list of T`, `map of T`, a mapping of field → type, or a list of one type (`[T]`,
+/// the same as `list of T`); `{map of: {…}}` is a map of a mapping type. Ranges are inclusive; either end may be left open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingType {
+    Integer(Range),
+    Number(Range),
+    Text,
+    Boolean,
+    Texts,
+    List(Box<SettingType>),
+    Map(Box<SettingType>),
+    Fields(IndexMap<String, SettingType>),
+}
+
+/// An inclusive range; `None` leaves an end open.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Range {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Range {
+    fn parse(text: &str) -> Result<Range, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Range::default());
+        }
+        let Some((min, max)) = text.split_once("..") else {
+            return Err(format!(
+                "`{text}` is not a range: write `MIN..MAX`, `MIN..` or `..MAX`"
+            ));
+        };
+        let end = |part: &str| -> Result<Option<f64>, String> {
+            let part = part.trim();
+            if part.is_empty() {
+                return Ok(None);
+            }
+            part.replace('_', "")
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| format!("`{part}` is not a number (in the range `{text}`)"))
+        };
+        Ok(Range {
+            min: end(min)?,
+            max: end(max)?,
+        })
+    }
+
+    fn contains(self, value: f64) -> bool {
+        self.min.is_none_or(|min| value >= min) && self.max.is_none_or(|max| value <= max)
+    }
+
+    fn describe(self) -> String {
+        let show = |n: f64| {
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                format!("{}", n as i64)
+            } else {
+                n.to_string()
+            }
+        };
+        match (self.min, self.max) {
+            (Some(min), Some(max)) => format!("from {} to {}", show(min), show(max)),
+            (Some(min), None) => format!("of {} or more", show(min)),
+            (None, Some(max)) => format!("of {} or less", show(max)),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// A problem with a value: the path below the setting (`["tiers", "2", "min"]`) and why.
+pub type TypeProblem = (Vec<String>, String);
+
+impl SettingType {
+    /// Reads a declaration as written in `setting_types:`.
+    pub fn parse(declared: &serde_yaml::Value) -> Result<SettingType, String> {
+        match declared {
+            serde_yaml::Value::String(text) => SettingType::parse_text(text),
+            serde_yaml::Value::Sequence(items) if items.len() == 1 => {
+                Ok(SettingType::List(Box::new(SettingType::parse(&items[0])?)))
+            }
+            // `{map of: TYPE}` / `{list of: TYPE}`: a map or list of a mapping type.
+            serde_yaml::Value::Mapping(fields)
+                if fields.len() == 1
+                    && matches!(fields.keys().next().and_then(|k| k.as_str()), Some("map of" | "list of")) =>
+            {
+                let (key, inner) = fields.iter().next().expect("one entry");
+                let inner = Box::new(SettingType::parse(inner)?);
+                Ok(if key.as_str() == Some("map of") {
+                    SettingType::Map(inner)
+                } else {
+                    SettingType::List(inner)
+                })
+            }
+            serde_yaml::Value::Mapping(fields) => {
+                let mut parsed = IndexMap::new();
+                for (key, value) in fields {
+                    let Some(key) = key.as_str() else {
+                        return Err("a field name must be text".to_owned());
+                    };
+                    let field = SettingType::parse(value).map_err(|m| format!("`{key}`: {m}"))?;
+                    parsed.insert(key.to_owned(), field);
+                }
+                Ok(SettingType::Fields(parsed))
+            }
+            _ => Err("a type is text such as `integer 1..10`, `list of text`, a mapping of fields, or `[TYPE]`".to_owned()),
+        }
+    }
+
+    fn parse_text(text: &str) -> Result<SettingType, String> {
+        let text = text.trim();
+        if let Some(inner) = text.strip_prefix("list of ") {
+            return Ok(SettingType::List(Box::new(SettingType::parse_text(inner)?)));
+        }
+        if let Some(inner) = text.strip_prefix("map of ") {
+            return Ok(SettingType::Map(Box::new(SettingType::parse_text(inner)?)));
+        }
+        let (word, range) = text.split_once(' ').unwrap_or((text, ""));
+        let ranged = |make: fn(Range) -> SettingType| Range::parse(range).map(make);
+        let plain = |kind: SettingType| {
+            if range.trim().is_empty() {
+                Ok(kind)
+            } else {
+                Err(format!("`{word}` takes no range"))
+            }
+        };
+        match word {
+            "integer" => ranged(SettingType::Integer),
+            "number" => ranged(SettingType::Number),
+            "text" => plain(SettingType::Text),
+            "boolean" => plain(SettingType::Boolean),
+            "texts" => plain(SettingType::Texts),
+            _ => {
+                let words = [
+                    "integer", "number", "text", "boolean", "texts", "list of", "map of",
+                ];
+                let hint = crate::diag::did_you_mean(word, words)
+                    .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                    .unwrap_or_else(|| format!(" (the types: {})", words.join(", ")));
+                Err(format!("`{word}` is not a type{hint}"))
+            }
+        }
+    }
+
+    /// What a value of this type is, in words.
+    pub fn describe(&self) -> String {
+        let with_range = |what: &str, range: &Range| {
+            let range = range.describe();
+            if range.is_empty() {
+                what.to_owned()
+            } else {
+                format!("{what} {range}")
+            }
+        };
+        match self {
+            SettingType::Integer(range) => with_range("a whole number", range),
+            SettingType::Number(range) => with_range("a number", range),
+            SettingType::Text => "a text".to_owned(),
+            SettingType::Boolean => "true or false".to_owned(),
+            SettingType::Texts => "a text per language (`{zh: …, en: …}`)".to_owned(),
+            SettingType::List(item) => format!("a list of {}", plural(&item.describe())),
+            SettingType::Map(item) => format!("a mapping of names to {}", plural(&item.describe())),
+            SettingType::Fields(fields) => format!(
+                "a mapping of {}",
+                fields
+                    .keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// Every way `value` is not of this type.
+    pub fn check(&self, value: &serde_yaml::Value, problems: &mut Vec<TypeProblem>) {
+        self.check_at(value, &mut Vec::new(), problems);
+    }
+
+    fn check_at(
+        &self,
+        value: &serde_yaml::Value,
+        path: &mut Vec<String>,
+        problems: &mut Vec<TypeProblem>,
+    ) {
+        use serde_yaml::Value;
+        let mut wrong = |path: &[String]| {
+            problems.push((
+                path.to_vec(),
+                format!("is {}, but must be {}", shown(value), self.describe()),
+            ))
+        };
+        match (self, value) {
+            (SettingType::Integer(range), Value::Number(number)) => match number.as_i64() {
+                Some(whole) if range.contains(whole as f64) => {}
+                _ => wrong(path),
+            },
+            (SettingType::Number(range), Value::Number(number)) => match number.as_f64() {
+                Some(n) if n.is_finite() && range.contains(n) => {}
+                _ => wrong(path),
+            },
+            (SettingType::Text, Value::String(_)) | (SettingType::Boolean, Value::Bool(_)) => {}
+            (SettingType::Texts, Value::Mapping(texts)) => {
+                let complete = ["zh", "en"]
+                    .iter()
+                    .all(|lang| texts.get(*lang).is_some_and(Value::is_string));
+                let all_text = texts.iter().all(|(k, v)| {
+                    k.as_str().is_some_and(crate::playbook::Lang::is_code) && v.is_string()
+                });
+                if !complete || !all_text {
+                    wrong(path);
+                }
+            }
+            (SettingType::List(item), Value::Sequence(items)) => {
+                for (index, element) in items.iter().enumerate() {
+                    path.push(index.to_string());
+                    item.check_at(element, path, problems);
+                    path.pop();
+                }
+            }
+            (SettingType::Map(item), Value::Mapping(entries)) => {
+                for (key, element) in entries {
+                    path.push(key_text(key));
+                    item.check_at(element, path, problems);
+                    path.pop();
+                }
+            }
+            (SettingType::Fields(fields), Value::Mapping(entries)) => {
+                for (key, element) in entries {
+                    let name = key_text(key);
+                    path.push(name.clone());
+                    match fields.get(&name) {
+                        Some(field) => field.check_at(element, path, problems),
+                        None => {
+                            let hint =
+                                crate::diag::did_you_mean(&name, fields.keys().map(String::as_str))
+                                    .map(|nearest| format!(" — did you mean `{nearest}`?"))
+                                    .unwrap_or_else(|| {
+                                        format!(
+                                            " (its fields: {})",
+                                            fields
+                                                .keys()
+                                                .map(|k| format!("`{k}`"))
+                                                .collect::<Vec<_>>()
+                                                .join(", ")
+                                        )
+                                    });
+                            problems.push((
+                                path.clone(),
+                                format!("is not a field of this setting{hint}"),
+                            ));
+                        }
+                    }
+                    path.pop();
+                }
+                for name in fields.keys() {
+                    if !entries.contains_key(name.as_str()) {
+                        problems.push((path.clone(), format!("has no `{name}`")));
+                    }
+                }
+            }
+            _ => wrong(path),
+        }
+    }
+}
+
+fn plural(described: &str) -> String {
+    described
+        .strip_prefix("a ")
+        .map(|rest| {
+            let (head, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            let head = if head.ends_with('s') {
+                head.to_owned()
+            } else {
+                format!("{head}s")
+            };
+            if tail.is_empty() {
+                head
+            } else {
+                format!("{head} {tail}")
+            }
+        })
+        .unwrap_or_else(|| described.to_owned())
+}
+
+fn key_text(key: &serde_yaml::Value) -> String {
+    match key {
+        serde_yaml::Value::String(text) => text.clone(),
+        other => shown(other),
+    }
+}
+
+/// A value as a person wrote it, short.
+fn shown(value: &serde_yaml::Value) -> String {
+    use serde_yaml::Value;
+    match value {
+        Value::Null => "empty".to_owned(),
+        Value::Bool(flag) => format!("`{flag}`"),
+        Value::Number(number) => format!("`{number}`"),
+        Value::String(text) => {
+            let short: String = text.chars().take(40).collect();
+            format!("the text \"{short}\"")
+        }
+        Value::Sequence(_) => "a list".to_owned(),
+        Value::Mapping(_) => "a mapping".to_owned(),
+        Value::Tagged(tagged) => shown(&tagged.value),
+    }
+}
+
+#[cfg(test)]
+mod type_tests {
+    //! A declared type is the contract a trainer's value is held to.
+    use super::*;
+
+    fn check(declared: &str, value: &str) -> Vec<TypeProblem> {
+        let declared: serde_yaml::Value = serde_yaml::from_str(declared).unwrap();
+        let value: serde_yaml::Value = serde_yaml::from_str(value).unwrap();
+        let mut problems = Vec::new();
+        SettingType::parse(&declared)
+            .unwrap()
+            .check(&value, &mut problems);
+        problems
+    }
+
+    #[test]
+    fn a_wrongly_typed_or_ranged_value_is_refused() {
+        assert!(check("integer 1..10", "7").is_empty());
+        assert_eq!(
+            check("integer 1..10", "70")[0].1,
+            "is `70`, but must be a whole number from 1 to 10"
+        );
+        assert_eq!(
+            check("integer 0..", "three weeks")[0].1,
+            "is the text \"three weeks\", but must be a whole number of 0 or more"
+        );
+        assert!(check("number 0..1", "0.5").is_empty());
+        assert!(check("number 0..1", "1.5").len() == 1);
+    }
+
+    #[test]
+    fn nested_problems_carry_their_path() {
+        let problems = check(
+            "{tiers: [{name: text, min: number 0..100}], cut: number}",
+            "{tiers: [{name: A, min: 75}, {name: B, min: lots}], cut: 5, cot: 1}",
+        );
+        let paths: Vec<String> = problems.iter().map(|(p, _)| p.join(".")).collect();
+        assert_eq!(paths, ["tiers.1.min", "cot"]);
+        assert!(problems[1].1.contains("did you mean `cut`"));
+    }
+
+    #[test]
+    fn an_unknown_type_suggests_one() {
+        let declared = serde_yaml::Value::String("integr 1..3".to_owned());
+        let error = SettingType::parse(&declared).unwrap_err();
+        assert!(error.contains("did you mean `integer`"), "{error}");
+    }
+}

@@ -23,6 +23,7 @@ pub mod checked;
 pub mod date;
 mod events;
 pub(crate) mod outline;
+pub mod places;
 pub mod vocabulary;
 
 /// One deal on one day.
@@ -746,7 +747,7 @@ pub(crate) fn document_limits() -> outline::Limits {
 /// its size: collections nested past [`outline::MAX_NESTING`], aliases that expand it past
 /// the input cap, more than [`outline::MAX_NODES`] nodes. The parser's own events decide,
 /// so quotes and comments cannot hide a bracket or an alias.
-fn guard(text: &str, path: &str) -> Result<(), Diagnostic> {
+pub(crate) fn guard(text: &str, path: &str) -> Result<(), Diagnostic> {
     outline::guard(text, document_limits()).map_err(|refusal| {
         let (line, column) = refusal.mark.line_column();
         let diagnostic = Diagnostic::error(path, line, column, refusal.message);

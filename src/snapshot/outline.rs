@@ -86,13 +86,20 @@ pub enum Shape {
 }
 
 /// Checks a whole document (every document of the stream: serde_yaml parses a second one
-/// before refusing it). A syntax error ends the pass without a refusal: the deserializer
-/// reports it in its own words, having built nothing past it.
+/// before refusing it). A syntax error is refused here, at its place: serde reads the
+/// document as it goes and would otherwise report an unknown field or a wrong type in
+/// the part before it, hiding the error that makes the file unreadable.
 pub fn guard(text: &str, limits: Limits) -> Result<(), Refusal> {
     let mut pass = Pass::new(text, limits, false);
     while let Some(event) = pass.parser.next_event() {
-        let Ok(event) = event else {
-            return Ok(());
+        let event = match event {
+            Ok(event) => event,
+            Err(error) => {
+                return Err(Refusal {
+                    mark: error.mark,
+                    message: syntax_message(&error),
+                })
+            }
         };
         if event.kind == Kind::DocumentStart {
             pass.new_document();
@@ -100,6 +107,11 @@ pub fn guard(text: &str, limits: Limits) -> Result<(), Refusal> {
         pass.step(&event)?;
     }
     Ok(())
+}
+
+/// A syntax error in words: libyaml's own, said as what it is.
+pub fn syntax_message(error: &SyntaxError) -> String {
+    format!("not valid YAML (or JSON): {}", error.message())
 }
 
 /// Guards a text and, when its first document's top level is a sequence, finds its

@@ -203,6 +203,7 @@ pub fn explain(
             let parts = conjuncts(&rule.when)
                 .into_iter()
                 .map(|part| {
+                    let part = part.as_str();
                     let value = evaluate(part);
                     let result = match &value {
                         Ok(v) if v.as_bool() == Ok(true) => PartResult::True,
@@ -410,31 +411,76 @@ fn show(value: &Dynamic) -> String {
     }
 }
 
-/// The top-level `&&` parts of a single-expression condition; a multi-statement script
-/// is one part.
-fn conjuncts(script: &str) -> Vec<&str> {
+/// The top-level parts of a single-expression condition, split where rhai's own parse
+/// splits it: `a && b || c` is `a && b` or `c` (`&&` binds tighter), never `a` and
+/// `b || c`. A multi-statement script, or one that does not compile, is one part.
+fn conjuncts(script: &str) -> Vec<String> {
     let trimmed = script.trim();
-    let mut parts = Vec::new();
-    let (mut depth, mut start, mut in_string) = (0i32, 0usize, false);
-    let bytes = trimmed.as_bytes();
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'"' | b'`' => in_string = !in_string,
-            b'(' | b'[' | b'{' if !in_string => depth += 1,
-            b')' | b']' | b'}' if !in_string => depth -= 1,
-            b';' if !in_string && depth == 0 => return vec![trimmed],
-            b'&' if !in_string && depth == 0 && bytes.get(index + 1) == Some(&b'&') => {
-                parts.push(trimmed[start..index].trim());
-                start = index + 2;
-                index += 1;
-            }
-            _ => {}
+    let whole = || vec![trimmed.to_owned()];
+    let engine = rhai::Engine::new_raw();
+    let Ok(ast) = engine.compile(trimmed) else {
+        return whole();
+    };
+    let [rhai::Stmt::Expr(expr)] = ast.statements() else {
+        return whole();
+    };
+    let parts = match expr.as_ref() {
+        rhai::Expr::And(parts, _) | rhai::Expr::Or(parts, _) => parts,
+        _ => return whole(),
+    };
+    // Byte offsets of each line, to turn rhai's (line, column) into a place in the text.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(trimmed.match_indices('\n').map(|(at, _)| at + 1))
+        .collect();
+    let offset = |position: rhai::Position| -> Option<usize> {
+        let start = *line_starts.get(position.line()?.checked_sub(1)?)?;
+        let column = position.position().unwrap_or(1).saturating_sub(1);
+        Some(
+            trimmed[start..]
+                .char_indices()
+                .nth(column)
+                .map_or(trimmed.len(), |(at, _)| start + at),
+        )
+    };
+    let starts: Option<Vec<usize>> = parts
+        .iter()
+        .map(|part| offset(part.start_position()))
+        .collect();
+    let Some(mut starts) = starts else {
+        return whole();
+    };
+    starts[0] = 0;
+    starts.push(trimmed.len());
+    starts
+        .windows(2)
+        .map(|pair| clean_part(&trimmed[pair[0]..pair[1]]))
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+/// One part cut out between the starts of two parts: without the operator that follows
+/// it, and without a bracket that belongs to a neighbour.
+fn clean_part(part: &str) -> String {
+    let mut part = part.trim();
+    loop {
+        let shorter = part
+            .strip_suffix("&&")
+            .or_else(|| part.strip_suffix("||"))
+            .or_else(|| part.strip_suffix('('))
+            .map(str::trim_end);
+        match shorter {
+            Some(shorter) => part = shorter,
+            None => break,
         }
-        index += 1;
     }
-    parts.push(trimmed[start..].trim());
-    parts.into_iter().filter(|part| !part.is_empty()).collect()
+    let count = |text: &str, c: char| text.matches(c).count();
+    while part.ends_with(')') && count(part, ')') > count(part, '(') {
+        part = part[..part.len() - 1].trim_end();
+    }
+    while part.starts_with('(') && count(part, '(') > count(part, ')') {
+        part = part[1..].trim_start();
+    }
+    part.to_owned()
 }
 
 /// Dotted paths from the condition's names (`facts.top.met`, `deal.stage`), in order of
@@ -481,4 +527,23 @@ fn fact_paths(script: &str) -> Vec<String> {
         }
     }
     paths
+}
+
+#[cfg(test)]
+mod precedence_tests {
+    //! explain must show a condition's parts as rhai evaluates them.
+    use super::*;
+
+    #[test]
+    fn parts_follow_rhai_precedence() {
+        assert_eq!(conjuncts("a && b || c"), ["a && b", "c"]);
+        assert_eq!(conjuncts("a || b && c"), ["a", "b && c"]);
+        assert_eq!(
+            conjuncts("x > 1 && (y || z) && w"),
+            ["x > 1", "y || z", "w"]
+        );
+        assert_eq!(conjuncts("(a || b) && c"), ["(a || b)", "c"]);
+        assert_eq!(conjuncts("a || (b && c)"), ["a", "b && c"]);
+        assert_eq!(conjuncts("let x = 1; x > 0"), ["let x = 1; x > 0"]);
+    }
 }

@@ -12,7 +12,9 @@ use crate::coach::template::{parse_placeholder, placeholders};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{CompiledRule, SCOPE_NAMES};
 use crate::playbook::{Lang, Playbook};
+use crate::snapshot::places::Places;
 use crate::snapshot::{Account, Information, Snapshot};
+use crate::trainer::names::{unknown_names, ScriptPlace, Shape};
 
 /// Functions rhai handles as keywords; they are not in the function registry.
 const KEYWORD_FUNCTIONS: &[&str] = &[
@@ -51,13 +53,27 @@ pub fn lint(playbook: &Playbook) -> Diagnostics {
         ));
         None
     };
+    let mut sources = Sources::default();
     for compiled in &playbook.rules {
-        lint_rule(playbook, compiled, &fields, native.as_ref(), &mut problems);
+        lint_rule(
+            playbook,
+            compiled,
+            &fields,
+            native.as_ref(),
+            &mut sources,
+            &mut problems,
+        );
     }
     if let Some(native) = &native {
         lint_script_files(playbook, native, &mut problems);
-        lint_derived(playbook, native, &mut problems);
     }
+    lint_derived(
+        playbook,
+        native.as_ref(),
+        &fields,
+        &mut sources,
+        &mut problems,
+    );
     lint_tests(playbook, &mut problems);
     lint_labels(playbook, &mut problems);
     lint_judgement(playbook, &mut problems);
@@ -215,11 +231,110 @@ fn lint_labels(playbook: &Playbook, problems: &mut Diagnostics) {
     }
 }
 
+/// The position index of each playbook file, built when a script in it is checked.
+#[derive(Default)]
+struct Sources {
+    places: std::collections::HashMap<String, Places>,
+}
+
+impl Sources {
+    fn of<'a>(&'a mut self, playbook: &Playbook, file: &str) -> &'a Places {
+        self.places.entry(file.to_owned()).or_insert_with(|| {
+            Places::of(playbook.files.file(file).map_or("", |f| f.text.as_str()))
+        })
+    }
+
+    /// Where the script under `key` of rule `id` is written.
+    fn rule_script(
+        &mut self,
+        playbook: &Playbook,
+        file: &str,
+        id: &str,
+        key: &str,
+    ) -> Option<ScriptPlace> {
+        let text = playbook.files.file(file)?.text.as_str();
+        let places = self.of(playbook, file);
+        let index = places.children(&["rules"]).iter().find(|index| {
+            places
+                .get(&["rules", index, "id"])
+                .and_then(|place| text.get(place.start.index..place.end.index))
+                .is_some_and(|written| written.trim().trim_matches(['"', '\'']) == id)
+        })?;
+        let place = places.get(&["rules", index, key])?;
+        Some(ScriptPlace::new(text, place))
+    }
+
+    /// Where a `derived:` value is written.
+    fn derived_script(
+        &mut self,
+        playbook: &Playbook,
+        file: &str,
+        name: &str,
+    ) -> Option<ScriptPlace> {
+        let text = playbook.files.file(file)?.text.as_str();
+        let place = self.of(playbook, file).get(&["derived", name])?;
+        Some(ScriptPlace::new(text, place))
+    }
+}
+
+/// The problems of one script: it does not compile, or it reads fields that do not
+/// exist, each placed in the file where the script is written (`what` names the script
+/// in the message: ``rule `x`: `when` ``).
+#[allow(clippy::too_many_arguments)]
+fn lint_script(
+    playbook: &Playbook,
+    script: &str,
+    compiled: &Result<AST, String>,
+    with_item: bool,
+    fields: &FieldNames,
+    place: Option<&ScriptPlace>,
+    (file, fallback_line, what): (&str, usize, &str),
+    problems: &mut Diagnostics,
+) {
+    let text = playbook
+        .files
+        .file(file)
+        .map(|file| file.text.as_str())
+        .unwrap_or_default();
+    let at = |position: rhai::Position| {
+        place
+            .and_then(|place| place.locate(position))
+            .unwrap_or((fallback_line, 0))
+    };
+    match compiled {
+        Err(message) => {
+            let problem = match playbook.scripts.compile_problem(script, with_item) {
+                Some((why, position)) => {
+                    let (line, column) = at(position);
+                    Diagnostic::error(
+                        file,
+                        line,
+                        column,
+                        format!("{what} does not compile: {why}"),
+                    )
+                }
+                None => Diagnostic::error(file, fallback_line, 0, format!("{what}: {message}")),
+            };
+            problems.push(problem.with_source(text));
+        }
+        Ok(ast) => {
+            for unknown in unknown_names(ast, &fields.roots) {
+                let (line, column) = at(unknown.position);
+                problems.push(
+                    Diagnostic::error(file, line, column, format!("{what} {}", unknown.message()))
+                        .with_source(text),
+                );
+            }
+        }
+    }
+}
+
 fn lint_rule(
     playbook: &Playbook,
     compiled: &CompiledRule,
     fields: &FieldNames,
     native: Option<&BTreeSet<String>>,
+    sources: &mut Sources,
     problems: &mut Diagnostics,
 ) {
     let rule = &compiled.rule;
@@ -241,16 +356,35 @@ fn lint_rule(
             .get(key)
             .copied()
             .unwrap_or(rule.place.line);
-        match script {
-            Err(message) => problems.push(
-                Diagnostic::error(
-                    &rule.place.file,
-                    line,
-                    0,
-                    format!("rule `{}`: {message}", rule.id),
-                )
-                .with_source(text),
+        let source = match key {
+            "when" => Some(rule.when.as_str()),
+            "for_each" => rule.for_each.as_deref(),
+            "count" => rule.count.as_deref(),
+            _ => match &rule.kind {
+                crate::playbook::RuleKind::Move {
+                    priority: crate::playbook::RawPriority::Expression(script),
+                } => Some(script.as_str()),
+                _ => None,
+            },
+        };
+        let with_item = rule.for_each.is_some() && matches!(key, "when" | "priority");
+        let place = sources.rule_script(playbook, &rule.place.file, &rule.id, key);
+        lint_script(
+            playbook,
+            source.unwrap_or_default(),
+            script,
+            with_item,
+            fields,
+            place.as_ref(),
+            (
+                &rule.place.file,
+                line,
+                &format!("rule `{}`: `{key}`", rule.id),
             ),
+            problems,
+        );
+        match script {
+            Err(_) => {}
             Ok(ast) => {
                 let Some(native) = native else { continue };
                 for message in undefined_functions(playbook, native, ast) {
@@ -427,14 +561,32 @@ fn lint_script_files(playbook: &Playbook, native: &BTreeSet<String>, problems: &
     }
 }
 
-/// Calls to unknown functions in the `derived:` values.
-fn lint_derived(playbook: &Playbook, native: &BTreeSet<String>, problems: &mut Diagnostics) {
+/// Unknown fields and calls to unknown functions in the `derived:` values.
+fn lint_derived(
+    playbook: &Playbook,
+    native: Option<&BTreeSet<String>>,
+    fields: &FieldNames,
+    sources: &mut Sources,
+    problems: &mut Diagnostics,
+) {
     for (name, ast, file, line) in playbook.scripts.derived_scripts() {
         let text = playbook
             .files
             .file(file)
             .map(|f| f.text.as_str())
             .unwrap_or_default();
+        let place = sources.derived_script(playbook, file, name);
+        lint_script(
+            playbook,
+            "",
+            &Ok(ast.clone()),
+            false,
+            fields,
+            place.as_ref(),
+            (file, line, &format!("`derived.{name}`")),
+            problems,
+        );
+        let Some(native) = native else { continue };
         for message in undefined_functions(playbook, native, ast) {
             problems.push(
                 Diagnostic::error(file, line, 0, format!("`derived.{name}` {message}"))
@@ -462,6 +614,8 @@ struct FieldNames {
     vocabularies: BTreeSet<String>,
     /// The units of the catalog (`visit` for `unit.visit`): what `| count:` may name.
     units: BTreeSet<String>,
+    /// The shapes of the names a script may read, for following its field reads.
+    roots: std::collections::BTreeMap<&'static str, Shape>,
 }
 
 fn keys_of(value: &impl serde::Serialize) -> BTreeSet<String> {
@@ -478,7 +632,21 @@ impl FieldNames {
         )
         .expect("the sample snapshot is valid");
         let facts = crate::facts::Facts::derive(&sample, &[], &[], &playbook.engine_settings);
+        let shape = |value: Result<serde_json::Value, serde_json::Error>| {
+            value.map_or(Shape::Open, |value| Shape::of_json(&value))
+        };
+        let roots = std::collections::BTreeMap::from([
+            ("facts", shape(serde_json::to_value(&facts))),
+            ("deal", shape(serde_json::to_value(&sample.deal))),
+            ("account", shape(serde_json::to_value(&sample.account))),
+            (
+                "information",
+                shape(serde_json::to_value(&sample.information)),
+            ),
+            ("settings", shape(serde_json::to_value(&playbook.settings))),
+        ]);
         FieldNames {
+            roots,
             facts: keys_of(&facts),
             deal: keys_of(&sample.deal),
             account: keys_of(&Account::default()),
@@ -623,10 +791,23 @@ fn lint_tests(playbook: &Playbook, problems: &mut Diagnostics) {
             return;
         }
     };
-    for (file, tests, _) in files {
+    // A test naming a rule that failed to load fails only because of that rule, already
+    // reported where it is written: one line says so, rather than one per test.
+    let unloaded: BTreeSet<&str> = playbook.failed_rules.iter().map(String::as_str).collect();
+    let mut waiting: Vec<(&str, String)> = Vec::new();
+    for (file, tests, _) in &files {
         for test in tests {
-            let (line, _) = find_key_value(&file.text, &test.name);
             let expect = &test.expect;
+            let names_unloaded = expect
+                .fires
+                .iter()
+                .chain(&expect.quiet)
+                .find(|id| unloaded.contains(id.as_str()) && !rules.contains(id.as_str()));
+            if let Some(name) = names_unloaded {
+                waiting.push((file.path.as_str(), name.clone()));
+                continue;
+            }
+            let (line, _) = find_key_value(&file.text, &test.name);
             let named = expect
                 .present
                 .iter()
@@ -680,6 +861,41 @@ fn lint_tests(playbook: &Playbook, problems: &mut Diagnostics) {
                 }
             }
         }
+    }
+    if !waiting.is_empty() {
+        let files: BTreeSet<&str> = waiting.iter().map(|(file, _)| *file).collect();
+        let names: BTreeSet<&str> = waiting.iter().map(|(_, name)| name.as_str()).collect();
+        problems.push(Diagnostic::warning(
+            files.into_iter().collect::<Vec<_>>().join(", "),
+            0,
+            0,
+            format!(
+                "{} {} not checked: {} {} {}, which {} not loaded (see {} above)",
+                waiting.len(),
+                if waiting.len() == 1 {
+                    "test is"
+                } else {
+                    "tests are"
+                },
+                if waiting.len() == 1 {
+                    "it names"
+                } else {
+                    "they name"
+                },
+                if names.len() == 1 { "rule" } else { "rules" },
+                names
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if names.len() == 1 { "is" } else { "are" },
+                if names.len() == 1 {
+                    "its error"
+                } else {
+                    "their errors"
+                },
+            ),
+        ));
     }
 }
 

@@ -80,6 +80,8 @@ pub struct Expectations {
 pub struct Outcome {
     pub name: String,
     pub file: String,
+    /// The line of the test's `name:` in its file (0 when not found).
+    pub line: usize,
     /// Empty when the test passed.
     pub failures: Vec<String>,
     /// Extra lines to print even on success (the corpus's precision and recall).
@@ -211,8 +213,18 @@ pub fn load_tests(playbook: &Playbook) -> Result<Vec<TestFile>, Vec<Diagnostic>>
     }
 }
 
-/// Runs the tests whose name contains `filter` (all when `None`).
+/// Runs the tests whose name contains `filter` (all when `None`), in English.
 pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, Vec<Diagnostic>> {
+    run_tests_in(playbook, filter, Lang::En)
+}
+
+/// [`run_tests`], filling the texts in `lang` (a text that fails in one language only
+/// fails its test there).
+pub fn run_tests_in(
+    playbook: &Playbook,
+    filter: Option<&str>,
+    lang: Lang,
+) -> Result<TestRun, Vec<Diagnostic>> {
     let files = load_tests(playbook)?;
     let known_concepts: BTreeSet<&str> = playbook
         .rules
@@ -233,8 +245,13 @@ pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, V
                 continue;
             }
             let mut failures = Vec::new();
-            match test_report(playbook, file, test) {
-                Ok(report) => {
+            match test_report(playbook, file, test, lang) {
+                Ok((report, snapshot)) => {
+                    // A pipeline review computes less (see docs/playbooks.md): on every
+                    // test deal of any folder, it must fire what `next` fires.
+                    if let Some(disagreement) = review_disagrees(playbook, &snapshot) {
+                        failures.push(disagreement);
+                    }
                     // Kept, folded into another move, or set aside by the judgement: the
                     // rule fired either way.
                     run.fired.extend(report.advice().flat_map(|a| {
@@ -243,14 +260,19 @@ pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, V
                     }));
                     run.fired
                         .extend(report.suppressed.iter().map(|s| s.rule.clone()));
-                    failures =
-                        check_expectations(&test.expect, &report, &known_concepts, &known_rules);
+                    failures.extend(check_expectations(
+                        &test.expect,
+                        &report,
+                        &known_concepts,
+                        &known_rules,
+                    ));
                 }
                 Err(message) => failures.push(message),
             }
             run.outcomes.push(Outcome {
                 name: test.name.clone(),
                 file: file.path.clone(),
+                line: name_line(&file.text, &test.name),
                 failures,
                 notes: Vec::new(),
                 details: Vec::new(),
@@ -319,6 +341,7 @@ pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, V
         run.outcomes.push(Outcome {
             name,
             file: part.folder().to_owned(),
+            line: 0,
             failures,
             notes,
             details,
@@ -327,7 +350,79 @@ pub fn run_tests(playbook: &Playbook, filter: Option<&str>) -> Result<TestRun, V
     Ok(run)
 }
 
-fn test_report(playbook: &Playbook, file: &SourceFile, test: &TestCase) -> Result<Report, String> {
+/// The line of the first `name:` (or key) that holds `name`.
+fn name_line(text: &str, name: &str) -> usize {
+    text.lines()
+        .position(|line| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            (trimmed.starts_with("name:") || trimmed.starts_with(&format!("{name}:")))
+                && line.contains(name)
+        })
+        .map_or(0, |index| index + 1)
+}
+
+/// Why a review of this deal would not fire what `next` fires: the rules fired, in
+/// order, with their priorities, and the rules that failed.
+fn review_disagrees(playbook: &Playbook, snapshot: &crate::snapshot::Snapshot) -> Option<String> {
+    let (next, review) = match (
+        crate::coach::firings(playbook, snapshot, false),
+        crate::coach::firings(playbook, snapshot, true),
+    ) {
+        (Ok(next), Ok(review)) => (next, review),
+        (Err(message), _) | (_, Err(message)) => return Some(message),
+    };
+    if next.0 != review.0 {
+        // Name the rules that differ, not the whole list.
+        fn tally(fired: &[(String, Option<i64>)]) -> indexmap::IndexMap<&str, Vec<Option<i64>>> {
+            let mut counts: indexmap::IndexMap<&str, Vec<Option<i64>>> = indexmap::IndexMap::new();
+            for (id, priority) in fired {
+                counts.entry(id.as_str()).or_default().push(*priority);
+            }
+            counts
+        }
+        let (in_next, in_review) = (tally(&next.0), tally(&review.0));
+        let differing: Vec<String> = in_next
+            .keys()
+            .chain(in_review.keys())
+            .copied()
+            .collect::<indexmap::IndexSet<&str>>()
+            .into_iter()
+            .filter(|id| in_next.get(id) != in_review.get(id))
+            .map(|id| {
+                let times = |counts: &indexmap::IndexMap<&str, Vec<Option<i64>>>| {
+                    counts.get(id).map_or(0, Vec::len)
+                };
+                format!(
+                    "rule `{id}` fires {} times in a review and {} times in `next`",
+                    times(&in_review),
+                    times(&in_next)
+                )
+            })
+            .collect();
+        let differing = if differing.is_empty() {
+            "the rules fire in another order".to_owned()
+        } else {
+            differing.join("; ")
+        };
+        return Some(format!(
+            "a review disagrees with `next` on this deal: {differing} (a `count` must give as many elements as `for_each`)"
+        ));
+    }
+    (next.1 != review.1).then(|| {
+        format!(
+            "a review fails rules [{}] where `next` fails [{}]",
+            review.1.join(", "),
+            next.1.join(", ")
+        )
+    })
+}
+
+fn test_report(
+    playbook: &Playbook,
+    file: &SourceFile,
+    test: &TestCase,
+    lang: Lang,
+) -> Result<(Report, crate::snapshot::Snapshot), String> {
     let label = format!("{} (test `{}`)", file.path, test.name);
     let text = match &test.deal {
         serde_yaml::Value::String(relative) => read_relative(playbook, &file.path, relative)?,
@@ -336,11 +431,11 @@ fn test_report(playbook: &Playbook, file: &SourceFile, test: &TestCase) -> Resul
     };
     let snapshot = crate::snapshot::parse(&text, &label, &playbook.aliases)
         .map_err(|problem| format!("the deal is invalid: {problem}"))?;
-    let report = coach(playbook, &snapshot, Lang::En)?;
+    let report = coach(playbook, &snapshot, lang)?;
     if let Some(error) = report.errors.first() {
         return Err(format!("rule `{}` failed: {}", error.id, error.message));
     }
-    Ok(report)
+    Ok((report, snapshot))
 }
 
 /// A deal file named by a test, relative to the test file: looked up among the

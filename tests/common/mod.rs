@@ -33,11 +33,16 @@ pub fn example(name: &str) -> String {
         .to_string()
 }
 
-/// A deal under `../shared/examples/deals/`, the contract's examples; `None` when the
-/// shared folder is not beside the checkout.
-pub fn shared_example(name: &str) -> Option<String> {
-    let path = root().join("../shared/examples/deals").join(name);
-    path.exists().then(|| path.display().to_string())
+/// One of the product contract's example deals, kept in the repository
+/// (`tests/fixtures/contract/`, copied from the spec's `examples/deals/`) so that no test
+/// depends on a folder outside the checkout, nor tests less without it.
+pub fn contract_example(name: &str) -> String {
+    let path = root().join("tests/fixtures/contract").join(name);
+    assert!(
+        path.is_file(),
+        "the contract example {name} is in the repository"
+    );
+    path.display().to_string()
 }
 
 pub fn stdout(output: &Output) -> String {

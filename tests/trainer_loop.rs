@@ -1,0 +1,493 @@
+//! The trainer's loop, followed as docs/playbooks.md tells it: export the method, add the
+//! worked example's rule, setting and tests, then `check` and `test`. Each step is also
+//! done with a typo, and `check` must name it, once, at the line and column that hold it.
+//! The example's YAML is taken from the guide itself, so the guide and this test cannot
+//! drift apart.
+
+mod common;
+
+use std::path::Path;
+
+use common::{dealcoach, exported_playbooks, stderr, stdout};
+
+/// The YAML blocks of the guide's worked example, in order, unindented.
+fn worked_example() -> Vec<String> {
+    let guide = std::fs::read_to_string(common::root().join("docs/playbooks.md"))
+        .expect("docs/playbooks.md is readable");
+    let start = guide
+        .find("## Adding a rule, with its test — a worked example")
+        .expect("the guide has its worked example");
+    let section = &guide[start..];
+    let end = section[3..]
+        .find("\n## ")
+        .map_or(section.len(), |at| at + 3);
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, Vec<String>)> = None;
+    for line in section[..end].lines() {
+        let trimmed = line.trim_start();
+        match (&mut current, trimmed) {
+            (None, "```yaml") => current = Some((line.len() - trimmed.len(), Vec::new())),
+            (Some((indent, lines)), "```") => {
+                let indent = *indent;
+                blocks.push(
+                    lines
+                        .iter()
+                        .map(|l| l.get(indent..).unwrap_or("").to_owned() + "\n")
+                        .collect(),
+                );
+                current = None;
+            }
+            (Some((_, lines)), _) => lines.push(line.to_owned()),
+            (None, _) => {}
+        }
+    }
+    assert_eq!(blocks.len(), 3, "the rule, the setting and the tests");
+    blocks
+}
+
+/// An exported folder with the worked example added, `edit` applied to each block
+/// (rule, setting, tests) first.
+struct Folder {
+    dir: tempfile::TempDir,
+}
+
+impl Folder {
+    fn with_example(edit: impl Fn(usize, String) -> String) -> Folder {
+        let dir = exported_playbooks();
+        let blocks: Vec<String> = worked_example()
+            .into_iter()
+            .enumerate()
+            .map(|(step, block)| edit(step, block))
+            .collect();
+        let append = |file: &str, text: &str| {
+            let path = dir.path().join(file);
+            let mut content = std::fs::read_to_string(&path).expect("exported file");
+            content.push_str(text);
+            std::fs::write(&path, content).expect("writable");
+        };
+        append("playbooks/four_dimensions.yaml", &blocks[0]);
+        // The setting and its type go under `settings:` and `setting_types:`.
+        let settings = dir.path().join("playbooks/settings.yaml");
+        let mut text = std::fs::read_to_string(&settings).expect("exported settings");
+        let mut section = String::new();
+        for line in blocks[1].lines() {
+            if line.ends_with(':') && !line.starts_with(' ') {
+                section = line.to_owned();
+            } else {
+                let header = format!("\n{section}\n");
+                let at =
+                    text.find(&header).expect("the section is in settings.yaml") + header.len();
+                text.insert_str(at, &format!("{line}\n"));
+            }
+        }
+        std::fs::write(&settings, text).expect("writable");
+        append("playbooks/tests/four_dimensions.yaml", &blocks[2]);
+        Folder { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `check`'s output (stderr then stdout) and exit code.
+    fn check(&self) -> (String, Option<i32>) {
+        let output = dealcoach()
+            .args(["check", "--playbooks"])
+            .arg(self.path())
+            .output()
+            .expect("runs");
+        (
+            format!("{}{}", stderr(&output), stdout(&output)),
+            output.status.code(),
+        )
+    }
+
+    /// The 1-based line of the first line of `file` that holds `needle`.
+    fn line_of(&self, file: &str, needle: &str) -> usize {
+        let text = std::fs::read_to_string(self.path().join(file)).expect("readable");
+        text.lines()
+            .position(|line| line.contains(needle))
+            .map(|index| index + 1)
+            .unwrap_or_else(|| panic!("`{needle}` is not in {file}"))
+    }
+}
+
+/// Asserts `output` says `message` at `file:line:col` exactly once, with a caret.
+fn assert_located(output: &str, file: &str, line: usize, column: usize, message: &str) {
+    let place = format!("{file}:{line}:{column}: ");
+    let hits: Vec<&str> = output
+        .lines()
+        .filter(|l| l.starts_with(&place) && l.contains(message))
+        .collect();
+    assert_eq!(hits.len(), 1, "want `{place}…{message}` once in:\n{output}");
+    assert!(output.contains("^"), "no caret in:\n{output}");
+}
+
+#[test]
+fn the_worked_example_checks_and_tests_clean() {
+    let folder = Folder::with_example(|_, block| block);
+    let (output, code) = folder.check();
+    assert!(output.contains(": 0 errors, 0 warnings"), "{output}");
+    assert_eq!(code, Some(0), "{output}");
+    let output = dealcoach()
+        .args(["test", "--filter", "big_deal", "--playbooks"])
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("2 passed, 0 failed"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// Item 3: one misspelt key costs its rule only; the file's other rules load, and the
+/// tests naming the rule are summarised in one line.
+#[test]
+fn a_misspelt_rule_key_costs_only_that_rule() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace("priority: 72", "priorty: 72"),
+        _ => block,
+    });
+    let (output, code) = folder.check();
+    let line = folder.line_of("playbooks/four_dimensions.yaml", "priorty: 72");
+    assert_located(
+        &output,
+        "playbooks/four_dimensions.yaml",
+        line,
+        5,
+        "rule `tools.proof.big_deal` is not loaded: unknown field `priorty` — did you mean `priority`?",
+    );
+    assert_eq!(code, Some(1));
+    // Every other rule of the file is still checked and counted.
+    let builtin = dealcoach().arg("check").output().expect("runs");
+    let rules = |text: &str| {
+        text.split(" rules,")
+            .next()
+            .and_then(|head| head.rsplit(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .expect("a rule count")
+    };
+    assert_eq!(rules(&output), rules(&stdout(&builtin)), "{output}");
+    assert!(
+        output.contains(
+            "2 tests are not checked: they name rule `tools.proof.big_deal`, which is not loaded"
+        ),
+        "{output}"
+    );
+    assert_eq!(
+        output.matches("which does not exist").count(),
+        0,
+        "{output}"
+    );
+}
+
+/// Item 3: every problem of a file in one run, not the first one only.
+#[test]
+fn every_problem_of_a_file_is_reported_in_one_run() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => format!(
+            "{}{}",
+            block.replace("priority: 72", "priorty: 72"),
+            block
+                .replace("tools.proof.big_deal", "tools.proof.big_deal2")
+                .replace("concept: tools.proof", "concpt: tools.proof")
+        ),
+        _ => block,
+    });
+    let (output, _) = folder.check();
+    assert!(output.contains("unknown field `priorty`"), "{output}");
+    assert!(output.contains("unknown field `concpt`"), "{output}");
+}
+
+/// Item 4: a key written twice is reported at the second one.
+#[test]
+fn a_duplicate_key_is_placed_at_the_duplicate() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace("priority: 72\n", "priority: 72\n    priority: 70\n"),
+        _ => block,
+    });
+    let (output, _) = folder.check();
+    let line = folder.line_of("playbooks/four_dimensions.yaml", "priority: 70");
+    assert_located(
+        &output,
+        "playbooks/four_dimensions.yaml",
+        line,
+        5,
+        "`priority` is written twice in the same mapping",
+    );
+}
+
+/// Item 4: a syntax error is reported as such, before what serde would say about the
+/// part it read first.
+#[test]
+fn a_syntax_error_comes_before_schema_errors() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block
+            .replace("concept: tools.proof", "concpt: tools.proof")
+            .replace("carry trust\"]", "carry trust\""),
+        _ => block,
+    });
+    let (output, _) = folder.check();
+    assert!(output.contains("not valid YAML"), "{output}");
+    assert!(!output.contains("concpt"), "{output}");
+}
+
+/// Item 2: a setting of the wrong type or out of its range is an error at the value, in
+/// the file that holds it; one with no declared type is refused at the key.
+#[test]
+fn a_mistyped_setting_is_an_error_at_its_value() {
+    let folder = Folder::with_example(|step, block| match step {
+        1 => block.replace("big_deal_amount: 1000000", "big_deal_amount: \"1,000,000\""),
+        _ => block,
+    });
+    let (output, code) = folder.check();
+    let line = folder.line_of("playbooks/settings.yaml", "big_deal_amount: \"1,000,000\"");
+    assert_located(
+        &output,
+        "playbooks/settings.yaml",
+        line,
+        20,
+        "setting `big_deal_amount` is the text \"1,000,000\", but must be a number of 0 or more",
+    );
+    assert_eq!(code, Some(1));
+
+    let folder = Folder::with_example(|step, block| match step {
+        1 => block.replace("  big_deal_amount: number 0..\n", ""),
+        _ => block,
+    });
+    let (output, _) = folder.check();
+    let line = folder.line_of("playbooks/settings.yaml", "big_deal_amount: 1000000");
+    assert_located(
+        &output,
+        "playbooks/settings.yaml",
+        line,
+        3,
+        "setting `big_deal_amount` has no declared type",
+    );
+}
+
+/// Item 2: an engine setting out of range names settings.yaml and its line, not another
+/// file with no line, and `next` refuses the folder rather than dropping a warning.
+#[test]
+fn an_engine_setting_out_of_range_is_placed_in_its_own_file() {
+    let folder = Folder::with_example(|_, block| block);
+    let settings = folder.path().join("playbooks/settings.yaml");
+    let text = std::fs::read_to_string(&settings).expect("readable");
+    std::fs::write(
+        &settings,
+        text.replace("  influential: 7\n", "  influential: 70\n")
+            .replace("  stale_days: 21\n", "  stale_days: \"three weeks\"\n"),
+    )
+    .expect("writable");
+    let (output, _) = folder.check();
+    let line = folder.line_of("playbooks/settings.yaml", "influential: 70");
+    assert_located(
+        &output,
+        "playbooks/settings.yaml",
+        line,
+        16,
+        "setting `influential` is `70`, but must be a whole number from 1 to 10",
+    );
+    assert_eq!(
+        output.matches("influential").count(),
+        2,
+        "once, with its source line: {output}"
+    );
+    let output = dealcoach()
+        .args(["next", &common::example("bank-core.yaml"), "--playbooks"])
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("stale_days"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Item 1: a misspelt name in a condition is found like a misspelt placeholder: with the
+/// nearest real name, at its line and column, once.
+#[test]
+fn a_misspelt_name_in_a_condition_is_caught_at_its_place() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block
+            .replace("when: facts.open &&", "when: facts.opn &&")
+            .replace("settings.big_deal_amount", "settings.big_deal_amout"),
+        _ => block,
+    });
+    let (output, code) = folder.check();
+    let file = "playbooks/four_dimensions.yaml";
+    let line = folder.line_of(file, "when: facts.opn &&");
+    assert_located(
+        &output,
+        file,
+        line,
+        17,
+        "rule `tools.proof.big_deal`: `when` reads `facts.opn`, but `facts` has no field `opn` — did you mean `open`?",
+    );
+    let source = std::fs::read_to_string(folder.path().join(file)).expect("readable");
+    let column = source
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.find("big_deal_amout"))
+        .expect("there")
+        + 1;
+    assert_located(
+        &output,
+        file,
+        line,
+        column,
+        "reads `settings.big_deal_amout`, but `settings` has no field `big_deal_amout` — did you mean `big_deal_amount`?",
+    );
+    assert_eq!(code, Some(1));
+}
+
+/// Item 1: a field read deep in a chain, in a derived value and in `deal`, is checked too.
+#[test]
+fn misspelt_fields_are_caught_in_chains_and_derived_values() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace(
+            "facts.proof_assets == 0",
+            "facts.proof_assets == 0 && facts.top?.nmae != () && deal.temprature != ()",
+        ),
+        _ => block,
+    });
+    let settings = folder.path().join("playbooks/settings.yaml");
+    let text = std::fs::read_to_string(&settings).expect("readable");
+    std::fs::write(
+        &settings,
+        text.replace("> settings.stale_days\n", "> settings.stale_dys\n"),
+    )
+    .expect("writable");
+    let (output, _) = folder.check();
+    assert!(
+        output.contains(
+            "reads `facts.top.nmae`, but `facts.top` has no field `nmae` — did you mean `name`?"
+        ),
+        "{output}"
+    );
+    assert!(output.contains("reads `deal.temprature`, but `deal` has no field `temprature` — did you mean `temperature`?"), "{output}");
+    let line = folder.line_of("playbooks/settings.yaml", "> settings.stale_dys");
+    assert!(
+        output.contains(&format!(
+            "playbooks/settings.yaml:{line}:46: `derived.stale` reads `settings.stale_dys`"
+        )),
+        "{output}"
+    );
+}
+
+/// Item 4: a script that does not compile is placed at its line and column in the YAML
+/// file, once, with a caret, not at the key with the place repeated in the message.
+#[test]
+fn a_script_error_is_placed_in_the_yaml_file() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace("facts.proof_assets == 0", "facts.proof_assets == = 0"),
+        _ => block,
+    });
+    let (output, _) = folder.check();
+    let file = "playbooks/four_dimensions.yaml";
+    let line = folder.line_of(file, "== = 0");
+    let source = std::fs::read_to_string(folder.path().join(file)).expect("readable");
+    let column = source
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.find("= 0"))
+        .expect("there")
+        + 1;
+    assert_located(
+        &output,
+        file,
+        line,
+        column,
+        "rule `tools.proof.big_deal`: `when` does not compile:",
+    );
+    assert!(!output.contains("script line"), "{output}");
+}
+
+/// Item 6: a filter that matches nothing is an error, not "0 passed"; a failure names its
+/// file and line; `--quiet` prints only failures and the summary.
+#[test]
+fn test_reports_what_a_trainer_needs() {
+    let folder = Folder::with_example(|step, block| match step {
+        2 => block.replacen(
+            "fires: [tools.proof.big_deal]",
+            "quiet: [tools.proof.big_deal]",
+            1,
+        ),
+        _ => block,
+    });
+    let run = |extra: &[&str]| {
+        let output = dealcoach()
+            .arg("test")
+            .args(extra)
+            .arg("--playbooks")
+            .arg(folder.path())
+            .output()
+            .expect("runs");
+        (stdout(&output), stderr(&output), output.status.code())
+    };
+    let (_, error, code) = run(&["--filter", "zzz"]);
+    assert_eq!(code, Some(2));
+    assert!(error.contains("no test's name contains `zzz`"), "{error}");
+
+    let (out, _, code) = run(&["--filter", "big_deal"]);
+    assert_eq!(code, Some(1), "{out}");
+    let line = folder.line_of(
+        "playbooks/tests/four_dimensions.yaml",
+        "tools.proof.big_deal fires on a big deal",
+    );
+    assert!(
+        out.contains(&format!(
+            "    at playbooks/tests/four_dimensions.yaml:{line}\n"
+        )),
+        "{out}"
+    );
+    let (quiet, _, _) = run(&["--quiet"]);
+    assert!(!quiet.contains("... ok"), "{quiet}");
+    assert!(quiet.contains("... FAILED"), "{quiet}");
+    assert!(quiet.lines().count() < 10, "{quiet}");
+}
+
+/// Item 6: on a trainer's folder, `test` checks that a review fires what `next` fires
+/// (a `count` that disagrees with its `for_each` used to pass every test).
+#[test]
+fn test_checks_review_agrees_with_next_on_any_folder() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace(
+            "  priority: 72\n",
+            "  priority: 72\n    for_each: \"[1, 2]\"\n    count: \"1\"\n",
+        ),
+        _ => block,
+    });
+    let output = dealcoach()
+        .args(["test", "--filter", "big_deal", "--playbooks"])
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("rule `tools.proof.big_deal` fires 1 times in a review and 2 times in `next`"),
+        "{out}"
+    );
+}
+
+/// Item 9: the project is self-contained — no test reads a folder beside the checkout, so
+/// none can pass by testing less when it is missing.
+#[test]
+fn no_test_reads_outside_the_repository() {
+    let tests = common::root().join("tests");
+    for entry in std::fs::read_dir(&tests).expect("tests folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let needle = ["..", "/shared"].concat();
+            assert!(!text.contains(&needle), "{} reads {needle}", path.display());
+        }
+    }
+    let common = std::fs::read_to_string(tests.join("common/mod.rs")).expect("readable");
+    assert!(!common.contains(&["..", "/shared"].concat()));
+}

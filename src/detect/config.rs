@@ -513,4 +513,3 @@ fn closest_known_concept(concept: &str) -> Option<&'static str> {
         .min()
         .map(|(_, known)| known)
 }
-

@@ -707,32 +707,23 @@ impl Playbook {
                 }
             }
             for (key, label) in raw.labels {
+                // Both problems are placed at the label's key, with its source line.
+                let at_key = |message: String| {
+                    let (line, column) = find_key(&file.text, &key);
+                    Diagnostic::error(&file.path, line, column, message).with_source(&file.text)
+                };
                 for (code, form) in label {
                     let place = (key.clone(), code.clone());
                     if let Some(first) = label_files.get(&place) {
-                        let (line, column) = find_key(&file.text, &key);
-                        problems.push(
-                            Diagnostic::error(
-                                &file.path,
-                                line,
-                                column,
-                                format!("label `{key}` in `{code}` is also defined in {first}"),
-                            )
-                            .with_source(&file.text),
-                        );
+                        problems.push(at_key(format!(
+                            "label `{key}` in `{code}` is also defined in {first}"
+                        )));
                         continue;
                     }
                     if !crate::playbook::labels::Lang::is_code(&code) {
-                        let (line, column) = find_key(&file.text, &key);
-                        problems.push(
-                            Diagnostic::error(
-                                &file.path,
-                                line,
-                                column,
-                                format!("label `{key}`: `{code}` is not a language code (write `zh:`, `en:`, `fr:` …)"),
-                            )
-                            .with_source(&file.text),
-                        );
+                        problems.push(at_key(format!(
+                            "label `{key}`: `{code}` is not a language code (write `zh:`, `en:`, `fr:` …)"
+                        )));
                         continue;
                     }
                     label_files.insert(place, file.path.clone());

@@ -685,6 +685,11 @@ fn the_hubspot_example_map_reads_a_hubspot_export() {
     assert_eq!(acme["deal"]["amount"].as_u64(), Some(48_000));
     assert_eq!(acme["deal"]["expected_close"].as_str(), Some("2027-01-31"));
     assert_eq!(acme["activities"][0]["date"].as_str(), Some("2026-11-12"));
+    assert_eq!(
+        acme["deal"]["owner"].as_str(),
+        Some("Jane Doe"),
+        "the deal owner reaches the snapshot, for the review's totals per owner"
+    );
     let initech = yaml(&written["9876543212.yaml"]);
     assert_eq!(initech["deal"]["stage"].as_str(), Some("won"));
     assert_eq!(initech["deal"]["amount"].as_f64(), Some(36_000.5));

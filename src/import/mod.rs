@@ -70,6 +70,7 @@ const DEAL: &[&str] = &[
     "solutions_prepared",
     "proof_assets",
     "notes",
+    "owner",
 ];
 const ACCOUNT: &[&str] = &[
     "name",

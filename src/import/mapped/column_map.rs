@@ -76,6 +76,7 @@ pub(super) const TARGETS: &[Target] = &[
     target("deal.solutions_prepared", COUNT),
     target("deal.proof_assets", Kind::Words("proof_asset")),
     target("deal.notes", Kind::Text),
+    target("deal.owner", Kind::Text),
     target("account.name", Kind::Text),
     target("account.is_key_account", Kind::Flag),
     target(

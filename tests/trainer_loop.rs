@@ -491,3 +491,45 @@ fn no_test_reads_outside_the_repository() {
     let common = std::fs::read_to_string(tests.join("common/mod.rs")).expect("readable");
     assert!(!common.contains(&["..", "/shared"].concat()));
 }
+
+/// Item 5: `explain` shows what a derived value is made of (not only `FALSE
+/// ready_to_close`), every fact the rule read whether or not it failed, and the
+/// condition's parts when `for_each` gave no item — each part cut where it begins, not at
+/// its operator (`….len() > 0` was cut into `….len()` and `> 0`).
+#[test]
+fn explain_shows_derived_values_reads_and_parts_of_an_empty_for_each() {
+    let explain = |rule: &str| {
+        let output = dealcoach()
+            .args([
+                "explain",
+                &common::example("bank-core.yaml"),
+                "--rule",
+                rule,
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let ready = explain("closing.ready");
+    for line in [
+        "  reads deal.close_requested = false\n",
+        "  derived ready_to_close = false  (playbooks/settings.yaml:199), made of:\n",
+        "      FALSE  facts.signal_types >= settings.closing_ready_signal_types\n",
+        "      reads settings.closing_ready_signal_types = 2\n",
+        // ready_to_close reads top_unmet, another derived value: shown too.
+        "  derived top_unmet = true",
+    ] {
+        assert!(ready.contains(line), "missing {line:?} in\n{ready}");
+    }
+    let empty = explain("objection.no_budget.closed");
+    for line in [
+        "    → 0 item(s)\n",
+        "  reads facts.phase = \"late\"\n",
+        "    with no item (the parts that need none):\n",
+        "    FALSE  facts.phase == \"won\"\n",
+        "    FALSE  facts.open_objections.no_budget.len() > 0\n",
+    ] {
+        assert!(empty.contains(line), "missing {line:?} in\n{empty}");
+    }
+}

@@ -533,3 +533,65 @@ fn explain_shows_derived_values_reads_and_parts_of_an_empty_for_each() {
         assert!(empty.contains(line), "missing {line:?} in\n{empty}");
     }
 }
+
+/// Item 7: `check` and `explain` take `--lang` as `next` and `test` do, in any case.
+/// `check --lang` lists what a translator still has to write; `explain --lang` shows the
+/// titles in that language; a malformed or unspoken code is refused with exit 2.
+#[test]
+fn check_and_explain_take_lang_in_any_case() {
+    let check = |code: &str| {
+        dealcoach()
+            .args(["check", "--lang", code])
+            .output()
+            .expect("runs")
+    };
+    let upper = check("FR");
+    let lower = check("fr");
+    assert_eq!(upper.status.code(), Some(0), "{}", stderr(&upper));
+    assert_eq!(stderr(&upper), stderr(&lower), "case does not matter");
+    let warnings = stderr(&upper);
+    assert!(
+        warnings.contains(
+            "playbooks/four_dimensions.yaml:953: warning: rule `closing.ready` has no `fr` text for `title`, `why`"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("warning: label `concept.closing.ready` has no `fr` text"),
+        "{warnings}"
+    );
+    // zh and en are required anyway: nothing more to say, whatever the case.
+    let english = check("EN");
+    assert_eq!(english.status.code(), Some(0));
+    assert!(
+        stdout(&english).contains(": 0 errors, 0 warnings"),
+        "{}",
+        stdout(&english)
+    );
+    let malformed = check("x1");
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(stderr(&malformed).contains("`x1` is not a language code"));
+
+    let explain = |lang: Option<&str>| {
+        let mut command = dealcoach();
+        command.args([
+            "explain",
+            &common::example("bank-core.yaml"),
+            "--rule",
+            "closing.ready",
+        ]);
+        if let Some(lang) = lang {
+            command.args(["--lang", lang]);
+        }
+        command.env("LANG", "zh_CN.UTF-8").output().expect("runs")
+    };
+    let chinese = stdout(&explain(Some("ZH")));
+    assert!(chinese.contains("  title: 时机已到"), "{chinese}");
+    // Without --lang, English whatever the locale, as `test`.
+    let default = stdout(&explain(None));
+    assert!(!default.contains("时机已到"), "{default}");
+    assert!(default.contains("  title: "), "{default}");
+    let unspoken = explain(Some("xx"));
+    assert_eq!(unspoken.status.code(), Some(2));
+    assert!(stderr(&unspoken).contains("the playbooks have no words in `xx`"));
+}

@@ -10,7 +10,7 @@ use rhai::Dynamic;
 use serde::Serialize;
 
 use crate::engine::{RuleError, SCOPE_NAMES};
-use crate::playbook::Playbook;
+use crate::playbook::{Lang, Playbook};
 use crate::snapshot::Snapshot;
 
 /// Every explained rule of one deal.
@@ -49,6 +49,8 @@ pub struct RuleExplained {
     pub concept: String,
     pub file: String,
     pub line: usize,
+    /// The title as written (placeholders unfilled), in the language asked for.
+    pub title: String,
     /// `fired`, `not_fired` or `error`.
     pub outcome: Outcome,
     /// How many times it fired (a `for_each` rule fires once per item).
@@ -154,6 +156,7 @@ pub fn explain(
     playbook: &Playbook,
     snapshot: &Snapshot,
     rule_filter: Option<&str>,
+    lang: Lang,
 ) -> Result<Explanation, NotExplained> {
     let context = crate::coach::deal_context(playbook, snapshot).map_err(NotExplained::BadDeal)?;
     let detected = context
@@ -316,6 +319,7 @@ pub fn explain(
             concept: rule.concept.clone(),
             file: rule.place.file.clone(),
             line: rule.place.line,
+            title: one_line(rule.title.get(lang)),
             outcome,
             firings: firings.len(),
             error,
@@ -333,8 +337,8 @@ pub fn explain(
         )));
     }
     // What judgement set aside is only known once everything has fired: the whole
-    // coaching run tells it (in English, the language of explanations).
-    let suppressed = crate::coach::coach(playbook, snapshot, crate::playbook::Lang::En)
+    // coaching run tells it.
+    let suppressed = crate::coach::coach(playbook, snapshot, lang)
         .map(|report| report.suppressed)
         .unwrap_or_default()
         .into_iter()
@@ -394,6 +398,7 @@ impl Explanation {
                 "{}  [{}]  {verdict}  ({}:{})\n",
                 rule.id, rule.concept, rule.file, rule.line
             ));
+            out.push_str(&format!("  title: {}\n", rule.title));
             if let Some(for_each) = &rule.for_each {
                 out.push_str(&format!("  for_each: {}\n", for_each.script));
                 if let Some(count) = for_each.items {

@@ -152,31 +152,101 @@ fn lint_judgement(playbook: &Playbook, problems: &mut Diagnostics) {
     }
 }
 
+/// `message` placed at the label `key` in the playbook file that defines it.
+fn at_label(
+    playbook: &Playbook,
+    key: &str,
+    severity: crate::diag::Severity,
+    message: String,
+) -> Diagnostic {
+    let severity = |path: &str, line, column, message| Diagnostic {
+        severity,
+        ..Diagnostic::error(path, line, column, message)
+    };
+    let place = playbook.files.playbook_yaml().find_map(|file| {
+        let (line, column) = crate::playbook::find_key(&file.text, key);
+        (line > 0).then_some((file, line, column))
+    });
+    match place {
+        Some((file, line, column)) => {
+            severity(&file.path, line, column, message).with_source(&file.text)
+        }
+        None => severity(&playbook.origin.label(), 0, 0, message),
+    }
+}
+
+/// `check --lang CODE`: what a translator still has to write in `lang` — every label and
+/// every rule text (title, why, questions) with no `lang` version, which falls back to
+/// English. zh and en are always required, so for them this finds nothing new.
+pub fn untranslated(playbook: &Playbook, lang: Lang) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    if lang == Lang::Zh || lang == Lang::En {
+        return problems;
+    }
+    for key in playbook.labels.keys() {
+        if playbook
+            .labels
+            .get(key)
+            .is_some_and(|label| !label.contains_key(lang.code()))
+        {
+            problems.push(at_label(
+                playbook,
+                key,
+                crate::diag::Severity::Warning,
+                format!("label `{key}` has no `{lang}` text: English is shown instead"),
+            ));
+        }
+    }
+    for compiled in &playbook.rules {
+        let rule = &compiled.rule;
+        let mut missing = Vec::new();
+        if rule.title.exactly(lang).is_none() {
+            missing.push("title");
+        }
+        if rule.why.exactly(lang).is_none() {
+            missing.push("why");
+        }
+        if rule.questions.exactly(Lang::En).is_some() && rule.questions.exactly(lang).is_none() {
+            missing.push("questions");
+        }
+        if !missing.is_empty() {
+            problems.push(Diagnostic::warning(
+                &rule.place.file,
+                rule.place.line,
+                0,
+                format!(
+                    "rule `{}` has no `{lang}` text for {}: English is shown instead",
+                    rule.id,
+                    missing
+                        .iter()
+                        .map(|key| format!("`{key}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    problems
+}
+
 /// The label catalog: every label in zh and en, and a label for every concept a rule
 /// produces and every word of the snapshot's vocabularies (else the output shows ids).
 fn lint_labels(playbook: &Playbook, problems: &mut Diagnostics) {
     let labels = &playbook.labels;
-    let place = |key: &str| {
-        playbook.files.playbook_yaml().find_map(|file| {
-            let (line, column) = crate::playbook::find_key(&file.text, key);
-            (line > 0).then(|| (file.path.clone(), line, column, file.text.as_str()))
-        })
-    };
     for key in labels.keys() {
         let Some(label) = labels.get(key) else {
             continue;
         };
         for required in [Lang::Zh, Lang::En] {
             if !label.contains_key(required.code()) {
-                let message = format!(
-                    "label `{key}` has no `{required}` text: every label is written in zh and en"
-                );
-                problems.push(match place(key) {
-                    Some((file, line, column, text)) => {
-                        Diagnostic::error(file, line, column, message).with_source(text)
-                    }
-                    None => Diagnostic::error(playbook.origin.label(), 0, 0, message),
-                });
+                problems.push(at_label(
+                    playbook,
+                    key,
+                    crate::diag::Severity::Error,
+                    format!(
+                        "label `{key}` has no `{required}` text: every label is written in zh and en"
+                    ),
+                ));
             }
         }
     }

@@ -595,3 +595,81 @@ fn check_and_explain_take_lang_in_any_case() {
     assert_eq!(unspoken.status.code(), Some(2));
     assert!(stderr(&unspoken).contains("the playbooks have no words in `xx`"));
 }
+
+/// Item 8: `let` and `switch` cost no correctness. The direct evaluator cannot read them,
+/// so such scripts go to rhai — in `when` and in `for_each` — and `test` holds `next` to
+/// the expectations and a review to the same firings.
+#[test]
+fn let_and_switch_in_rules_give_the_right_answer_in_next_and_review() {
+    let rule = |id: &str, keys: &str| {
+        format!(
+            "  - id: letswitch.{id}\n    concept: risk.stale\n{keys}    severity: low\n    title: {{zh: 标题, en: title {id}}}\n    why: {{zh: [原因], en: [reason]}}\n"
+        )
+    };
+    let rules = [
+        rule(
+            "let_fires",
+            "    when: |\n      let amount = deal.amount;\n      amount > 1000\n",
+        ),
+        rule(
+            "switch_fires",
+            "    when: |\n      switch deal.stage { \"develop\" => false, _ => true }\n",
+        ),
+        rule(
+            "both_per_item",
+            "    for_each: |\n      let xs = [1, 2, 3];\n      xs\n    when: |\n      let n = item;\n      switch n { 1 => false, _ => deal.amount > 1000 }\n",
+        ),
+    ]
+    .concat();
+    let tests = "  - name: letswitch on a big deal in develop\n    deal:\n      deal: {id: ls1, name: Big, as_of: 2026-11-20, amount: 2000000, stage: develop}\n    expect:\n      fires: [letswitch.let_fires, letswitch.both_per_item]\n      quiet: [letswitch.switch_fires]\n  - name: letswitch on a small deal at the close\n    deal:\n      deal: {id: ls2, name: Small, as_of: 2026-11-20, amount: 500, stage: close}\n    expect:\n      fires: [letswitch.switch_fires]\n      quiet: [letswitch.let_fires, letswitch.both_per_item]\n";
+    let folder = Folder::with_example(|_, block| block);
+    for (file, text) in [
+        ("playbooks/four_dimensions.yaml", rules.as_str()),
+        ("playbooks/tests/four_dimensions.yaml", tests),
+    ] {
+        let path = folder.path().join(file);
+        let mut content = std::fs::read_to_string(&path).expect("exported file");
+        content.push_str(text);
+        std::fs::write(&path, content).expect("writable");
+    }
+    let output = dealcoach()
+        .args(["test", "--filter", "letswitch", "--playbooks"])
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    assert!(out.contains("2 passed, 0 failed"), "{out}");
+    // And `next` itself: the per-item rule fires once per item that passes (2 and 3).
+    let deal = folder.path().join("big.yaml");
+    std::fs::write(
+        &deal,
+        "deal: {id: ls1, name: Big, as_of: 2026-11-20, amount: 2000000, stage: develop}\n",
+    )
+    .expect("writable");
+    let next = dealcoach()
+        .args(["next", "--all", "--format", "json"])
+        .arg(&deal)
+        .arg("--playbooks")
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&next.stdout).expect("JSON");
+    let mut fired: Vec<&str> = report["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|warning| warning["rule"]["id"].as_str())
+        .filter(|id| id.starts_with("letswitch."))
+        .collect();
+    fired.sort_unstable();
+    assert_eq!(
+        fired,
+        [
+            "letswitch.both_per_item",
+            "letswitch.both_per_item",
+            "letswitch.let_fires"
+        ],
+        "{report}"
+    );
+}

@@ -673,3 +673,53 @@ fn let_and_switch_in_rules_give_the_right_answer_in_next_and_review() {
         "{report}"
     );
 }
+
+/// Item 1: a gate's `when:` and a path into `stakeholders` are name-checked like any
+/// condition: a misspelt field is placed at its line and column, with the nearest name.
+/// Both used to pass `check` and then never match.
+#[test]
+fn gates_and_stakeholder_paths_are_name_checked() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace(
+            "facts.proof_assets == 0",
+            "facts.proof_assets == 0 && stakeholders[0].nmae != ()",
+        ),
+        _ => block,
+    });
+    let judgement = folder.path().join("playbooks/judgement.yaml");
+    let text = std::fs::read_to_string(&judgement).expect("readable");
+    std::fs::write(
+        &judgement,
+        text.replacen(
+            "    when: facts.phase == \"won\"\n",
+            "    when: facts.phsae == \"won\"\n",
+            1,
+        ),
+    )
+    .expect("writable");
+    let (output, code) = folder.check();
+    assert_eq!(code, Some(1), "{output}");
+    let line = folder.line_of("playbooks/judgement.yaml", "facts.phsae");
+    assert_located(
+        &output,
+        "playbooks/judgement.yaml",
+        line,
+        17,
+        "gate `won`: `when` reads `facts.phsae`, but `facts` has no field `phsae` — did you mean `phase`?",
+    );
+    let line = folder.line_of("playbooks/four_dimensions.yaml", "stakeholders[0].nmae");
+    let column = std::fs::read_to_string(folder.path().join("playbooks/four_dimensions.yaml"))
+        .expect("readable")
+        .lines()
+        .nth(line - 1)
+        .and_then(|text| text.find(".nmae"))
+        .expect("the typo's column")
+        + 2;
+    assert_located(
+        &output,
+        "playbooks/four_dimensions.yaml",
+        line,
+        column,
+        "reads `stakeholders[…].nmae`, but `stakeholders[…]` has no field `nmae` — did you mean `name`?",
+    );
+}

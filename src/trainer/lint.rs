@@ -74,6 +74,7 @@ pub fn lint(playbook: &Playbook) -> Diagnostics {
         &mut sources,
         &mut problems,
     );
+    lint_gates(playbook, &fields, &mut sources, &mut problems);
     lint_tests(playbook, &mut problems);
     lint_labels(playbook, &mut problems);
     lint_judgement(playbook, &mut problems);
@@ -322,15 +323,27 @@ impl Sources {
         id: &str,
         key: &str,
     ) -> Option<ScriptPlace> {
+        self.entry_script(playbook, file, ("rules", "id", id), key)
+    }
+
+    /// Where the script under `key` is written in the entry of the list `list` whose
+    /// `name_key` is `name` (a rule by its `id`, a gate by its `name`).
+    fn entry_script(
+        &mut self,
+        playbook: &Playbook,
+        file: &str,
+        (list, name_key, name): (&str, &str, &str),
+        key: &str,
+    ) -> Option<ScriptPlace> {
         let text = playbook.files.file(file)?.text.as_str();
         let places = self.of(playbook, file);
-        let index = places.children(&["rules"]).iter().find(|index| {
+        let index = places.children(&[list]).iter().find(|index| {
             places
-                .get(&["rules", index, "id"])
+                .get(&[list, index, name_key])
                 .and_then(|place| text.get(place.start.index..place.end.index))
-                .is_some_and(|written| written.trim().trim_matches(['"', '\'']) == id)
+                .is_some_and(|written| written.trim().trim_matches(['"', '\'']) == name)
         })?;
-        let place = places.get(&["rules", index, key])?;
+        let place = places.get(&[list, index, key])?;
         Some(ScriptPlace::new(text, place))
     }
 
@@ -632,6 +645,52 @@ fn lint_script_files(playbook: &Playbook, native: &BTreeSet<String>, problems: &
 }
 
 /// Unknown fields and calls to unknown functions in the `derived:` values.
+/// [`lint_script`] for a script that compiled (one that did not is reported where it is
+/// compiled), read without `item`.
+fn lint_compiled(
+    playbook: &Playbook,
+    ast: &AST,
+    fields: &FieldNames,
+    place: Option<&ScriptPlace>,
+    at: (&str, usize, &str),
+    problems: &mut Diagnostics,
+) {
+    lint_script(
+        playbook,
+        "",
+        &Ok(ast.clone()),
+        false,
+        fields,
+        place,
+        at,
+        problems,
+    );
+}
+
+/// A gate's `when:` reads the deal as a rule's does: each field it reads must exist. (A
+/// `when:` that does not compile is reported as the gates are loaded.)
+fn lint_gates(
+    playbook: &Playbook,
+    fields: &FieldNames,
+    sources: &mut Sources,
+    problems: &mut Diagnostics,
+) {
+    for gate in &playbook.judgement.gates {
+        let Ok(ast) = &gate.when else { continue };
+        let place =
+            sources.entry_script(playbook, &gate.file, ("gates", "name", &gate.name), "when");
+        let what = format!("gate `{}`: `when`", gate.name);
+        lint_compiled(
+            playbook,
+            ast,
+            fields,
+            place.as_ref(),
+            (&gate.file, gate.line, &what),
+            problems,
+        );
+    }
+}
+
 fn lint_derived(
     playbook: &Playbook,
     native: Option<&BTreeSet<String>>,
@@ -646,14 +705,13 @@ fn lint_derived(
             .map(|f| f.text.as_str())
             .unwrap_or_default();
         let place = sources.derived_script(playbook, file, name);
-        lint_script(
+        let what = format!("`derived.{name}`");
+        lint_compiled(
             playbook,
-            "",
-            &Ok(ast.clone()),
-            false,
+            ast,
             fields,
             place.as_ref(),
-            (file, line, &format!("`derived.{name}`")),
+            (file, line, &what),
             problems,
         );
         let Some(native) = native else { continue };
@@ -714,6 +772,10 @@ impl FieldNames {
                 shape(serde_json::to_value(&sample.information)),
             ),
             ("settings", shape(serde_json::to_value(&playbook.settings))),
+            (
+                "stakeholders",
+                shape(serde_json::to_value(&sample.stakeholders)),
+            ),
         ]);
         FieldNames {
             roots,

@@ -723,3 +723,34 @@ fn gates_and_stakeholder_paths_are_name_checked() {
         "reads `stakeholders[…].nmae`, but `stakeholders[…]` has no field `nmae` — did you mean `name`?",
     );
 }
+
+/// Item 4: a derived value that does not compile is placed at rhai's line and column
+/// inside the script, like a rule's, not at its key.
+#[test]
+fn a_derived_value_that_does_not_compile_is_placed_inside_its_script() {
+    let folder = Folder::with_example(|_, block| block);
+    let settings = folder.path().join("playbooks/settings.yaml");
+    let text = std::fs::read_to_string(&settings).expect("readable");
+    std::fs::write(
+        &settings,
+        text.replace("> settings.stale_days\n", "> settings.stale_days )\n"),
+    )
+    .expect("writable");
+    let (output, code) = folder.check();
+    assert_eq!(code, Some(1), "{output}");
+    let line = folder.line_of("playbooks/settings.yaml", "> settings.stale_days )");
+    let column = std::fs::read_to_string(&settings)
+        .expect("readable")
+        .lines()
+        .nth(line - 1)
+        .and_then(|text| text.find(')'))
+        .expect("the stray bracket")
+        + 1;
+    assert_located(
+        &output,
+        "playbooks/settings.yaml",
+        line,
+        column,
+        "`derived.stale` does not compile: Expecting ';' to terminate this statement",
+    );
+}

@@ -343,20 +343,35 @@ mod review {
         );
         assert!(message.contains("closing"), "{message}");
 
-        // The text format lists it after the table; CSV keeps stdout clean and uses stderr.
-        let output = dealcoach().args(["review", &path]).output().unwrap();
-        assert_eq!(output.status.code(), Some(1));
-        assert!(stdout(&output).contains("broken.yaml:4:10:"));
-        let output = dealcoach()
-            .args(["review", &path, "--format", "csv"])
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(1));
-        assert!(stderr(&output).contains("broken.yaml:4:10:"));
-        let rows = csv::Reader::from_reader(output.stdout.as_slice())
-            .records()
-            .count();
-        assert_eq!(rows, copied);
+        // Every format: the file's error on stderr, exit 1, and stdout holding the report
+        // alone — text and Markdown count the file in the headline, JSON lists it under
+        // `errors`, CSV has only rows. (It used to reach stderr for CSV only.)
+        for format in ["text", "markdown", "json", "csv"] {
+            let output = dealcoach()
+                .args(["review", &path, "--format", format])
+                .output()
+                .unwrap();
+            let (out, err) = (stdout(&output), stderr(&output));
+            assert_eq!(output.status.code(), Some(1), "{format}: {err}");
+            assert!(err.contains("broken.yaml:4:10:"), "{format}: {err}");
+            match format {
+                "json" => {
+                    let report: Value = serde_json::from_str(&out).expect("stdout is JSON");
+                    assert_eq!(report["errors"].as_array().map(Vec::len), Some(1));
+                }
+                "csv" => {
+                    let rows = csv::Reader::from_reader(output.stdout.as_slice())
+                        .records()
+                        .collect::<Result<Vec<_>, _>>()
+                        .expect("stdout is CSV");
+                    assert_eq!(rows.len(), copied);
+                }
+                _ => {
+                    assert!(!out.contains("broken.yaml"), "{format}: {out}");
+                    assert!(out.contains("1 file could not be read"), "{format}: {out}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -491,3 +491,266 @@ fn no_test_reads_outside_the_repository() {
     let common = std::fs::read_to_string(tests.join("common/mod.rs")).expect("readable");
     assert!(!common.contains(&["..", "/shared"].concat()));
 }
+
+/// Item 5: `explain` shows what a derived value is made of (not only `FALSE
+/// ready_to_close`), every fact the rule read whether or not it failed, and the
+/// condition's parts when `for_each` gave no item — each part cut where it begins, not at
+/// its operator (`….len() > 0` was cut into `….len()` and `> 0`).
+#[test]
+fn explain_shows_derived_values_reads_and_parts_of_an_empty_for_each() {
+    let explain = |rule: &str| {
+        let output = dealcoach()
+            .args([
+                "explain",
+                &common::example("bank-core.yaml"),
+                "--rule",
+                rule,
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let ready = explain("closing.ready");
+    for line in [
+        "  reads deal.close_requested = false\n",
+        "  derived ready_to_close = false  (playbooks/settings.yaml:199), made of:\n",
+        "      FALSE  facts.signal_types >= settings.closing_ready_signal_types\n",
+        "      reads settings.closing_ready_signal_types = 2\n",
+        // ready_to_close reads top_unmet, another derived value: shown too.
+        "  derived top_unmet = true",
+    ] {
+        assert!(ready.contains(line), "missing {line:?} in\n{ready}");
+    }
+    let empty = explain("objection.no_budget.closed");
+    for line in [
+        "    → 0 item(s)\n",
+        "  reads facts.phase = \"late\"\n",
+        "    with no item (the parts that need none):\n",
+        "    FALSE  facts.phase == \"won\"\n",
+        "    FALSE  facts.open_objections.no_budget.len() > 0\n",
+    ] {
+        assert!(empty.contains(line), "missing {line:?} in\n{empty}");
+    }
+}
+
+/// Item 7: `check` and `explain` take `--lang` as `next` and `test` do, in any case.
+/// `check --lang` lists what a translator still has to write; `explain --lang` shows the
+/// titles in that language; a malformed or unspoken code is refused with exit 2.
+#[test]
+fn check_and_explain_take_lang_in_any_case() {
+    let check = |code: &str| {
+        dealcoach()
+            .args(["check", "--lang", code])
+            .output()
+            .expect("runs")
+    };
+    let upper = check("FR");
+    let lower = check("fr");
+    assert_eq!(upper.status.code(), Some(0), "{}", stderr(&upper));
+    assert_eq!(stderr(&upper), stderr(&lower), "case does not matter");
+    let warnings = stderr(&upper);
+    assert!(
+        warnings.contains(
+            "playbooks/four_dimensions.yaml:953: warning: rule `closing.ready` has no `fr` text for `title`, `why`"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("warning: label `concept.closing.ready` has no `fr` text"),
+        "{warnings}"
+    );
+    // zh and en are required anyway: nothing more to say, whatever the case.
+    let english = check("EN");
+    assert_eq!(english.status.code(), Some(0));
+    assert!(
+        stdout(&english).contains(": 0 errors, 0 warnings"),
+        "{}",
+        stdout(&english)
+    );
+    let malformed = check("x1");
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(stderr(&malformed).contains("`x1` is not a language code"));
+
+    let explain = |lang: Option<&str>| {
+        let mut command = dealcoach();
+        command.args([
+            "explain",
+            &common::example("bank-core.yaml"),
+            "--rule",
+            "closing.ready",
+        ]);
+        if let Some(lang) = lang {
+            command.args(["--lang", lang]);
+        }
+        command.env("LANG", "zh_CN.UTF-8").output().expect("runs")
+    };
+    let chinese = stdout(&explain(Some("ZH")));
+    assert!(chinese.contains("  title: 时机已到"), "{chinese}");
+    // Without --lang, English whatever the locale, as `test`.
+    let default = stdout(&explain(None));
+    assert!(!default.contains("时机已到"), "{default}");
+    assert!(default.contains("  title: "), "{default}");
+    let unspoken = explain(Some("xx"));
+    assert_eq!(unspoken.status.code(), Some(2));
+    assert!(stderr(&unspoken).contains("the playbooks have no words in `xx`"));
+}
+
+/// Item 8: `let` and `switch` cost no correctness. The direct evaluator cannot read them,
+/// so such scripts go to rhai — in `when` and in `for_each` — and `test` holds `next` to
+/// the expectations and a review to the same firings.
+#[test]
+fn let_and_switch_in_rules_give_the_right_answer_in_next_and_review() {
+    let rule = |id: &str, keys: &str| {
+        format!(
+            "  - id: letswitch.{id}\n    concept: risk.stale\n{keys}    severity: low\n    title: {{zh: 标题, en: title {id}}}\n    why: {{zh: [原因], en: [reason]}}\n"
+        )
+    };
+    let rules = [
+        rule(
+            "let_fires",
+            "    when: |\n      let amount = deal.amount;\n      amount > 1000\n",
+        ),
+        rule(
+            "switch_fires",
+            "    when: |\n      switch deal.stage { \"develop\" => false, _ => true }\n",
+        ),
+        rule(
+            "both_per_item",
+            "    for_each: |\n      let xs = [1, 2, 3];\n      xs\n    when: |\n      let n = item;\n      switch n { 1 => false, _ => deal.amount > 1000 }\n",
+        ),
+    ]
+    .concat();
+    let tests = "  - name: letswitch on a big deal in develop\n    deal:\n      deal: {id: ls1, name: Big, as_of: 2026-11-20, amount: 2000000, stage: develop}\n    expect:\n      fires: [letswitch.let_fires, letswitch.both_per_item]\n      quiet: [letswitch.switch_fires]\n  - name: letswitch on a small deal at the close\n    deal:\n      deal: {id: ls2, name: Small, as_of: 2026-11-20, amount: 500, stage: close}\n    expect:\n      fires: [letswitch.switch_fires]\n      quiet: [letswitch.let_fires, letswitch.both_per_item]\n";
+    let folder = Folder::with_example(|_, block| block);
+    for (file, text) in [
+        ("playbooks/four_dimensions.yaml", rules.as_str()),
+        ("playbooks/tests/four_dimensions.yaml", tests),
+    ] {
+        let path = folder.path().join(file);
+        let mut content = std::fs::read_to_string(&path).expect("exported file");
+        content.push_str(text);
+        std::fs::write(&path, content).expect("writable");
+    }
+    let output = dealcoach()
+        .args(["test", "--filter", "letswitch", "--playbooks"])
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    assert!(out.contains("2 passed, 0 failed"), "{out}");
+    // And `next` itself: the per-item rule fires once per item that passes (2 and 3).
+    let deal = folder.path().join("big.yaml");
+    std::fs::write(
+        &deal,
+        "deal: {id: ls1, name: Big, as_of: 2026-11-20, amount: 2000000, stage: develop}\n",
+    )
+    .expect("writable");
+    let next = dealcoach()
+        .args(["next", "--all", "--format", "json"])
+        .arg(&deal)
+        .arg("--playbooks")
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&next.stdout).expect("JSON");
+    let mut fired: Vec<&str> = report["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|warning| warning["rule"]["id"].as_str())
+        .filter(|id| id.starts_with("letswitch."))
+        .collect();
+    fired.sort_unstable();
+    assert_eq!(
+        fired,
+        [
+            "letswitch.both_per_item",
+            "letswitch.both_per_item",
+            "letswitch.let_fires"
+        ],
+        "{report}"
+    );
+}
+
+/// Item 1: a gate's `when:` and a path into `stakeholders` are name-checked like any
+/// condition: a misspelt field is placed at its line and column, with the nearest name.
+/// Both used to pass `check` and then never match.
+#[test]
+fn gates_and_stakeholder_paths_are_name_checked() {
+    let folder = Folder::with_example(|step, block| match step {
+        0 => block.replace(
+            "facts.proof_assets == 0",
+            "facts.proof_assets == 0 && stakeholders[0].nmae != ()",
+        ),
+        _ => block,
+    });
+    let judgement = folder.path().join("playbooks/judgement.yaml");
+    let text = std::fs::read_to_string(&judgement).expect("readable");
+    std::fs::write(
+        &judgement,
+        text.replacen(
+            "    when: facts.phase == \"won\"\n",
+            "    when: facts.phsae == \"won\"\n",
+            1,
+        ),
+    )
+    .expect("writable");
+    let (output, code) = folder.check();
+    assert_eq!(code, Some(1), "{output}");
+    let line = folder.line_of("playbooks/judgement.yaml", "facts.phsae");
+    assert_located(
+        &output,
+        "playbooks/judgement.yaml",
+        line,
+        17,
+        "gate `won`: `when` reads `facts.phsae`, but `facts` has no field `phsae` — did you mean `phase`?",
+    );
+    let line = folder.line_of("playbooks/four_dimensions.yaml", "stakeholders[0].nmae");
+    let column = std::fs::read_to_string(folder.path().join("playbooks/four_dimensions.yaml"))
+        .expect("readable")
+        .lines()
+        .nth(line - 1)
+        .and_then(|text| text.find(".nmae"))
+        .expect("the typo's column")
+        + 2;
+    assert_located(
+        &output,
+        "playbooks/four_dimensions.yaml",
+        line,
+        column,
+        "reads `stakeholders[…].nmae`, but `stakeholders[…]` has no field `nmae` — did you mean `name`?",
+    );
+}
+
+/// Item 4: a derived value that does not compile is placed at rhai's line and column
+/// inside the script, like a rule's, not at its key.
+#[test]
+fn a_derived_value_that_does_not_compile_is_placed_inside_its_script() {
+    let folder = Folder::with_example(|_, block| block);
+    let settings = folder.path().join("playbooks/settings.yaml");
+    let text = std::fs::read_to_string(&settings).expect("readable");
+    std::fs::write(
+        &settings,
+        text.replace("> settings.stale_days\n", "> settings.stale_days )\n"),
+    )
+    .expect("writable");
+    let (output, code) = folder.check();
+    assert_eq!(code, Some(1), "{output}");
+    let line = folder.line_of("playbooks/settings.yaml", "> settings.stale_days )");
+    let column = std::fs::read_to_string(&settings)
+        .expect("readable")
+        .lines()
+        .nth(line - 1)
+        .and_then(|text| text.find(')'))
+        .expect("the stray bracket")
+        + 1;
+    assert_located(
+        &output,
+        "playbooks/settings.yaml",
+        line,
+        column,
+        "`derived.stale` does not compile: Expecting ';' to terminate this statement",
+    );
+}

@@ -21,6 +21,10 @@ pub struct ExplainArgs {
     pub format: ExplainFormat,
     #[command(flatten)]
     pub playbooks: PlaybookArgs,
+    /// The language of the rules' titles and of the reasons judgement gives (default: en,
+    /// whatever the locale, so an explanation reads the same on every machine).
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -31,16 +35,18 @@ pub enum ExplainFormat {
 
 pub fn run(args: &ExplainArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
+    let lang = super::LangArgs::explicit_or_english(args.lang.as_deref(), &playbook)?;
     let (shown_path, snapshot) = super::load_deal(&args.deal, &playbook)?;
-    let explanation =
-        explain(&playbook, &snapshot, args.rule.as_deref()).map_err(|problem| match problem {
+    let explanation = explain(&playbook, &snapshot, args.rule.as_deref(), lang).map_err(
+        |problem| match problem {
             NotExplained::BadDeal(message) => {
                 crate::diag::Diagnostic::error(shown_path.as_str(), 0, 0, message)
             }
             NotExplained::NoSuchRule(message) => {
                 crate::diag::Diagnostic::error(playbook.origin.label(), 0, 0, message)
             }
-        })?;
+        },
+    )?;
     match args.format {
         ExplainFormat::Text => print(&explanation.text())?,
         ExplainFormat::Json => print_raw(&explanation.json(&playbook, &snapshot))?,

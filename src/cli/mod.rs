@@ -128,6 +128,18 @@ pub struct LangArgs {
 }
 
 impl LangArgs {
+    /// `--lang` of the trainer's commands (`test`, `explain`): checked like the others',
+    /// but English without it, whatever the locale, so their output is reproducible.
+    pub fn explicit_or_english(code: Option<&str>, playbook: &Playbook) -> Result<Lang, Failure> {
+        match code {
+            Some(code) => LangArgs {
+                lang: Some(code.to_owned()),
+            }
+            .resolve(playbook),
+            None => Ok(Lang::En),
+        }
+    }
+
     /// The language asked for, checked against what the playbooks speak.
     pub fn resolve(&self, playbook: &Playbook) -> Result<Lang, Failure> {
         let spoken = playbook.labels.languages();

@@ -101,11 +101,10 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     for skipped in &reviewed.skipped {
         super::say(skipped);
     }
-    if format == Format::Csv {
-        // CSV has no room for them; they go to stderr.
-        for error in &reviewed.errors {
-            super::say(&error.message);
-        }
+    // Every format: stdout holds the report alone (the headline counts the unreadable
+    // files; JSON also lists them under `errors`), stderr says which and why.
+    for error in &reviewed.errors {
+        super::say(&error.message);
     }
     for failure in &reviewed.rule_failures {
         super::say(format_args!(

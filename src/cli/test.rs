@@ -31,13 +31,7 @@ pub struct TestArgs {
 
 pub fn run(args: &TestArgs) -> Result<Exit, Failure> {
     let playbook = args.playbooks.load()?;
-    let lang = match &args.lang {
-        Some(code) => super::LangArgs {
-            lang: Some(code.clone()),
-        }
-        .resolve(&playbook)?,
-        None => crate::playbook::Lang::En,
-    };
+    let lang = super::LangArgs::explicit_or_english(args.lang.as_deref(), &playbook)?;
     let run = run_tests_in(&playbook, args.filter.as_deref(), lang)
         .map_err(|problems| Failure::Invalid(Diagnostics(problems)))?;
     if let (Some(filter), true) = (&args.filter, run.outcomes.is_empty()) {

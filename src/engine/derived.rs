@@ -46,22 +46,22 @@ impl ScriptEngine {
     pub(super) fn compile_derived(
         &mut self,
         derived: &IndexMap<String, crate::playbook::DerivedValue>,
+        files: &crate::playbook::PlaybookFiles,
         problems: &mut Diagnostics,
     ) {
         for (name, value) in derived {
             let scope = self.compile_scope();
-            let compiled = self.engine.compile_with_scope(&scope, &value.script).map_err(|error| {
-                let (line, column) = position(error.position());
-                format!("`derived.{name}` does not compile: {} (script line {line}, column {column})", error.err_type())
-            });
-            if let Err(message) = &compiled {
-                problems.push(Diagnostic::error(
-                    &value.file,
-                    value.line,
-                    0,
-                    message.clone(),
-                ));
+            let compiled = self.engine.compile_with_scope(&scope, &value.script);
+            if let Err(error) = &compiled {
+                problems.push(located_compile_error(name, value, files, error));
             }
+            let compiled = compiled.map_err(|error| {
+                let (line, column) = position(error.position());
+                format!(
+                    "`derived.{name}` does not compile: {} (script line {line}, column {column})",
+                    error.err_type()
+                )
+            });
             let direct = self.direct(&compiled);
             let reads = self.derived_read(compiled.iter());
             self.derived.push(DerivedScript {
@@ -175,4 +175,26 @@ impl ScriptEngine {
             Dynamic::UNIT
         })
     }
+}
+
+/// A derived value that does not compile, placed at rhai's line and column inside the
+/// script in its YAML file, with the source line and a caret (at the key when the script
+/// cannot be found in the text). Only on failure is the file's position index built.
+fn located_compile_error(
+    name: &str,
+    value: &crate::playbook::DerivedValue,
+    files: &crate::playbook::PlaybookFiles,
+    error: &rhai::ParseError,
+) -> Diagnostic {
+    let message = format!("`derived.{name}` does not compile: {}", error.err_type());
+    let Some(file) = files.file(&value.file) else {
+        return Diagnostic::error(&value.file, value.line, 0, message);
+    };
+    let places = crate::snapshot::places::Places::of(&file.text);
+    let (line, column) = places
+        .get(&["derived", name])
+        .map(|place| crate::trainer::names::ScriptPlace::new(&file.text, place))
+        .and_then(|place| place.locate(error.position()))
+        .unwrap_or((value.line, 0));
+    Diagnostic::error(&value.file, line, column, message).with_source(&file.text)
 }

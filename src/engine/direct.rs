@@ -729,6 +729,9 @@ fn arithmetic(left: Scalar, right: Scalar, subtract: bool) -> Option<Scalar> {
 }
 
 #[cfg(test)]
+mod differential;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use rhai::Scope;

@@ -191,7 +191,7 @@ impl ScriptEngine {
             memo_numbers: MemoNumbers::default(),
             direct_evaluation: true,
         };
-        scripts.compile_derived(derived, &mut problems);
+        scripts.compile_derived(derived, files, &mut problems);
         (scripts, problems)
     }
 

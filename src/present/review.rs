@@ -496,13 +496,6 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             )?;
         }
     }
-    if !review.errors.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "{}", style.bold(w.ui("review.errors")))?;
-        for error in &review.errors {
-            writeln!(out, "  {}", style.red(&error.message))?;
-        }
-    }
     Ok(())
 }
 
@@ -617,14 +610,6 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
                     ]
                 ))
             )?;
-        }
-    }
-    if !review.errors.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "### {}", w.ui("review.errors"))?;
-        writeln!(out)?;
-        for error in &review.errors {
-            writeln!(out, "- {}", md(&error.message))?;
         }
     }
     Ok(())

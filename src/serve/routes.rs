@@ -383,8 +383,8 @@ async fn explain(
             .get("rule")
             .map(String::as_str)
             .filter(|rule| !rule.is_empty());
-        let explanation =
-            explain(&loaded.playbook, &snapshot, rule).map_err(|problem| match problem {
+        let explanation = explain(&loaded.playbook, &snapshot, rule, crate::playbook::Lang::En)
+            .map_err(|problem| match problem {
                 NotExplained::BadDeal(message) => {
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
                 }

@@ -2,14 +2,15 @@
 //! line prints as text and `serve` answers as JSON (`POST /v1/explain`).
 //!
 //! For every rule: fired or not, each top-level `&&` part of its condition with its value
-//! (so the false part stands out), and the value of every fact path the condition reads.
-//! A trainer sees why without reading Rust.
+//! (so the false part stands out), the value of every fact path the rule reads, and what
+//! each derived value it reads is made of. A `for_each` that gave no item still shows the
+//! parts that need none. A trainer sees why without reading Rust.
 
 use rhai::Dynamic;
 use serde::Serialize;
 
 use crate::engine::{RuleError, SCOPE_NAMES};
-use crate::playbook::Playbook;
+use crate::playbook::{Lang, Playbook};
 use crate::snapshot::Snapshot;
 
 /// Every explained rule of one deal.
@@ -48,6 +49,8 @@ pub struct RuleExplained {
     pub concept: String,
     pub file: String,
     pub line: usize,
+    /// The title as written (placeholders unfilled), in the language asked for.
+    pub title: String,
     /// `fired`, `not_fired` or `error`.
     pub outcome: Outcome,
     /// How many times it fired (a `for_each` rule fires once per item).
@@ -61,8 +64,31 @@ pub struct RuleExplained {
     pub for_each: Option<ForEach>,
     /// The `when:` script on one line.
     pub when: String,
-    /// One case per item of `for_each` (one case without an item otherwise).
+    /// Every fact path the rule reads that does not depend on `item` (in `when`,
+    /// `for_each` and `priority`), with its value — read whatever the outcome.
+    pub reads: Vec<Shown>,
+    /// The derived values the condition reads, with what they are made of.
+    pub derived: Vec<DerivedShown>,
+    /// One case per item of `for_each` (one case without an item otherwise, and one
+    /// when `for_each` gave no item: the parts that need none still have values).
     pub cases: Vec<Case>,
+}
+
+/// A derived value (`derived:` in the playbooks) as one rule reads it: its value, and
+/// its own parts and reads, so `FALSE ready_to_close` says which part made it false.
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedShown {
+    pub name: String,
+    pub file: String,
+    pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Its script's top-level parts, with their values.
+    pub parts: Vec<Part>,
+    /// The fact paths its script reads, with their values.
+    pub reads: Vec<Shown>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,7 +111,8 @@ pub struct Case {
     /// The item, shown as rhai prints it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
-    /// The fact paths the condition reads, with their values.
+    /// The `item` paths the condition reads, with their values (the other paths are the
+    /// rule's `reads`).
     pub reads: Vec<Shown>,
     /// The top-level `&&` parts of the condition, with their values.
     pub parts: Vec<Part>,
@@ -129,6 +156,7 @@ pub fn explain(
     playbook: &Playbook,
     snapshot: &Snapshot,
     rule_filter: Option<&str>,
+    lang: Lang,
 ) -> Result<Explanation, NotExplained> {
     let context = crate::coach::deal_context(playbook, snapshot).map_err(NotExplained::BadDeal)?;
     let detected = context
@@ -148,7 +176,56 @@ pub fn explain(
         .collect();
     let (mut scope, derived_errors) = (context.scope, context.errors);
     let scripts = &playbook.scripts;
-    let engine = scripts.engine();
+    let derived_sources = derived_sources(playbook);
+    let evaluate = |scope: &mut rhai::Scope<'static>, script: &str| {
+        scripts
+            .engine()
+            .compile_with_scope(scope, script)
+            .map_err(|e| e.to_string())
+            .and_then(|ast| scripts.run(scope, &ast))
+    };
+    let shown = |scope: &mut rhai::Scope<'static>, script: &str, path: String| {
+        let value = evaluate(scope, script);
+        Shown {
+            path,
+            value: value.as_ref().ok().map(show),
+            error: value.err(),
+        }
+    };
+    // The top-level parts of `script` with their values; without an item, a part that
+    // reads one says so instead of failing.
+    let parts_of = |scope: &mut rhai::Scope<'static>, script: &str, no_item: bool| {
+        conjuncts(script)
+            .into_iter()
+            .map(|part| {
+                let part = part.as_str();
+                let value = if no_item
+                    && fact_paths(part)
+                        .iter()
+                        .any(|path| path == "item" || path.starts_with("item."))
+                {
+                    Err("not evaluated: `for_each` gave no item".to_owned())
+                } else {
+                    evaluate(scope, part)
+                };
+                let result = match &value {
+                    Ok(v) if v.as_bool() == Ok(true) => PartResult::True,
+                    Ok(v) if v.as_bool() == Ok(false) => PartResult::False,
+                    Ok(_) => PartResult::Value,
+                    Err(_) => PartResult::Error,
+                };
+                Part {
+                    condition: one_line(part),
+                    result,
+                    value: match &value {
+                        Ok(v) if v.as_bool().is_err() => Some(show(v)),
+                        _ => None,
+                    },
+                    error: value.err(),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
     let mut rules = Vec::new();
     for compiled in &playbook.rules {
         let rule = &compiled.rule;
@@ -176,56 +253,64 @@ pub fn explain(
                 .map(|list| list.into_iter().map(Some).collect())
                 .unwrap_or_default();
         }
+        // A `for_each` that gave nothing (or failed) still shows the condition's parts:
+        // those that need no item have values.
+        let no_item = items.is_empty();
+        if no_item {
+            items.push(None);
+        }
+        let scripts_read = [
+            Some(rule.when.as_str()),
+            rule.for_each.as_deref(),
+            priority_script(rule),
+        ];
+        let reads = scripts_read
+            .iter()
+            .flatten()
+            .flat_map(|script| fact_paths(script))
+            .fold(Vec::<String>::new(), |mut paths, path| {
+                if !path.starts_with("item") && path.contains('.') && !paths.contains(&path) {
+                    paths.push(path);
+                }
+                paths
+            })
+            .into_iter()
+            .map(|path| shown(&mut scope, &path, path.clone()))
+            .collect();
+        let derived = derived_read(&rule.when, &derived_sources)
+            .into_iter()
+            .map(|(name, source)| {
+                let value = evaluate(&mut scope, &name);
+                DerivedShown {
+                    file: source.file.clone(),
+                    line: source.line,
+                    value: value.as_ref().ok().map(show),
+                    error: value.err(),
+                    parts: parts_of(&mut scope, &source.script, false),
+                    reads: fact_paths(&source.script)
+                        .into_iter()
+                        .filter(|path| path.contains('.'))
+                        .map(|path| shown(&mut scope, &path, path.clone()))
+                        .collect(),
+                    name,
+                }
+            })
+            .collect();
         let mut cases = Vec::new();
         for item in items {
             let depth = scope.len();
             if let Some(item) = &item {
                 scope.push_constant_dynamic("item", item.clone());
             }
-            let mut evaluate = |script: &str| {
-                engine
-                    .compile_with_scope(&scope, script)
-                    .map_err(|e| e.to_string())
-                    .and_then(|ast| scripts.run(&mut scope, &ast))
-            };
             let reads = fact_paths(&rule.when)
                 .into_iter()
-                .filter(|path| path.starts_with("item.") == item.is_some() && path.contains('.'))
-                .map(|path| {
-                    let value = evaluate(&path);
-                    Shown {
-                        path,
-                        value: value.as_ref().ok().map(show),
-                        error: value.err(),
-                    }
-                })
-                .collect();
-            let parts = conjuncts(&rule.when)
-                .into_iter()
-                .map(|part| {
-                    let part = part.as_str();
-                    let value = evaluate(part);
-                    let result = match &value {
-                        Ok(v) if v.as_bool() == Ok(true) => PartResult::True,
-                        Ok(v) if v.as_bool() == Ok(false) => PartResult::False,
-                        Ok(_) => PartResult::Value,
-                        Err(_) => PartResult::Error,
-                    };
-                    Part {
-                        condition: one_line(part),
-                        result,
-                        value: match &value {
-                            Ok(v) if v.as_bool().is_err() => Some(show(v)),
-                            _ => None,
-                        },
-                        error: value.err(),
-                    }
-                })
+                .filter(|path| item.is_some() && path.starts_with("item."))
+                .map(|path| shown(&mut scope, &path, path.clone()))
                 .collect();
             cases.push(Case {
                 item: item.as_ref().map(show),
                 reads,
-                parts,
+                parts: parts_of(&mut scope, &rule.when, no_item),
             });
             scope.rewind(depth);
         }
@@ -234,11 +319,14 @@ pub fn explain(
             concept: rule.concept.clone(),
             file: rule.place.file.clone(),
             line: rule.place.line,
+            title: one_line(rule.title.get(lang)),
             outcome,
             firings: firings.len(),
             error,
             for_each,
             when: one_line(&rule.when),
+            reads,
+            derived,
             cases,
         });
     }
@@ -249,8 +337,8 @@ pub fn explain(
         )));
     }
     // What judgement set aside is only known once everything has fired: the whole
-    // coaching run tells it (in English, the language of explanations).
-    let suppressed = crate::coach::coach(playbook, snapshot, crate::playbook::Lang::En)
+    // coaching run tells it.
+    let suppressed = crate::coach::coach(playbook, snapshot, lang)
         .map(|report| report.suppressed)
         .unwrap_or_default()
         .into_iter()
@@ -310,6 +398,7 @@ impl Explanation {
                 "{}  [{}]  {verdict}  ({}:{})\n",
                 rule.id, rule.concept, rule.file, rule.line
             ));
+            out.push_str(&format!("  title: {}\n", rule.title));
             if let Some(for_each) = &rule.for_each {
                 out.push_str(&format!("  for_each: {}\n", for_each.script));
                 if let Some(count) = for_each.items {
@@ -317,31 +406,29 @@ impl Explanation {
                 }
             }
             out.push_str(&format!("  when: {}\n", rule.when));
+            write_reads(&mut out, "  ", &rule.reads);
+            for derived in &rule.derived {
+                let value = match (&derived.value, &derived.error) {
+                    (Some(value), _) => value.clone(),
+                    (None, error) => format!("({})", error.as_deref().unwrap_or("")),
+                };
+                out.push_str(&format!(
+                    "  derived {} = {value}  ({}:{}), made of:\n",
+                    derived.name, derived.file, derived.line
+                ));
+                write_parts(&mut out, "      ", &derived.parts);
+                write_reads(&mut out, "      ", &derived.reads);
+            }
             for case in &rule.cases {
-                if let Some(item) = &case.item {
-                    out.push_str(&format!("    with item = {item}\n"));
+                match &case.item {
+                    Some(item) => out.push_str(&format!("    with item = {item}\n")),
+                    None if rule.for_each.is_some() => {
+                        out.push_str("    with no item (the parts that need none):\n")
+                    }
+                    None => {}
                 }
-                for read in &case.reads {
-                    let shown = match (&read.value, &read.error) {
-                        (Some(value), _) => value.clone(),
-                        (None, error) => format!("({})", error.as_deref().unwrap_or("")),
-                    };
-                    out.push_str(&format!("    reads {} = {shown}\n", read.path));
-                }
-                for part in &case.parts {
-                    let mark = match part.result {
-                        PartResult::True => "true ",
-                        PartResult::False => "FALSE",
-                        PartResult::Value => "value",
-                        PartResult::Error => "error",
-                    };
-                    let detail = match (&part.value, &part.error) {
-                        (Some(value), _) => format!(" = {value}"),
-                        (None, Some(error)) => format!(" ({error})"),
-                        _ => String::new(),
-                    };
-                    out.push_str(&format!("    {mark}  {}{detail}\n", part.condition));
-                }
+                write_reads(&mut out, "    ", &case.reads);
+                write_parts(&mut out, "    ", &case.parts);
             }
             out.push('\n');
         }
@@ -382,6 +469,123 @@ impl Explanation {
             .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
         text.push('\n');
         text
+    }
+}
+
+/// A move's priority when it is a script (a fixed number reads nothing).
+fn priority_script(rule: &crate::playbook::Rule) -> Option<&str> {
+    match &rule.kind {
+        crate::playbook::RuleKind::Move {
+            priority: crate::playbook::RawPriority::Expression(script),
+        } => Some(script),
+        _ => None,
+    }
+}
+
+/// A derived value's script and where it is written.
+struct DerivedSource {
+    script: String,
+    file: String,
+    line: usize,
+}
+
+/// The source of every derived value, read from the playbook files (the engine keeps
+/// only the compiled scripts), by name.
+fn derived_sources(playbook: &Playbook) -> Vec<(String, DerivedSource)> {
+    let mut sources = Vec::new();
+    for file in playbook.files.playbook_yaml() {
+        let Ok(document) = serde_yaml::from_str::<serde_yaml::Value>(&file.text) else {
+            continue;
+        };
+        let Some(derived) = document.get("derived").and_then(|d| d.as_mapping()) else {
+            continue;
+        };
+        for (name, script) in derived {
+            let (Some(name), Some(script)) = (name.as_str(), script.as_str()) else {
+                continue;
+            };
+            let (line, _) = crate::playbook::find_key(&file.text, name);
+            sources.push((
+                name.to_owned(),
+                DerivedSource {
+                    script: script.to_owned(),
+                    file: file.path.clone(),
+                    line,
+                },
+            ));
+        }
+    }
+    sources
+}
+
+/// The derived values `script` reads, then those they read in turn, each once, in order
+/// of first appearance.
+fn derived_read<'a>(
+    script: &str,
+    sources: &'a [(String, DerivedSource)],
+) -> Vec<(String, &'a DerivedSource)> {
+    let mut found: Vec<(String, &DerivedSource)> = Vec::new();
+    let mut pending = vec![script.to_owned()];
+    while let Some(script) = pending.pop() {
+        for name in bare_names(&script) {
+            if found.iter().any(|(known, _)| *known == name) {
+                continue;
+            }
+            if let Some((_, source)) = sources.iter().find(|(known, _)| *known == name) {
+                pending.push(source.script.clone());
+                found.push((name, source));
+            }
+        }
+    }
+    found
+}
+
+/// The names a script reads on their own (not after a `.`, not called).
+fn bare_names(script: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = script;
+    let mut previous = ' ';
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        let before = rest[..start].chars().last().unwrap_or(previous);
+        let end = rest[start..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(rest.len(), |at| start + at);
+        let name = &rest[start..end];
+        let called = rest[end..].trim_start().starts_with('(');
+        let quoted = rest[..start].matches('"').count() % 2 == 1;
+        if before != '.' && !before.is_alphanumeric() && !called && !quoted {
+            names.push(name.to_owned());
+        }
+        previous = rest[..end].chars().last().unwrap_or(previous);
+        rest = &rest[end..];
+    }
+    names
+}
+
+fn write_reads(out: &mut String, indent: &str, reads: &[Shown]) {
+    for read in reads {
+        let shown = match (&read.value, &read.error) {
+            (Some(value), _) => value.clone(),
+            (None, error) => format!("({})", error.as_deref().unwrap_or("")),
+        };
+        out.push_str(&format!("{indent}reads {} = {shown}\n", read.path));
+    }
+}
+
+fn write_parts(out: &mut String, indent: &str, parts: &[Part]) {
+    for part in parts {
+        let mark = match part.result {
+            PartResult::True => "true ",
+            PartResult::False => "FALSE",
+            PartResult::Value => "value",
+            PartResult::Error => "error",
+        };
+        let detail = match (&part.value, &part.error) {
+            (Some(value), _) => format!(" = {value}"),
+            (None, Some(error)) => format!(" ({error})"),
+            _ => String::new(),
+        };
+        out.push_str(&format!("{indent}{mark}  {}{detail}\n", part.condition));
     }
 }
 
@@ -442,10 +646,7 @@ fn conjuncts(script: &str) -> Vec<String> {
                 .map_or(trimmed.len(), |(at, _)| start + at),
         )
     };
-    let starts: Option<Vec<usize>> = parts
-        .iter()
-        .map(|part| offset(part.start_position()))
-        .collect();
+    let starts: Option<Vec<usize>> = parts.iter().map(|part| offset(leftmost(part))).collect();
     let Some(mut starts) = starts else {
         return whole();
     };
@@ -456,6 +657,27 @@ fn conjuncts(script: &str) -> Vec<String> {
         .map(|pair| clean_part(&trimmed[pair[0]..pair[1]]))
         .filter(|part| !part.is_empty())
         .collect()
+}
+
+/// Where an expression's text begins. rhai places an operator call at its operator
+/// (`a.len() > 0` at `>`), so the start is the leftmost position of its operands.
+fn leftmost(expr: &rhai::Expr) -> rhai::Position {
+    let children: Vec<&rhai::Expr> = match expr {
+        rhai::Expr::FnCall(call, _) => call.args.iter().collect(),
+        rhai::Expr::And(parts, _) | rhai::Expr::Or(parts, _) | rhai::Expr::Coalesce(parts, _) => {
+            parts.iter().collect()
+        }
+        rhai::Expr::Dot(chain, ..) | rhai::Expr::Index(chain, ..) => vec![&chain.lhs],
+        _ => Vec::new(),
+    };
+    let key = |position: rhai::Position| (position.line(), position.position());
+    children
+        .into_iter()
+        .map(leftmost)
+        .chain(std::iter::once(expr.start_position()))
+        .filter(|position| position.line().is_some())
+        .min_by_key(|position| key(*position))
+        .unwrap_or(rhai::Position::NONE)
 }
 
 /// One part cut out between the starts of two parts: without the operator that follows
@@ -545,5 +767,11 @@ mod precedence_tests {
         assert_eq!(conjuncts("(a || b) && c"), ["(a || b)", "c"]);
         assert_eq!(conjuncts("a || (b && c)"), ["a", "b && c"]);
         assert_eq!(conjuncts("let x = 1; x > 0"), ["let x = 1; x > 0"]);
+        // rhai places `a.len() > 0` at its `>`: the part starts at `a`.
+        assert_eq!(
+            conjuncts("facts.phase == \"won\" && facts.list.len() > 0"),
+            ["facts.phase == \"won\"", "facts.list.len() > 0"]
+        );
+        assert_eq!(conjuncts("x && 1 + y.z > 2"), ["x", "1 + y.z > 2"]);
     }
 }

@@ -74,6 +74,7 @@ pub fn lint(playbook: &Playbook) -> Diagnostics {
         &mut sources,
         &mut problems,
     );
+    lint_gates(playbook, &fields, &mut sources, &mut problems);
     lint_tests(playbook, &mut problems);
     lint_labels(playbook, &mut problems);
     lint_judgement(playbook, &mut problems);
@@ -152,31 +153,101 @@ fn lint_judgement(playbook: &Playbook, problems: &mut Diagnostics) {
     }
 }
 
+/// `message` placed at the label `key` in the playbook file that defines it.
+fn at_label(
+    playbook: &Playbook,
+    key: &str,
+    severity: crate::diag::Severity,
+    message: String,
+) -> Diagnostic {
+    let severity = |path: &str, line, column, message| Diagnostic {
+        severity,
+        ..Diagnostic::error(path, line, column, message)
+    };
+    let place = playbook.files.playbook_yaml().find_map(|file| {
+        let (line, column) = crate::playbook::find_key(&file.text, key);
+        (line > 0).then_some((file, line, column))
+    });
+    match place {
+        Some((file, line, column)) => {
+            severity(&file.path, line, column, message).with_source(&file.text)
+        }
+        None => severity(&playbook.origin.label(), 0, 0, message),
+    }
+}
+
+/// `check --lang CODE`: what a translator still has to write in `lang` — every label and
+/// every rule text (title, why, questions) with no `lang` version, which falls back to
+/// English. zh and en are always required, so for them this finds nothing new.
+pub fn untranslated(playbook: &Playbook, lang: Lang) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    if lang == Lang::Zh || lang == Lang::En {
+        return problems;
+    }
+    for key in playbook.labels.keys() {
+        if playbook
+            .labels
+            .get(key)
+            .is_some_and(|label| !label.contains_key(lang.code()))
+        {
+            problems.push(at_label(
+                playbook,
+                key,
+                crate::diag::Severity::Warning,
+                format!("label `{key}` has no `{lang}` text: English is shown instead"),
+            ));
+        }
+    }
+    for compiled in &playbook.rules {
+        let rule = &compiled.rule;
+        let mut missing = Vec::new();
+        if rule.title.exactly(lang).is_none() {
+            missing.push("title");
+        }
+        if rule.why.exactly(lang).is_none() {
+            missing.push("why");
+        }
+        if rule.questions.exactly(Lang::En).is_some() && rule.questions.exactly(lang).is_none() {
+            missing.push("questions");
+        }
+        if !missing.is_empty() {
+            problems.push(Diagnostic::warning(
+                &rule.place.file,
+                rule.place.line,
+                0,
+                format!(
+                    "rule `{}` has no `{lang}` text for {}: English is shown instead",
+                    rule.id,
+                    missing
+                        .iter()
+                        .map(|key| format!("`{key}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    problems
+}
+
 /// The label catalog: every label in zh and en, and a label for every concept a rule
 /// produces and every word of the snapshot's vocabularies (else the output shows ids).
 fn lint_labels(playbook: &Playbook, problems: &mut Diagnostics) {
     let labels = &playbook.labels;
-    let place = |key: &str| {
-        playbook.files.playbook_yaml().find_map(|file| {
-            let (line, column) = crate::playbook::find_key(&file.text, key);
-            (line > 0).then(|| (file.path.clone(), line, column, file.text.as_str()))
-        })
-    };
     for key in labels.keys() {
         let Some(label) = labels.get(key) else {
             continue;
         };
         for required in [Lang::Zh, Lang::En] {
             if !label.contains_key(required.code()) {
-                let message = format!(
-                    "label `{key}` has no `{required}` text: every label is written in zh and en"
-                );
-                problems.push(match place(key) {
-                    Some((file, line, column, text)) => {
-                        Diagnostic::error(file, line, column, message).with_source(text)
-                    }
-                    None => Diagnostic::error(playbook.origin.label(), 0, 0, message),
-                });
+                problems.push(at_label(
+                    playbook,
+                    key,
+                    crate::diag::Severity::Error,
+                    format!(
+                        "label `{key}` has no `{required}` text: every label is written in zh and en"
+                    ),
+                ));
             }
         }
     }
@@ -252,15 +323,27 @@ impl Sources {
         id: &str,
         key: &str,
     ) -> Option<ScriptPlace> {
+        self.entry_script(playbook, file, ("rules", "id", id), key)
+    }
+
+    /// Where the script under `key` is written in the entry of the list `list` whose
+    /// `name_key` is `name` (a rule by its `id`, a gate by its `name`).
+    fn entry_script(
+        &mut self,
+        playbook: &Playbook,
+        file: &str,
+        (list, name_key, name): (&str, &str, &str),
+        key: &str,
+    ) -> Option<ScriptPlace> {
         let text = playbook.files.file(file)?.text.as_str();
         let places = self.of(playbook, file);
-        let index = places.children(&["rules"]).iter().find(|index| {
+        let index = places.children(&[list]).iter().find(|index| {
             places
-                .get(&["rules", index, "id"])
+                .get(&[list, index, name_key])
                 .and_then(|place| text.get(place.start.index..place.end.index))
-                .is_some_and(|written| written.trim().trim_matches(['"', '\'']) == id)
+                .is_some_and(|written| written.trim().trim_matches(['"', '\'']) == name)
         })?;
-        let place = places.get(&["rules", index, key])?;
+        let place = places.get(&[list, index, key])?;
         Some(ScriptPlace::new(text, place))
     }
 
@@ -562,6 +645,52 @@ fn lint_script_files(playbook: &Playbook, native: &BTreeSet<String>, problems: &
 }
 
 /// Unknown fields and calls to unknown functions in the `derived:` values.
+/// [`lint_script`] for a script that compiled (one that did not is reported where it is
+/// compiled), read without `item`.
+fn lint_compiled(
+    playbook: &Playbook,
+    ast: &AST,
+    fields: &FieldNames,
+    place: Option<&ScriptPlace>,
+    at: (&str, usize, &str),
+    problems: &mut Diagnostics,
+) {
+    lint_script(
+        playbook,
+        "",
+        &Ok(ast.clone()),
+        false,
+        fields,
+        place,
+        at,
+        problems,
+    );
+}
+
+/// A gate's `when:` reads the deal as a rule's does: each field it reads must exist. (A
+/// `when:` that does not compile is reported as the gates are loaded.)
+fn lint_gates(
+    playbook: &Playbook,
+    fields: &FieldNames,
+    sources: &mut Sources,
+    problems: &mut Diagnostics,
+) {
+    for gate in &playbook.judgement.gates {
+        let Ok(ast) = &gate.when else { continue };
+        let place =
+            sources.entry_script(playbook, &gate.file, ("gates", "name", &gate.name), "when");
+        let what = format!("gate `{}`: `when`", gate.name);
+        lint_compiled(
+            playbook,
+            ast,
+            fields,
+            place.as_ref(),
+            (&gate.file, gate.line, &what),
+            problems,
+        );
+    }
+}
+
 fn lint_derived(
     playbook: &Playbook,
     native: Option<&BTreeSet<String>>,
@@ -576,14 +705,13 @@ fn lint_derived(
             .map(|f| f.text.as_str())
             .unwrap_or_default();
         let place = sources.derived_script(playbook, file, name);
-        lint_script(
+        let what = format!("`derived.{name}`");
+        lint_compiled(
             playbook,
-            "",
-            &Ok(ast.clone()),
-            false,
+            ast,
             fields,
             place.as_ref(),
-            (file, line, &format!("`derived.{name}`")),
+            (file, line, &what),
             problems,
         );
         let Some(native) = native else { continue };
@@ -644,6 +772,10 @@ impl FieldNames {
                 shape(serde_json::to_value(&sample.information)),
             ),
             ("settings", shape(serde_json::to_value(&playbook.settings))),
+            (
+                "stakeholders",
+                shape(serde_json::to_value(&sample.stakeholders)),
+            ),
         ]);
         FieldNames {
             roots,

@@ -175,7 +175,8 @@ fn index<'s>(shape: &'s Shape, key: &Expr, chain: &mut String) -> Result<&'s Sha
                 position: *position,
             })
         }
-        Expr::IntegerConstant(..) => {
+        // Any other key of a list is a position, counted or computed: `stakeholders[i]`.
+        _ if matches!(shape, Shape::List(_)) => {
             chain.push_str("[…]");
             Ok(shape.element())
         }

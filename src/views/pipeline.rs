@@ -51,8 +51,12 @@ pub struct Origin {
 enum Unit {
     /// A file found in a folder: a deal, or a list of them.
     File(PathBuf),
-    /// A file named on the command line, already read: one deal.
-    Text { path: String, text: String },
+    /// A file named on the command line, already read: one deal, guarded already or not.
+    Text {
+        path: String,
+        text: String,
+        guard: Guard,
+    },
     /// One entry of a list file named on the command line.
     Entry { list: Arc<ListFile>, index: usize },
 }
@@ -68,9 +72,10 @@ struct ListFile {
     trailing: Vec<ErrorEntry>,
 }
 
-/// A file's text, as one deal or as a list.
+/// A file's text, as one deal (guarded already, or to be guarded by its parse) or as a
+/// list.
 enum Listed {
-    Single(String),
+    Single(String, Guard),
     List(ListFile),
 }
 
@@ -170,7 +175,11 @@ impl Units {
                 self.list = Some((Arc::new(list), 0));
                 None
             }
-            Ok(Listed::Single(text)) => Some(Ok(Unit::Text { path: shown, text })),
+            Ok(Listed::Single(text, guard)) => Some(Ok(Unit::Text {
+                path: shown,
+                text,
+                guard,
+            })),
             Err(error) => Some(Err(error)),
         }
     }
@@ -375,11 +384,11 @@ fn load<T, V>(
 where
     V: Fn(Snapshot, &Origin) -> Result<T, ErrorEntry>,
 {
-    // `open_list` guarded the text in the pass that told it from a list.
-    let single = |path: &str, text: &str| {
-        let snapshot =
-            crate::snapshot::parse_within(text, path, aliases, Within::Whole, Guard::Done)
-                .map_err(|problem| ErrorEntry::from_diagnostic(&problem))?;
+    // `open_list` guarded the text in the pass that told it from a list, or left the
+    // guards to the parse (`guard`).
+    let single = |path: &str, text: &str, guard: Guard| {
+        let snapshot = crate::snapshot::parse_within(text, path, aliases, Within::Whole, guard)
+            .map_err(|problem| ErrorEntry::from_diagnostic(&problem))?;
         visit(
             snapshot,
             &Origin {
@@ -399,7 +408,7 @@ where
         )
     };
     match unit {
-        Unit::Text { path, text } => vec![single(path, text)],
+        Unit::Text { path, text, guard } => vec![single(path, text, *guard)],
         Unit::Entry { list, index } => vec![entry(list, *index)],
         Unit::File(path) => {
             let shown = path.display().to_string();
@@ -409,7 +418,7 @@ where
             };
             match open_list(&shown, text, max_bytes) {
                 Err(error) => vec![Err(error)],
-                Ok(Listed::Single(text)) => vec![single(&shown, &text)],
+                Ok(Listed::Single(text, guard)) => vec![single(&shown, &text, guard)],
                 Ok(Listed::List(list)) => (0..list.entries.len())
                     .map(|index| entry(&list, index))
                     .chain(list.trailing.iter().cloned().map(Err))
@@ -422,7 +431,24 @@ where
 /// Reads a text as a list file when its top level is a sequence, guarding it in the same
 /// pass over its events: a single deal under the limits of any document, a list whole
 /// (nesting, and its aliases expanded within the input cap) with each entry's size kept.
+///
+/// Two kinds of text skip that pass: a deal whose parse runs the guards itself, and only
+/// if serde fails (`snapshot::surely_single_deal`: almost every file of a folder, read in
+/// one pass of the YAML parser instead of two), and a `.json` file that is not an array,
+/// which serde_json reads strictly. A `.json` array must be strict JSON as a whole before
+/// its entries are read.
 fn open_list(path: &str, text: String, max_bytes: u64) -> Result<Listed, ErrorEntry> {
+    if crate::snapshot::is_json(path) {
+        if !text.trim_start().starts_with('[') {
+            return Ok(Listed::Single(text, Guard::Run));
+        }
+        if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+            let problem = crate::snapshot::json_diagnostic(&error, &text, path);
+            return Err(ErrorEntry::from_diagnostic(&problem));
+        }
+    } else if crate::snapshot::surely_single_deal(&text) {
+        return Ok(Listed::Single(text, Guard::Run));
+    }
     let document = outline::Limits {
         max_expanded_bytes: max_bytes,
         max_nodes: Some(outline::MAX_NODES),
@@ -432,7 +458,7 @@ fn open_list(path: &str, text: String, max_bytes: u64) -> Result<Listed, ErrorEn
         ..document
     };
     let outline = match outline::list(&text, document, list) {
-        Ok(Shape::Single) => return Ok(Listed::Single(text)),
+        Ok(Shape::Single) => return Ok(Listed::Single(text, Guard::Done)),
         Ok(Shape::List(outline)) => outline,
         Err(refusal) => {
             let (line, column) = refusal.mark.line_column();

@@ -161,3 +161,39 @@ fn the_guards_still_refuse_a_deal_read_in_one_pass() {
     let errors = review["errors"].to_string();
     assert!(errors.contains("deal.yaml:6:1: not valid YAML"), "{errors}");
 }
+
+#[test]
+fn a_long_review_writes_no_progress_to_a_piped_stderr() {
+    // Progress is for a person at a terminal, after a second; here stderr is a pipe, and
+    // the review lasts longer than that, so a progress line would show if it ignored
+    // where stderr goes.
+    let deal = std::fs::read_to_string(common::example("bank-core.yaml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let deals = 6000;
+    for index in 0..deals {
+        let text = deal.replace(
+            "id: pearl-bank-core-2027",
+            &format!("id: pearl-bank-core-copy-{index}"),
+        );
+        assert_ne!(text, deal, "the example's id is where this test expects it");
+        std::fs::write(dir.path().join(format!("deal-{index:05}.yaml")), text).unwrap();
+    }
+    let started = std::time::Instant::now();
+    let output = dealcoach()
+        .args(["review", dir.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let review: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(review["summary"]["read"], deals, "every deal was read");
+    assert!(
+        took > std::time::Duration::from_secs(1),
+        "the review took {took:?}: too short to show progress, so this test proves nothing (use more deals)"
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "nothing on a piped stderr: {:?}",
+        stderr(&output)
+    );
+}

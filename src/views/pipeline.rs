@@ -297,6 +297,78 @@ impl Iterator for Units {
     }
 }
 
+/// How many deals a long read has got through, on stderr: a line redrawn in place, shown
+/// once the read has lasted [`Progress::AFTER`] and only when stderr is a terminal
+/// (nothing is written to a pipe or a file, so scripts and logs never see it), and
+/// cleared when the read ends, before any output.
+///
+/// indicatif draws it: redrawing in place at a bounded rate, clearing the line, terminal
+/// width and the spinner are its business (and `console`, which it draws with, is
+/// already in the build through insta); a hand-made `\r` line got the width of CJK text
+/// and the clearing wrong.
+pub struct Progress<'a> {
+    /// The words for `{n}` deals read, in the output language; `None` when hidden.
+    words: Option<Box<dyn Fn(usize) -> String + 'a>>,
+    started: std::time::Instant,
+    bar: Option<indicatif::ProgressBar>,
+    read: usize,
+}
+
+impl<'a> Progress<'a> {
+    /// A read shorter than this shows nothing.
+    pub const AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// Progress for a person at a terminal; `words` says "{n} deals read".
+    pub fn shown(words: impl Fn(usize) -> String + 'a) -> Progress<'a> {
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let mut progress = Progress::hidden();
+        if terminal {
+            progress.words = Some(Box::new(words));
+        }
+        progress
+    }
+
+    /// No progress at all.
+    pub fn hidden() -> Progress<'a> {
+        Progress {
+            words: None,
+            started: std::time::Instant::now(),
+            bar: None,
+            read: 0,
+        }
+    }
+
+    fn advance(&mut self, deals: usize) {
+        self.read += deals;
+        let Some(words) = &self.words else {
+            return;
+        };
+        if self.bar.is_none() && self.started.elapsed() >= Self::AFTER {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(words(self.read));
+        }
+    }
+}
+
+impl Drop for Progress<'_> {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Hidden entries (`.git`, editor lock files) are not part of a pipeline; the folder
 /// given is read whatever its name.
 fn not_hidden(entry: &walkdir::DirEntry) -> bool {
@@ -337,6 +409,23 @@ pub fn for_each_chunk<T, V, S>(
     aliases: &Arc<Aliases>,
     max_bytes: u64,
     visit: V,
+    sink: S,
+) -> Vec<Skipped>
+where
+    T: Send,
+    V: Fn(Snapshot, &Origin) -> Result<T, ErrorEntry> + Sync,
+    S: FnMut(Vec<Result<T, ErrorEntry>>),
+{
+    for_each_chunk_showing(paths, aliases, max_bytes, Progress::hidden(), visit, sink)
+}
+
+/// [`for_each_chunk`], telling a person at a terminal how far it has got ([`Progress`]).
+pub fn for_each_chunk_showing<T, V, S>(
+    paths: &[PathBuf],
+    aliases: &Arc<Aliases>,
+    max_bytes: u64,
+    mut progress: Progress<'_>,
+    visit: V,
     mut sink: S,
 ) -> Vec<Skipped>
 where
@@ -369,6 +458,7 @@ where
             .into_iter()
             .flatten()
             .collect();
+        progress.advance(outcomes.len());
         outcomes.extend(listing_errors);
         sink(outcomes);
     }

@@ -344,18 +344,20 @@ impl<'a> Progress<'a> {
             return;
         };
         if self.bar.is_none() && self.started.elapsed() >= Self::AFTER {
+            // Elapsed from the start of the read, not from the bar's first drawing.
             let bar = indicatif::ProgressBar::with_draw_target(
                 None,
                 indicatif::ProgressDrawTarget::stderr(),
-            );
+            )
+            .with_elapsed(self.started.elapsed())
+            .with_message(words(self.read));
             if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
             {
                 bar.set_style(style);
             }
             bar.enable_steady_tick(std::time::Duration::from_millis(200));
             self.bar = Some(bar);
-        }
-        if let Some(bar) = &self.bar {
+        } else if let Some(bar) = &self.bar {
             bar.set_message(words(self.read));
         }
     }

@@ -197,3 +197,15 @@ fn a_long_review_writes_no_progress_to_a_piped_stderr() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_file_name_ending_in_chinese_is_read_as_yaml() {
+    // Telling JSON by the name's last five bytes once cut a character in two.
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(&dir, "深圳客户", "deal: {id: a, name: b}\n");
+    let output = dealcoach()
+        .args(["next", &path, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

@@ -769,7 +769,9 @@ pub(crate) fn surely_single_deal(text: &str) -> bool {
 
 /// Whether a file is read as JSON: by its name, as the person who saved it meant it.
 pub(crate) fn is_json(path: &str) -> bool {
-    path.len() > 5 && path[path.len() - 5..].eq_ignore_ascii_case(".json")
+    // Bytes, not characters: a name may end in any text (`报价.json`, `张总`).
+    let bytes = path.as_bytes();
+    bytes.len() > 5 && bytes[bytes.len() - 5..].eq_ignore_ascii_case(b".json")
 }
 
 /// Reads strict JSON (RFC 8259: no trailing commas, no comments, no YAML), with the

@@ -878,9 +878,11 @@ mod tests {
             error.message
         );
 
+        // A flow list with anchors is YAML: a `.json` file is strict JSON, and an anchor
+        // in it is refused (`a_json_list_is_strict_json` below).
         let flow = write(
             dir.path(),
-            "flow.json",
+            "flow.yaml",
             "[{\"deal\": &d {\"id\": \"a\", \"name\": \"A\"}},\n{\"deal\": *d, \"account\": {\"name\": \"X\"}},\n{\"deal\": *d, \"nam\": 1}]\n",
         );
         let (outcomes, _) = read_all_with(&flow);
@@ -889,6 +891,22 @@ mod tests {
         assert_eq!(error.line, 3, "{}", error.message);
         assert!(
             error.message.contains("unknown field `nam`"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn a_json_list_is_strict_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[{\"deal\": &d {\"id\": \"a\", \"name\": \"A\"}},\n{\"deal\": *d}]\n";
+        let json = write(dir.path(), "flow.json", text);
+        let (outcomes, _) = read_all_with(&json);
+        assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+        let error = outcomes[0].as_ref().unwrap_err();
+        assert_eq!((error.line, error.column), (1, 11), "{}", error.message);
+        assert!(
+            error.message.contains("not valid JSON: expected value"),
             "{}",
             error.message
         );

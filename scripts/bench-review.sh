@@ -2,7 +2,10 @@
 # Times `dealcoach review` over a generated pipeline with the built-in playbooks against
 # the same pipeline with a one-rule playbook folder (`when: "false"`): the ratio is what
 # the rules cost on top of reading, parsing and deriving facts. Also 1 vs 2 threads, and
-# peak memory. Usage: scripts/bench-review.sh [DEALS] [ROUNDS]   (defaults 5000, 5)
+# peak memory. Then the same ratio on deals that fire many rules: the 24 held-out coaching
+# deals (tests/heldout/coach) and the 3 examples (examples/deals), copied with distinct
+# ids to DEALS deals.
+# Usage: scripts/bench-review.sh [DEALS] [ROUNDS]   (defaults 5000, 5)
 # Uses target/release/dealcoach (built first) and writes only under /tmp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +18,35 @@ cargo build --release --quiet
 bin=target/release/dealcoach
 if [[ ! -d $pipeline ]]; then
   python3 scripts/gen-pipeline.py "$pipeline" "$deals" >/dev/null
+fi
+varied=$work/varied-$deals
+if [[ ! -d $varied ]]; then
+  python3 - "$varied" "$deals" <<'PY'
+import glob, os, re, sys
+folder, count = sys.argv[1], int(sys.argv[2])
+deals = []
+# Each held-out test's `deal:` block, dedented (standard library only: sliced by lines).
+lines = open("tests/heldout/coach/heldout-coach.yaml", encoding="utf-8").read().split("\n")
+block = None
+for line in lines:
+    if line.startswith("    deal:"):
+        block = []
+    elif block is not None and line.startswith("    expect:"):
+        deals.append("\n".join(l[6:] for l in block) + "\n")
+        block = None
+    elif block is not None:
+        block.append(line)
+for path in sorted(glob.glob("examples/deals/*.yaml")):
+    deals.append(open(path, encoding="utf-8").read())
+assert len(deals) == 27, len(deals)
+os.makedirs(folder)
+for index in range(count):
+    text = deals[index % len(deals)]
+    text, found = re.subn(r"^(  id: )(\S+)", rf"\g<1>\g<2>-{index}", text, count=1, flags=re.M)
+    assert found == 1, text[:200]
+    with open(os.path.join(folder, f"deal-{index:07}.yaml"), "w", encoding="utf-8") as out:
+        out.write(text)
+PY
 fi
 mkdir -p "$one_rule/playbooks" "$one_rule/rules"
 cat > "$one_rule/playbooks/one.yaml" <<'YAML'
@@ -39,22 +71,34 @@ echo "pipeline: $deals deals in $pipeline, $runs rounds"
 # round times the three runs back to back, so a ratio compares runs made under the same
 # load; the medians of the per-round ratios are printed, with each run's best time.
 : > "$work/rounds.txt"
+: > "$work/varied.txt"
 for _ in $(seq "$runs"); do
   read -r builtin builtin_rss < <(timed "$bin" review "$pipeline" --format json)
   read -r minimal minimal_rss < <(timed "$bin" review "$pipeline" --format json --playbooks "$one_rule")
   read -r single single_rss < <(RAYON_NUM_THREADS=1 timed "$bin" review "$pipeline" --format json)
   echo "$builtin $minimal $single $builtin_rss $minimal_rss $single_rss" >> "$work/rounds.txt"
+  read -r builtin builtin_rss < <(timed "$bin" review "$varied" --format json)
+  read -r minimal minimal_rss < <(timed "$bin" review "$varied" --format json --playbooks "$one_rule")
+  echo "$builtin $minimal $builtin_rss $minimal_rss" >> "$work/varied.txt"
 done
-python3 - "$work/rounds.txt" <<'PY'
+python3 - "$work/rounds.txt" "$work/varied.txt" <<'PY'
 import statistics, sys
 rounds = [list(map(float, line.split())) for line in open(sys.argv[1]) if line.strip()]
 best = lambda i: min(r[i] for r in rounds)
 peak = lambda i: int(max(r[i] for r in rounds))
-print(f"built-in playbooks:       {best(0):.2f}s best  (peak {peak(3)} KB)")
-print(f"one-rule playbook:        {best(1):.2f}s best  (peak {peak(4)} KB)")
-print(f"built-in, 1 thread:       {best(2):.2f}s best  (peak {peak(5)} KB)")
+print("generated pipeline (scripts/gen-pipeline.py):")
+print(f"  built-in playbooks:       {best(0):.2f}s best  (peak {peak(3)} KB)")
+print(f"  one-rule playbook:        {best(1):.2f}s best  (peak {peak(4)} KB)")
+print(f"  built-in, 1 thread:       {best(2):.2f}s best  (peak {peak(5)} KB)")
 ratios = [r[0] / r[1] for r in rounds]
-print(f"ratio built-in / one-rule: median {statistics.median(ratios):.2f} "
+print(f"  ratio built-in / one-rule: median {statistics.median(ratios):.2f} "
       f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
-print(f"speed-up 2 threads vs 1:  median {statistics.median(r[2] / r[0] for r in rounds):.2f}")
+print(f"  speed-up 2 threads vs 1:  median {statistics.median(r[2] / r[0] for r in rounds):.2f}")
+varied = [list(map(float, line.split())) for line in open(sys.argv[2]) if line.strip()]
+print("held-out and example deals (many rules fire):")
+print(f"  built-in playbooks:       {min(r[0] for r in varied):.2f}s best  (peak {int(max(r[2] for r in varied))} KB)")
+print(f"  one-rule playbook:        {min(r[1] for r in varied):.2f}s best  (peak {int(max(r[3] for r in varied))} KB)")
+ratios = [r[0] / r[1] for r in varied]
+print(f"  ratio built-in / one-rule: median {statistics.median(ratios):.2f} "
+      f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
 PY

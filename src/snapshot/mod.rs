@@ -5,8 +5,8 @@
 //! of range are errors, and the cross-field checks (names that must refer to a
 //! stakeholder, a single top decision maker) point at the offending value too.
 //!
-//! JSON is read by the same YAML parser: YAML 1.2 is a superset of JSON, so one code path
-//! gives both formats the same messages.
+//! A file named `*.json` is read as strict JSON (serde_json), anything else as YAML; both
+//! give the same located messages for what the snapshot's own checks refuse.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -352,10 +352,8 @@ impl<'de> Deserialize<'de> for Score10 {
 }
 
 // ---------------------------------------------------------------------------------------
-// Cross-field checks. They need the whole document (the list of names), so they run after
-// the first parse; only when one fails is the text parsed again with the facts installed
-// in `CROSS_CHECK`, so that the failing value itself raises the error and serde_yaml
-// supplies its line and column. The happy path pays for one parse.
+// Cross-field checks (see `read_checked`): when one fails, the text is read again with the
+// names installed in `CROSS_CHECK`, and the failing value itself raises the error.
 
 #[derive(Default)]
 struct CrossCheck {
@@ -672,34 +670,201 @@ pub(crate) fn parse_within(
     guarded: Guard,
 ) -> Result<Snapshot, Diagnostic> {
     let _aliases = AliasScope::enter(Arc::clone(aliases));
-    if guarded == Guard::Run && !text.trim().is_empty() {
+    if is_json(path) && within == Within::Whole {
+        return read_checked(path, || from_json(text, path));
+    }
+    let guard_first = guarded == Guard::Run && !text.trim().is_empty();
+    if guard_first && !(within == Within::Whole && serde_reveals_refusals(text)) {
         guard(text, path)?;
+        return read_checked(path, || from_document(text, path, within));
     }
-    let snapshot: Snapshot = from_document(text, path, within)?;
-    if snapshot.violates_cross_checks() {
-        let names = snapshot
-            .stakeholders
-            .iter()
-            .map(|person| person.name.0.clone())
-            .collect();
-        CROSS_CHECK.with(|active| {
-            *active.borrow_mut() = Some(CrossCheck {
-                names,
-                ..CrossCheck::default()
-            })
-        });
-        let located = from_document::<Snapshot>(text, path, within);
-        CROSS_CHECK.with(|active| *active.borrow_mut() = None);
-        located?;
-        // Unreachable in practice: every cross check is re-raised by the second parse.
-        return Err(Diagnostic::error(
-            path,
-            0,
-            0,
-            "stakeholder references do not match the stakeholders",
-        ));
+    read_checked(path, || from_document(text, path, within)).map_err(|problem| {
+        // The guards were left to run only if serde failed: a refusal, at its place,
+        // is what the file would have been told had they run first.
+        match guard_first.then(|| guard(text, path)) {
+            Some(Err(refusal)) => refusal,
+            _ => problem,
+        }
+    })
+}
+
+/// Reads a snapshot with `read` and runs the cross-field checks. They need the whole
+/// document (the list of names), so they run after the read; only when one fails is the
+/// text read again with the facts installed in `CROSS_CHECK`, so that the failing value
+/// itself raises the error at its line and column. The happy path pays for one read.
+fn read_checked(
+    path: &str,
+    read: impl Fn() -> Result<Snapshot, Diagnostic>,
+) -> Result<Snapshot, Diagnostic> {
+    let snapshot = read()?;
+    if !snapshot.violates_cross_checks() {
+        return Ok(snapshot);
     }
-    Ok(snapshot)
+    let names = snapshot
+        .stakeholders
+        .iter()
+        .map(|person| person.name.0.clone())
+        .collect();
+    CROSS_CHECK.with(|active| {
+        *active.borrow_mut() = Some(CrossCheck {
+            names,
+            ..CrossCheck::default()
+        })
+    });
+    let located = read();
+    CROSS_CHECK.with(|active| *active.borrow_mut() = None);
+    located?;
+    // Unreachable in practice: every cross check is re-raised by the second read.
+    Err(Diagnostic::error(
+        path,
+        0,
+        0,
+        "stakeholder references do not match the stakeholders",
+    ))
+}
+
+/// Whether, for a deal snapshot, serde failing is the only way the input guards could
+/// refuse `text`, so that the guards need to run only when it fails (one pass of the
+/// YAML parser instead of two for almost every deal). What a guard refuses, and why
+/// serde cannot accept such a text when this holds:
+/// - a syntax error, in any document: serde_yaml parses the whole first document before
+///   building anything, and refuses a second document, broken or not;
+/// - an alias past the limits: there is no alias without a `*`;
+/// - more than [`outline::MAX_NODES`] nodes: without aliases, every node is a scalar's
+///   own bytes or comes from an indicator byte (`:`, `-`, `?`, `,`, `[`, `{`), at most
+///   two from each, so a text of a quarter of that many bytes has too few;
+/// - nesting past [`outline::MAX_NESTING`]: no field of a snapshot is deeper than five
+///   levels, so serde refuses the first collection where a text or a number belongs.
+///   What this leaves to bound is libyaml's own cost of reading deep nesting before
+///   serde sees it, which grows with the square of flow nesting (`[[[…`): with no more
+///   brackets than the guard allows levels, that stays small.
+fn serde_reveals_refusals(text: &str) -> bool {
+    if text.len() as u64 > outline::MAX_NODES / 4 {
+        return false;
+    }
+    let mut brackets = 0;
+    for &byte in text.as_bytes() {
+        match byte {
+            b'*' => return false,
+            b'[' | b'{' => brackets += 1,
+            _ => {}
+        }
+    }
+    brackets <= outline::MAX_NESTING
+}
+
+/// Whether `text` is, for [`serde_reveals_refusals`], a deal snapshot's text, and its
+/// top level (the first thing after blank lines and comments) is a plain or quoted
+/// scalar or a flow mapping: a mapping, never a list. A pipeline then reads it as one
+/// deal without a pass of its own over the parser's events.
+pub(crate) fn surely_single_deal(text: &str) -> bool {
+    let mut lines = text.lines().map(str::trim_start);
+    let first = lines.find(|line| !line.is_empty() && !line.starts_with('#'));
+    let Some(&byte) = first.and_then(|line| line.as_bytes().first()) else {
+        return false;
+    };
+    (byte.is_ascii_alphanumeric() || matches!(byte, b'"' | b'\'' | b'_' | b'{') || byte >= 0x80)
+        && serde_reveals_refusals(text)
+}
+
+/// Whether a file is read as JSON: by its name, as the person who saved it meant it.
+pub(crate) fn is_json(path: &str) -> bool {
+    // Bytes, not characters: a name may end in any text (`报价.json`, `张总`).
+    let bytes = path.as_bytes();
+    bytes.len() > 5 && bytes[bytes.len() - 5..].eq_ignore_ascii_case(b".json")
+}
+
+/// Reads strict JSON (RFC 8259: no trailing commas, no comments, no YAML), with the
+/// line and column of the first problem. serde_json reads as it goes, so no guard is
+/// needed: there are no aliases, every value costs its bytes, and a collection where a
+/// snapshot has none is refused when it opens.
+fn from_json<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> Result<T, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(empty_file(path));
+    }
+    serde_json::from_str(text).map_err(|error| json_diagnostic(&error, text, path))
+}
+
+/// Makes a serde_json error into `path:line:col: message`, the column counted in
+/// characters like every other position. serde_json places a problem at the last byte
+/// it read; a problem with a value (an unknown key, a number out of range) is placed at
+/// the start of that key or value instead, where the YAML reader places it.
+pub(crate) fn json_diagnostic(error: &serde_json::Error, text: &str, path: &str) -> Diagnostic {
+    use serde_json::error::Category;
+    let line = error.line();
+    let shown = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let mut at = error.column().saturating_sub(1).min(shown.len());
+    while !shown.is_char_boundary(at) {
+        at -= 1;
+    }
+    let syntax = matches!(error.classify(), Category::Syntax | Category::Eof);
+    let mut message = strip_location(&error.to_string());
+    if syntax {
+        // `[1, 2,]`: serde_json expects another value; what the writer did is a
+        // trailing comma, as serde_json itself says of one in an object.
+        let before = text
+            .lines()
+            .take(line.saturating_sub(1))
+            .chain([&shown[..at]])
+            .flat_map(|part| part.trim_end().chars().last())
+            .last();
+        if message == "expected value" && before == Some(',') {
+            message = "trailing comma".to_owned();
+        }
+        message = format!("not valid JSON: {message}");
+    } else {
+        at = json_token_start(shown, at);
+        message = humanize_serde_message(&message);
+    }
+    let column = if line == 0 {
+        0
+    } else {
+        shown[..at].chars().count() + 1
+    };
+    Diagnostic::error(path, line, column, message).with_source(text)
+}
+
+/// The start of the JSON token whose last byte is at `at` in `line`: a string's opening
+/// quote, a number's or a literal's first character.
+fn json_token_start(line: &str, at: usize) -> usize {
+    let bytes = line.as_bytes();
+    match bytes.get(at) {
+        Some(b'"') => {
+            let mut start = at;
+            while let Some(quote) = bytes[..start].iter().rposition(|&byte| byte == b'"') {
+                let escapes = bytes[..quote]
+                    .iter()
+                    .rev()
+                    .take_while(|&&byte| byte == b'\\')
+                    .count();
+                start = quote;
+                if escapes % 2 == 0 {
+                    return quote;
+                }
+            }
+            start
+        }
+        Some(byte) if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'+') => {
+            let mut start = at;
+            while start > 0
+                && (bytes[start - 1].is_ascii_alphanumeric()
+                    || matches!(bytes[start - 1], b'.' | b'-' | b'+'))
+            {
+                start -= 1;
+            }
+            start
+        }
+        _ => at,
+    }
+}
+
+fn empty_file(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        0,
+        0,
+        "the file is empty: a snapshot needs at least `deal.id` and `deal.name`",
+    )
 }
 
 /// Deserializes YAML (or JSON) into `T`, turning serde's error into a located diagnostic
@@ -717,12 +882,7 @@ fn from_document<T: serde::de::DeserializeOwned>(
     within: Within,
 ) -> Result<T, Diagnostic> {
     if text.trim().is_empty() {
-        return Err(Diagnostic::error(
-            path,
-            0,
-            0,
-            "the file is empty: a snapshot needs at least `deal.id` and `deal.name`",
-        ));
+        return Err(empty_file(path));
     }
     let result = match within {
         Within::Whole => serde_yaml::from_str(text),

@@ -51,8 +51,12 @@ pub struct Origin {
 enum Unit {
     /// A file found in a folder: a deal, or a list of them.
     File(PathBuf),
-    /// A file named on the command line, already read: one deal.
-    Text { path: String, text: String },
+    /// A file named on the command line, already read: one deal, guarded already or not.
+    Text {
+        path: String,
+        text: String,
+        guard: Guard,
+    },
     /// One entry of a list file named on the command line.
     Entry { list: Arc<ListFile>, index: usize },
 }
@@ -68,9 +72,10 @@ struct ListFile {
     trailing: Vec<ErrorEntry>,
 }
 
-/// A file's text, as one deal or as a list.
+/// A file's text, as one deal (guarded already, or to be guarded by its parse) or as a
+/// list.
 enum Listed {
-    Single(String),
+    Single(String, Guard),
     List(ListFile),
 }
 
@@ -170,7 +175,11 @@ impl Units {
                 self.list = Some((Arc::new(list), 0));
                 None
             }
-            Ok(Listed::Single(text)) => Some(Ok(Unit::Text { path: shown, text })),
+            Ok(Listed::Single(text, guard)) => Some(Ok(Unit::Text {
+                path: shown,
+                text,
+                guard,
+            })),
             Err(error) => Some(Err(error)),
         }
     }
@@ -288,6 +297,80 @@ impl Iterator for Units {
     }
 }
 
+/// How many deals a long read has got through, on stderr: a line redrawn in place, shown
+/// once the read has lasted [`Progress::AFTER`] and only when stderr is a terminal
+/// (nothing is written to a pipe or a file, so scripts and logs never see it), and
+/// cleared when the read ends, before any output.
+///
+/// indicatif draws it: redrawing in place at a bounded rate, clearing the line, terminal
+/// width and the spinner are its business (and `console`, which it draws with, is
+/// already in the build through insta); a hand-made `\r` line got the width of CJK text
+/// and the clearing wrong.
+pub struct Progress<'a> {
+    /// The words for `{n}` deals read, in the output language; `None` when hidden.
+    words: Option<Box<dyn Fn(usize) -> String + 'a>>,
+    started: std::time::Instant,
+    bar: Option<indicatif::ProgressBar>,
+    read: usize,
+}
+
+impl<'a> Progress<'a> {
+    /// A read shorter than this shows nothing.
+    pub const AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// Progress for a person at a terminal; `words` says "{n} deals read".
+    pub fn shown(words: impl Fn(usize) -> String + 'a) -> Progress<'a> {
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let mut progress = Progress::hidden();
+        if terminal {
+            progress.words = Some(Box::new(words));
+        }
+        progress
+    }
+
+    /// No progress at all.
+    pub fn hidden() -> Progress<'a> {
+        Progress {
+            words: None,
+            started: std::time::Instant::now(),
+            bar: None,
+            read: 0,
+        }
+    }
+
+    fn advance(&mut self, deals: usize) {
+        self.read += deals;
+        let Some(words) = &self.words else {
+            return;
+        };
+        if self.bar.is_none() && self.started.elapsed() >= Self::AFTER {
+            // Elapsed from the start of the read, not from the bar's first drawing.
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            )
+            .with_elapsed(self.started.elapsed())
+            .with_message(words(self.read));
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            self.bar = Some(bar);
+        } else if let Some(bar) = &self.bar {
+            bar.set_message(words(self.read));
+        }
+    }
+}
+
+impl Drop for Progress<'_> {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Hidden entries (`.git`, editor lock files) are not part of a pipeline; the folder
 /// given is read whatever its name.
 fn not_hidden(entry: &walkdir::DirEntry) -> bool {
@@ -328,6 +411,23 @@ pub fn for_each_chunk<T, V, S>(
     aliases: &Arc<Aliases>,
     max_bytes: u64,
     visit: V,
+    sink: S,
+) -> Vec<Skipped>
+where
+    T: Send,
+    V: Fn(Snapshot, &Origin) -> Result<T, ErrorEntry> + Sync,
+    S: FnMut(Vec<Result<T, ErrorEntry>>),
+{
+    for_each_chunk_showing(paths, aliases, max_bytes, Progress::hidden(), visit, sink)
+}
+
+/// [`for_each_chunk`], telling a person at a terminal how far it has got ([`Progress`]).
+pub fn for_each_chunk_showing<T, V, S>(
+    paths: &[PathBuf],
+    aliases: &Arc<Aliases>,
+    max_bytes: u64,
+    mut progress: Progress<'_>,
+    visit: V,
     mut sink: S,
 ) -> Vec<Skipped>
 where
@@ -360,6 +460,7 @@ where
             .into_iter()
             .flatten()
             .collect();
+        progress.advance(outcomes.len());
         outcomes.extend(listing_errors);
         sink(outcomes);
     }
@@ -375,11 +476,11 @@ fn load<T, V>(
 where
     V: Fn(Snapshot, &Origin) -> Result<T, ErrorEntry>,
 {
-    // `open_list` guarded the text in the pass that told it from a list.
-    let single = |path: &str, text: &str| {
-        let snapshot =
-            crate::snapshot::parse_within(text, path, aliases, Within::Whole, Guard::Done)
-                .map_err(|problem| ErrorEntry::from_diagnostic(&problem))?;
+    // `open_list` guarded the text in the pass that told it from a list, or left the
+    // guards to the parse (`guard`).
+    let single = |path: &str, text: &str, guard: Guard| {
+        let snapshot = crate::snapshot::parse_within(text, path, aliases, Within::Whole, guard)
+            .map_err(|problem| ErrorEntry::from_diagnostic(&problem))?;
         visit(
             snapshot,
             &Origin {
@@ -399,7 +500,7 @@ where
         )
     };
     match unit {
-        Unit::Text { path, text } => vec![single(path, text)],
+        Unit::Text { path, text, guard } => vec![single(path, text, *guard)],
         Unit::Entry { list, index } => vec![entry(list, *index)],
         Unit::File(path) => {
             let shown = path.display().to_string();
@@ -409,7 +510,7 @@ where
             };
             match open_list(&shown, text, max_bytes) {
                 Err(error) => vec![Err(error)],
-                Ok(Listed::Single(text)) => vec![single(&shown, &text)],
+                Ok(Listed::Single(text, guard)) => vec![single(&shown, &text, guard)],
                 Ok(Listed::List(list)) => (0..list.entries.len())
                     .map(|index| entry(&list, index))
                     .chain(list.trailing.iter().cloned().map(Err))
@@ -422,7 +523,24 @@ where
 /// Reads a text as a list file when its top level is a sequence, guarding it in the same
 /// pass over its events: a single deal under the limits of any document, a list whole
 /// (nesting, and its aliases expanded within the input cap) with each entry's size kept.
+///
+/// Two kinds of text skip that pass: a deal whose parse runs the guards itself, and only
+/// if serde fails (`snapshot::surely_single_deal`: almost every file of a folder, read in
+/// one pass of the YAML parser instead of two), and a `.json` file that is not an array,
+/// which serde_json reads strictly. A `.json` array must be strict JSON as a whole before
+/// its entries are read.
 fn open_list(path: &str, text: String, max_bytes: u64) -> Result<Listed, ErrorEntry> {
+    if crate::snapshot::is_json(path) {
+        if !text.trim_start().starts_with('[') {
+            return Ok(Listed::Single(text, Guard::Run));
+        }
+        if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+            let problem = crate::snapshot::json_diagnostic(&error, &text, path);
+            return Err(ErrorEntry::from_diagnostic(&problem));
+        }
+    } else if crate::snapshot::surely_single_deal(&text) {
+        return Ok(Listed::Single(text, Guard::Run));
+    }
     let document = outline::Limits {
         max_expanded_bytes: max_bytes,
         max_nodes: Some(outline::MAX_NODES),
@@ -432,7 +550,7 @@ fn open_list(path: &str, text: String, max_bytes: u64) -> Result<Listed, ErrorEn
         ..document
     };
     let outline = match outline::list(&text, document, list) {
-        Ok(Shape::Single) => return Ok(Listed::Single(text)),
+        Ok(Shape::Single) => return Ok(Listed::Single(text, Guard::Done)),
         Ok(Shape::List(outline)) => outline,
         Err(refusal) => {
             let (line, column) = refusal.mark.line_column();
@@ -760,9 +878,11 @@ mod tests {
             error.message
         );
 
+        // A flow list with anchors is YAML: a `.json` file is strict JSON, and an anchor
+        // in it is refused (`a_json_list_is_strict_json` below).
         let flow = write(
             dir.path(),
-            "flow.json",
+            "flow.yaml",
             "[{\"deal\": &d {\"id\": \"a\", \"name\": \"A\"}},\n{\"deal\": *d, \"account\": {\"name\": \"X\"}},\n{\"deal\": *d, \"nam\": 1}]\n",
         );
         let (outcomes, _) = read_all_with(&flow);
@@ -771,6 +891,22 @@ mod tests {
         assert_eq!(error.line, 3, "{}", error.message);
         assert!(
             error.message.contains("unknown field `nam`"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn a_json_list_is_strict_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[{\"deal\": &d {\"id\": \"a\", \"name\": \"A\"}},\n{\"deal\": *d}]\n";
+        let json = write(dir.path(), "flow.json", text);
+        let (outcomes, _) = read_all_with(&json);
+        assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+        let error = outcomes[0].as_ref().unwrap_err();
+        assert_eq!((error.line, error.column), (1, 11), "{}", error.message);
+        assert!(
+            error.message.contains("not valid JSON: expected value"),
             "{}",
             error.message
         );

@@ -238,10 +238,11 @@ pub fn review(
     let mut seen: std::collections::HashMap<String, (String, Option<usize>)> =
         std::collections::HashMap::new();
 
-    let skipped = pipeline::for_each_chunk(
+    let skipped = pipeline::for_each_chunk_showing(
         paths,
         &playbook.aliases,
         max_bytes,
+        pipeline::Progress::shown(|n| playbook.labels.count("unit.deal_read", n as i64, lang)),
         |snapshot, origin| assess(playbook, settings, lang, snapshot, origin),
         |outcomes| {
             for outcome in outcomes {

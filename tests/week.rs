@@ -375,4 +375,54 @@ mod integrity {
         };
         assert_eq!(run(), run());
     }
+
+    /// Risk has no ceiling (issue 17): a capped score tied every deal with enough trouble
+    /// at 100, so the worst deal of the examples ranked with one that had fewer risks.
+    #[test]
+    fn risk_has_no_ceiling_so_more_risks_rank_higher() {
+        let pipeline = root().join("examples/pipeline").display().to_string();
+        let (_, review, _) = json_of(&["review", &pipeline, "--top", "2", "--format", "json"]);
+        let rows = review["deals"].as_array().unwrap();
+        let first = rows[0]["risk"].as_u64().unwrap();
+        let second = rows[1]["risk"].as_u64().unwrap();
+        assert!(first > 100, "the worst deal is over 100: {first}");
+        assert!(first > second, "no tie at the top: {first} vs {second}");
+        assert_eq!(rows[0]["id"], "fintech-risk");
+    }
+
+    /// "High risk" is playbook data: moving `settings.risk_levels.high` moves the owner
+    /// totals, and a level that is not a number is refused at its place.
+    #[test]
+    fn the_high_risk_level_is_a_setting() {
+        let folder = common::exported_playbooks();
+        let file = folder.path().join("playbooks/portfolio.yaml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lowered = text.replace("risk_levels: {high: 70,", "risk_levels: {high: 1,");
+        assert_ne!(lowered, text);
+        std::fs::write(&file, &lowered).unwrap();
+        let playbooks = folder.path().display().to_string();
+        let (_, review, _) = json_of(&[
+            "review",
+            &fixture("pipeline"),
+            "--playbooks",
+            &playbooks,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(review["owners"][0]["owner"], "Li Wei");
+        assert_eq!(review["owners"][0]["high_risk"], 2, "{}", review["owners"]);
+        std::fs::write(
+            &file,
+            text.replace("risk_levels: {high: 70,", "risk_levels: {high: lots,"),
+        )
+        .unwrap();
+        let output = dealcoach()
+            .args(["review", &fixture("pipeline"), "--playbooks", &playbooks])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let message = stderr(&output);
+        assert!(message.contains("portfolio.yaml:"), "{message}");
+        assert!(message.contains("risk_levels"), "{message}");
+    }
 }

@@ -54,8 +54,8 @@ pub struct ReviewArgs {
     /// Only the deals of this owner (`deal.owner`, ignoring case).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
-    /// Only deals whose risk is at least N (0..100).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    /// Only deals whose risk is at least N (risk starts at 0 and has no ceiling).
+    #[arg(long, value_name = "N")]
     pub min_risk: Option<u32>,
     /// Only deals where this concept fires, as a move or a warning; a prefix such as
     /// `risk` or `value.misjudge` takes every concept under it.

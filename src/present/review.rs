@@ -274,13 +274,8 @@ fn risk_breakdown(row: &DealRow, w: Words) -> String {
             )
         })
         .collect();
-    let capped = if row.risk == 100 {
-        w.ui("review.capped")
-    } else {
-        ""
-    };
     format!(
-        "{} = ({}) × {} ({}{capped})",
+        "{} = ({}) × {} ({})",
         row.risk,
         parts.join(" + "),
         format_number(row.phase_factor),
@@ -355,9 +350,9 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
         estimated |= row.temperature.is_none();
         failed |= !row.failed_rules.is_empty();
         let risk = layout::right(&row.risk.to_string(), 4);
-        let risk = if row.risk >= crate::views::review::HIGH_RISK {
+        let risk = if row.risk >= view.settings.levels.high {
             style.red(&risk)
-        } else if row.risk >= 40 {
+        } else if row.risk >= view.settings.levels.medium {
             style.yellow(&risk)
         } else {
             risk

@@ -68,7 +68,7 @@ impl ErrorEntry {
 // ---------------------------------------------------------------------------------------
 // Settings of the portfolio views.
 
-/// How a deal's risk (0..100) is scored: points per concept that fires, times a factor
+/// How a deal's risk (0 or more, no ceiling) is scored: points per concept that fires, times a factor
 /// for how far along the deal is.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -115,6 +115,15 @@ impl PhaseFactors {
     }
 }
 
+/// `settings.risk_levels`: where a risk starts counting as high (owner totals, red) and
+/// medium (yellow).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskLevels {
+    pub high: u32,
+    pub medium: u32,
+}
+
 /// The sentences of `review`'s summary block.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -138,6 +147,7 @@ pub struct AccountTexts {
 #[derive(Debug, Clone)]
 pub struct PortfolioSettings {
     pub risk: RiskModel,
+    pub levels: RiskLevels,
     pub review: ReviewTexts,
     pub accounts: AccountTexts,
     /// `settings.visit_target_30d` and `favor_target_30d` (the relationship KPIs).
@@ -176,6 +186,8 @@ impl PortfolioSettings {
         };
         let (risk_value, risk_source) = pick("risk")?;
         let risk: RiskModel = typed(&playbook.files, "risk", risk_value)?;
+        let (levels_value, _) = pick("risk_levels")?;
+        let levels: RiskLevels = typed(&playbook.files, "risk_levels", levels_value)?;
         let (review_value, _) = pick("review")?;
         let review: ReviewTexts = typed(&playbook.files, "review", review_value)?;
         let (accounts_value, _) = pick("accounts")?;
@@ -206,6 +218,7 @@ impl PortfolioSettings {
         };
         Ok(PortfolioSettings {
             risk,
+            levels,
             review,
             accounts,
             visit_target_30d: number("visit_target_30d"),

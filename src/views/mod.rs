@@ -5,6 +5,7 @@
 //! - [`pipeline`] reads a pipeline (deal folders and list files) chunk by chunk and
 //!   evaluates each chunk on every core, so memory stays flat however many deals there are;
 //! - [`review`] ranks deals by a risk score whose weights are the playbook's;
+//! - [`diff`] compares two snapshots of one deal, and the advice on each;
 //! - [`accounts`] classifies accounts (a CRM export or the accounts of a pipeline) on the
 //!   value pyramid and scorecard, with the playbook's misjudgement warnings and the
 //!   relationship KPIs rolled up across an account's deals;
@@ -15,6 +16,7 @@
 //! `review` and `accounts` settings (`playbooks/portfolio.yaml`).
 
 pub mod accounts;
+pub mod diff;
 pub mod pipeline;
 pub mod review;
 mod spill;

@@ -5,7 +5,7 @@
 //! located error (exit 2) with nothing on stdout.
 //!
 //! The two weeks are the example deal `examples/deals/bank-core.yaml` (as of 2026-11-24)
-//! and `examples/week/bank-core-2026-12-01.yaml`, the same deal a week later, which the
+//! and `examples/week/this-week/bank-core.yaml`, the same deal a week later, which the
 //! README shows; variations are written to temporary files.
 
 mod common;
@@ -19,7 +19,7 @@ fn last_week() -> String {
 
 fn this_week() -> String {
     root()
-        .join("examples/week/bank-core-2026-12-01.yaml")
+        .join("examples/week/this-week/bank-core.yaml")
         .display()
         .to_string()
 }

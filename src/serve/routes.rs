@@ -496,6 +496,7 @@ fn review_list(
         filters: &filters,
         settings,
         playbook,
+        since: None,
     };
     let mut out = Vec::new();
     crate::present::review::write(reviewed, &view, &mut out).map_err(|_| ApiError::internal())?;

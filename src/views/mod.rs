@@ -6,6 +6,7 @@
 //!   evaluates each chunk on every core, so memory stays flat however many deals there are;
 //! - [`review`] ranks deals by a risk score whose weights are the playbook's;
 //! - [`diff`] compares two snapshots of one deal, and the advice on each;
+//! - [`since`] compares a review with an earlier one (`review --since`);
 //! - [`accounts`] classifies accounts (a CRM export or the accounts of a pipeline) on the
 //!   value pyramid and scorecard, with the playbook's misjudgement warnings and the
 //!   relationship KPIs rolled up across an account's deals;
@@ -19,6 +20,7 @@ pub mod accounts;
 pub mod diff;
 pub mod pipeline;
 pub mod review;
+pub mod since;
 mod spill;
 
 use indexmap::IndexMap;

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::pipeline::{self, Origin};
+use super::since::{Previous, SinceSummary};
 use super::spill::Sorter;
 use super::{concept_matches, ErrorEntry, PortfolioSettings, RiskModel};
 use crate::coach::{coach_with, Detail};
@@ -144,6 +145,8 @@ pub struct Review {
     pub owners: BTreeMap<OwnerKey, OwnerTotals>,
     /// Deals passed over because their id was already read (each is also in `errors`).
     pub duplicates: usize,
+    /// Against an earlier review (`--since`): deals new, gone, riskier, less risky.
+    pub since: Option<SinceSummary>,
 }
 
 /// Orders owners by name, with "no owner" last.
@@ -213,6 +216,21 @@ pub fn review(
     filters: &Filters,
     max_bytes: u64,
 ) -> io::Result<Review> {
+    review_since(paths, playbook, settings, lang, filters, max_bytes, None)
+}
+
+/// [`review`], and with `previous` (an earlier review) the counts of deals new, gone,
+/// riskier and less risky since then.
+pub fn review_since(
+    paths: &[PathBuf],
+    playbook: &Playbook,
+    settings: &PortfolioSettings,
+    lang: Lang,
+    filters: &Filters,
+    max_bytes: u64,
+    previous: Option<&Previous>,
+) -> io::Result<Review> {
+    let mut since = previous.map(SinceSummary::new);
     let mut rows = Sorter::new(RUN_SIZE, rank);
     let mut read = 0;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -313,6 +331,9 @@ pub fn review(
                 if !(account_ok && owner_ok && risk_ok && concept_ok) {
                     continue;
                 }
+                if let (Some(since), Some(previous)) = (since.as_mut(), previous) {
+                    since.count(&previous.compare(&row));
+                }
                 snoozed_items += row.snoozed;
                 if row.snoozed > 0 {
                     snoozed_deals += 1;
@@ -345,7 +366,11 @@ pub fn review(
         return Err(error);
     }
     errors.sort();
+    if let (Some(since), Some(previous)) = (since.as_mut(), previous) {
+        since.close(previous, |id| seen.contains_key(id));
+    }
     Ok(Review {
+        since,
         reviewed: rows.len(),
         rows,
         read,

@@ -202,6 +202,35 @@ mod snooze {
         }
     }
 
+    /// One concept, one snooze: two would disagree on the date or the reason.
+    #[test]
+    fn a_concept_snoozed_twice_is_a_located_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(bank()).unwrap();
+        let twice = temp_file(
+            &dir,
+            "twice.yaml",
+            &text.replace("  - concept: risk.stale", "  - concept: decision.reach_top"),
+        );
+        let output = dealcoach().args(["next", &twice]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(stdout(&output), "");
+        let line = text
+            .lines()
+            .position(|line| line == "  - concept: risk.stale")
+            .expect("the fixture snoozes risk.stale")
+            + 1;
+        let message = stderr(&output);
+        assert!(
+            message.contains(&format!("twice.yaml:{line}:14:")),
+            "{message}"
+        );
+        assert!(
+            message.contains("`decision.reach_top` is already snoozed"),
+            "{message}"
+        );
+    }
+
     #[test]
     fn review_ranks_by_what_is_not_snoozed_and_counts_the_snoozed() {
         let (_, snoozed, _) = json_of(&["review", &bank(), "--format", "json"]);

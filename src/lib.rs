@@ -24,17 +24,32 @@
 // output goes through `cli::print` and `cli::say`, which end quietly instead.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod cli;
-pub mod coach;
-pub mod detect;
-pub mod diag;
-pub mod engine;
-pub mod facts;
+// In the order data flows (rustfmt keeps this order: one group per stage).
 pub mod import;
-pub mod playbook;
-pub mod present;
-pub mod rank;
-pub mod serve;
+
 pub mod snapshot;
-pub mod trainer;
+
+pub mod playbook;
+
+pub mod detect;
+
+pub mod facts;
+
+pub mod engine;
+
+pub mod coach;
+
+pub mod rank;
+
 pub mod views;
+
+pub mod present;
+
+// Beside the pipeline: the trainer's tools, the two front ends, and diagnostics.
+pub mod trainer;
+
+pub mod cli;
+
+pub mod serve;
+
+pub mod diag;

@@ -4,150 +4,90 @@
 
 mod common;
 
-use common::{dealcoach, stderr, stdout, temp_file};
+use common::{temp_file, Cli, Run};
 
-/// Runs `next` on `text` and checks the contract for invalid input; returns stderr.
-fn rejected(text: &str) -> String {
+/// Runs `next` on `text`, checks the contract for invalid input and that the message
+/// names the file.
+fn rejected(text: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let path = temp_file(&dir, "deal.yaml", text);
-    let output = dealcoach().args(["next", &path]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    let run = Cli::new(["next", &path]).run().rejected();
     assert!(
-        output.stdout.is_empty(),
-        "nothing may reach stdout, got: {}",
-        stdout(&output)
+        run.stderr.starts_with(&path),
+        "the message names the file: {}",
+        run.stderr
     );
-    let message = stderr(&output);
-    assert!(
-        message.starts_with(&path),
-        "the message names the file: {message}"
-    );
-    assert!(!message.contains("panicked"), "{message}");
-    message
+    run
 }
 
 #[test]
 fn unknown_key_names_line_column_and_suggests_the_right_key() {
-    let message = rejected("deal: {id: a, name: b}\nstakholders: []\n");
-    assert!(
-        message
-            .contains("deal.yaml:2:1: unknown field `stakholders` — did you mean `stakeholders`?"),
-        "{message}"
-    );
+    rejected("deal: {id: a, name: b}\nstakholders: []\n")
+        .stderr_has("deal.yaml:2:1: unknown field `stakholders` — did you mean `stakeholders`?");
 }
 
 #[test]
 fn unknown_nested_key_suggests_within_its_section() {
-    let message = rejected("deal:\n  id: a\n  name: b\n  temprature: 40\n");
-    assert!(
-        message
-            .contains(":4:3: unknown field `temprature` in `deal` — did you mean `temperature`?"),
-        "{message}"
-    );
+    rejected("deal:\n  id: a\n  name: b\n  temprature: 40\n")
+        .stderr_has(":4:3: unknown field `temprature` in `deal` — did you mean `temperature`?");
 }
 
 #[test]
 fn unknown_enum_value_lists_the_allowed_ones_and_suggests() {
-    let message =
-        rejected("deal: {id: a, name: b}\nstakeholders:\n  - name: x\n    stance: suporter\n");
-    assert!(message.contains(":4:13:"), "{message}");
-    assert!(
-        message.contains("unknown stance `suporter` — did you mean `supporter`?"),
-        "{message}"
-    );
-    assert!(
-        message.contains("champion, supporter, neutral, sceptic, opponent"),
-        "{message}"
-    );
+    rejected("deal: {id: a, name: b}\nstakeholders:\n  - name: x\n    stance: suporter\n")
+        .stderr_has(":4:13:")
+        .stderr_has("unknown stance `suporter` — did you mean `supporter`?")
+        .stderr_has("champion, supporter, neutral, sceptic, opponent");
 }
 
 #[test]
 fn out_of_range_numbers_are_refused_at_the_value() {
-    let message = rejected("deal:\n  id: a\n  name: b\n  temperature: 140\n");
-    assert!(
-        message.contains(":4:16:") && message.contains("temperature must be 0 to 100, not 140"),
-        "{message}"
-    );
-    let message = rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: x, influence: 0}\n");
-    assert!(
-        message.contains("influence must be 1 to 10, not 0"),
-        "{message}"
-    );
-    let message = rejected("deal: {id: a, name: b}\naccount:\n  potential: {growth: 11}\n");
-    assert!(
-        message.contains("potential score must be 0 to 10"),
-        "{message}"
-    );
-    let message = rejected("deal: {id: a, name: b, solutions_prepared: -1}\n");
-    assert!(message.contains("must be 0 or more"), "{message}");
+    rejected("deal:\n  id: a\n  name: b\n  temperature: 140\n")
+        .stderr_has(":4:16:")
+        .stderr_has("temperature must be 0 to 100, not 140");
+    rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: x, influence: 0}\n")
+        .stderr_has("influence must be 1 to 10, not 0");
+    rejected("deal: {id: a, name: b}\naccount:\n  potential: {growth: 11}\n")
+        .stderr_has("potential score must be 0 to 10");
+    rejected("deal: {id: a, name: b, solutions_prepared: -1}\n").stderr_has("must be 0 or more");
 }
 
 #[test]
 fn impossible_dates_are_refused() {
-    let message = rejected("deal: {id: a, name: b, as_of: 2026-02-30}\n");
-    assert!(message.contains("not a day of the calendar"), "{message}");
-    let message = rejected("deal: {id: a, name: b, expected_close: 31/03/2027}\n");
-    assert!(message.contains("YYYY-MM-DD"), "{message}");
+    rejected("deal: {id: a, name: b, as_of: 2026-02-30}\n").stderr_has("not a day of the calendar");
+    rejected("deal: {id: a, name: b, expected_close: 31/03/2027}\n").stderr_has("YYYY-MM-DD");
 }
 
 #[test]
 fn references_to_unknown_stakeholders_point_at_the_reference() {
-    let message = rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: 李总}\nobjections:\n  - type: no_budget\n    from: 李总总\n");
-    assert!(message.contains(":6:11:"), "{message}");
-    assert!(
-        message.contains("`李总总` is not one of the stakeholders — did you mean `李总`?"),
-        "{message}"
-    );
-    let message = rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: x}\nactivities:\n  - {date: 2026-01-01, type: visit, with: [y]}\n");
-    assert!(
-        message.contains("`y` is not one of the stakeholders"),
-        "{message}"
-    );
+    rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: 李总}\nobjections:\n  - type: no_budget\n    from: 李总总\n").stderr_has(":6:11:").stderr_has("`李总总` is not one of the stakeholders — did you mean `李总`?");
+    rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: x}\nactivities:\n  - {date: 2026-01-01, type: visit, with: [y]}\n").stderr_has("`y` is not one of the stakeholders");
 }
 
 #[test]
 fn two_top_decision_makers_are_refused_at_the_second() {
-    let message = rejected(
-        "deal: {id: a, name: b}\nstakeholders:\n  - {name: x, top_decision_maker: true}\n  - {name: y, top_decision_maker: true}\n",
-    );
-    assert!(
-        message.contains(":4:35:") && message.contains("only one person makes the final decision"),
-        "{message}"
-    );
+    rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: x, top_decision_maker: true}\n  - {name: y, top_decision_maker: true}\n").stderr_has(":4:35:").stderr_has("only one person makes the final decision");
 }
 
 #[test]
 fn duplicate_stakeholder_names_are_refused() {
-    let message = rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: x}\n  - {name: x}\n");
-    assert!(
-        message.contains("two stakeholders are named `x`"),
-        "{message}"
-    );
+    rejected("deal: {id: a, name: b}\nstakeholders:\n  - {name: x}\n  - {name: x}\n")
+        .stderr_has("two stakeholders are named `x`");
 }
 
 #[test]
 fn missing_required_fields_and_wrong_shapes() {
-    let message = rejected("deal: {id: a}\n");
-    assert!(message.contains("missing field `name`"), "{message}");
-    let message = rejected("- just\n- a list\n");
-    assert!(message.contains("deal.yaml:"), "{message}");
-    let message = rejected("deal: {id: a, name: b}\nstakeholders: {name: x}\n");
-    assert!(message.contains("stakeholders"), "{message}");
-    let message = rejected("deal: {id: a, name: b, close_requested: maybe}\n");
-    assert!(message.contains("close_requested"), "{message}");
-    let message = rejected("deal: [unclosed\n");
-    assert!(message.contains("deal.yaml:"), "{message}");
+    rejected("deal: {id: a}\n").stderr_has("missing field `name`");
+    rejected("- just\n- a list\n").stderr_has("deal.yaml:");
+    rejected("deal: {id: a, name: b}\nstakeholders: {name: x}\n").stderr_has("stakeholders");
+    rejected("deal: {id: a, name: b, close_requested: maybe}\n").stderr_has("close_requested");
+    rejected("deal: [unclosed\n").stderr_has("deal.yaml:");
 }
 
 #[test]
 fn empty_and_unsupported_version_files() {
-    let message = rejected("");
-    assert!(message.contains("the file is empty"), "{message}");
-    let message = rejected("version: 2\ndeal: {id: a, name: b}\n");
-    assert!(
-        message.contains("unsupported snapshot version 2"),
-        "{message}"
-    );
+    rejected("").stderr_has("the file is empty");
+    rejected("version: 2\ndeal: {id: a, name: b}\n").stderr_has("unsupported snapshot version 2");
 }
 
 #[test]
@@ -155,34 +95,21 @@ fn non_utf8_input_is_an_error_with_its_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("latin1.yaml");
     std::fs::write(&path, b"deal: {id: a, name: caf\xe9}\n").unwrap();
-    let output = dealcoach()
-        .args(["next", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
-    assert!(
-        stderr(&output).contains("latin1.yaml:1:24: the file is not UTF-8 text"),
-        "{}",
-        stderr(&output)
-    );
+    Cli::new(["next", path.to_str().unwrap()])
+        .run()
+        .rejected()
+        .stderr_has("latin1.yaml:1:24: the file is not UTF-8 text");
 }
 
 #[test]
 fn missing_file_and_folder_are_clear() {
-    let output = dealcoach()
-        .args(["next", "no/such/deal.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(stderr(&output).trim(), "no/such/deal.yaml: no such file");
+    let run = Cli::new(["next", "no/such/deal.yaml"]).run().rejected();
+    assert_eq!(run.stderr.trim(), "no/such/deal.yaml: no such file");
     let dir = tempfile::tempdir().unwrap();
-    let output = dealcoach()
-        .args(["next", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("is a folder"));
+    Cli::new(["next", dir.path().to_str().unwrap()])
+        .run()
+        .rejected()
+        .stderr_has("is a folder");
 }
 
 #[test]
@@ -196,18 +123,11 @@ fn oversized_input_is_refused_before_parsing() {
             "x".repeat(5000)
         ),
     );
-    let output = dealcoach()
+    Cli::new(["next", &path])
         .env("DEALCOACH_MAX_INPUT_BYTES", "1000")
-        .args(["next", &path])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
-    assert!(
-        stderr(&output).contains("over the 1000-byte limit"),
-        "{}",
-        stderr(&output)
-    );
+        .run()
+        .rejected()
+        .stderr_has("over the 1000-byte limit");
 }
 
 #[test]
@@ -225,41 +145,35 @@ fn yaml_alias_bomb_is_refused_quickly() {
         ));
     }
     let started = std::time::Instant::now();
-    let message = rejected(&bomb);
+    rejected(&bomb);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(5),
         "took {:?}",
         started.elapsed()
     );
-    assert!(message.contains("deal.yaml"), "{message}");
 }
 
 #[test]
 fn stdin_input_is_named_in_messages() {
-    let output = dealcoach()
-        .args(["next", "-"])
-        .write_stdin("deal: {id: a, nme: b}\n")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    let run = Cli::new(["next", "-"])
+        .stdin("deal: {id: a, nme: b}\n")
+        .run()
+        .rejected();
     assert!(
-        stderr(&output)
+        run.stderr
             .starts_with("<stdin>:1:15: unknown field `nme` in `deal` — did you mean `name`?"),
         "{}",
-        stderr(&output)
+        run.stderr
     );
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let output = dealcoach().args(["next"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let output = dealcoach()
-        .args(["next", "x.yaml", "--format", "pdf"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
+    Cli::new(["next"]).run().rejected();
+    Cli::new(["next", "x.yaml", "--format", "pdf"])
+        .run()
+        .rejected()
+        .stderr_has("pdf");
 }
 
 #[test]
@@ -274,18 +188,15 @@ fn d2_aliases_cannot_expand_past_the_input_cap() {
         text.push_str(&format!("  - {{name: p{index}, needs: *n}}\n"));
     }
     let started = std::time::Instant::now();
-    let message = rejected(&text);
+    let run = rejected(&text);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(2),
         "took {:?}",
         started.elapsed()
     );
     // Six more copies fit under 8 MiB with the 1.1 MB of text; the seventh alias does not.
-    assert!(
-        message.contains("deal.yaml:12:23: the alias `*n`"),
-        "{message}"
-    );
-    assert!(message.contains("8388608-byte limit"), "{message}");
+    run.stderr_has("deal.yaml:12:23: the alias `*n`")
+        .stderr_has("8388608-byte limit");
 }
 
 #[test]
@@ -296,11 +207,9 @@ fn d2_a_few_small_aliases_are_read_as_written() {
         "deal.yaml",
         "deal: {id: a, name: b}\nstakeholders:\n  - {name: x, needs: &need uptime}\n  - {name: y, needs: *need}\n",
     );
-    let output = dealcoach()
-        .args(["next", &path, "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    Cli::new(["next", &path, "--format", "json"])
+        .run()
+        .succeeds();
 }
 
 #[test]
@@ -314,21 +223,19 @@ fn d3_the_nesting_guard_reads_the_parsers_tokens() {
         "deal: {id: a, name: \"a \\\\\"}",
     ] {
         let started = std::time::Instant::now();
-        let message = rejected(&format!("{first}\nquestions: {nested}\n"));
+        let run = rejected(&format!("{first}\nquestions: {nested}\n"));
         assert!(
             started.elapsed() < std::time::Duration::from_secs(1),
             "took {:?}",
             started.elapsed()
         );
         // The mapping is level 1, so the 64th bracket (column 12 + 63) is level 65.
-        assert!(
-            message.contains("deal.yaml:2:75: collections are nested more than 64 levels"),
-            "{message}"
-        );
+        let run = run.stderr_has("deal.yaml:2:75: collections are nested more than 64 levels");
         assert_eq!(
-            message.lines().count(),
+            run.stderr.lines().count(),
             1,
-            "no megabyte source line: {message}"
+            "no megabyte source line: {}",
+            run.stderr
         );
     }
 }
@@ -345,34 +252,24 @@ fn d15_an_invalid_input_cap_is_a_usage_error() {
         "8MB",
         "2000000000",
     ] {
-        let output = dealcoach()
+        let run = Cli::new(["next", &path])
             .env("DEALCOACH_MAX_INPUT_BYTES", value)
-            .args(["next", &path])
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2), "{value}");
-        assert!(output.stdout.is_empty(), "{value}");
-        let message = stderr(&output);
+            .run()
+            .rejected()
+            .stderr_has("from 1 to 1073741824");
         assert!(
-            message.starts_with(&format!(
+            run.stderr.starts_with(&format!(
                 "DEALCOACH_MAX_INPUT_BYTES: `{value}` is not a size in bytes"
             )),
-            "{message}"
+            "{}",
+            run.stderr
         );
-        assert!(message.contains("from 1 to 1073741824"), "{message}");
     }
     for value in ["", " 4096 ", "1073741824"] {
-        let output = dealcoach()
+        Cli::new(["next", &path])
             .env("DEALCOACH_MAX_INPUT_BYTES", value)
-            .args(["next", &path])
-            .output()
-            .unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "`{value}`: {}",
-            stderr(&output)
-        );
+            .run()
+            .succeeds();
     }
 }
 
@@ -381,20 +278,11 @@ fn d16_a_byte_order_mark_is_not_content() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deal.yaml");
     std::fs::write(&path, "\u{feff}deal: {id: a, name: b, stage: nonsense}\n").unwrap();
-    let output = dealcoach()
-        .args(["next", path.to_str().unwrap()])
-        .output()
-        .unwrap();
     // Refused for the stage, at the column an editor shows (the mark is not a column).
-    assert!(
-        stderr(&output).contains("deal.yaml:1:31: deal.stage: unknown stage `nonsense`"),
-        "{}",
-        stderr(&output)
-    );
+    Cli::new(["next", path.to_str().unwrap()])
+        .run()
+        .rejected()
+        .stderr_has("deal.yaml:1:31: deal.stage: unknown stage `nonsense`");
     std::fs::write(&path, "\u{feff}deal: {id: a, name: b}\n").unwrap();
-    let output = dealcoach()
-        .args(["next", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    Cli::new(["next", path.to_str().unwrap()]).run().succeeds();
 }

@@ -36,21 +36,15 @@ struct Run {
     hung: bool,
 }
 
-/// Runs the binary with a neutral environment (as `common::dealcoach`), under the
+/// Runs the binary with the neutral environment of `common::binary`, under the
 /// deadline, measuring its peak resident memory.
 fn run(args: &[&str]) -> Run {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let stdout_path = dir.path().join("stdout");
     let stderr_path = dir.path().join("stderr");
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("dealcoach"));
+    let mut command = common::binary();
     command
         .args(args)
-        .env_remove("DEALCOACH_PLAYBOOKS")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", "en_US.UTF-8")
-        .env_remove("NO_COLOR")
-        .env_remove("DEALCOACH_MAX_INPUT_BYTES")
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&stdout_path).expect("writable"))
         .stderr(std::fs::File::create(&stderr_path).expect("writable"));

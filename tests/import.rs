@@ -15,9 +15,8 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{dealcoach, root, stderr, stdout};
+use common::{root, Cli, Run};
 use serde_yaml::Value;
 
 fn fixture(name: &str) -> PathBuf {
@@ -28,12 +27,8 @@ fn salesforce_export() -> String {
     fixture("salesforce").display().to_string()
 }
 
-fn run(args: &[&str]) -> Output {
-    dealcoach().args(args).output().expect("the binary runs")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
+fn run(args: &[&str]) -> Run {
+    Cli::new(args).run()
 }
 
 /// Every snapshot file of a folder: file name → text.
@@ -80,7 +75,7 @@ fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
 }
 
 /// Imports the Salesforce fixture into a fresh folder (`deals` in it).
-fn imported_salesforce(extra: &[&str]) -> (tempfile::TempDir, Output) {
+fn imported_salesforce(extra: &[&str]) -> (tempfile::TempDir, Run) {
     let folder = tempfile::tempdir().expect("a temporary folder");
     let out = folder.path().join("deals").display().to_string();
     let export = salesforce_export();
@@ -99,7 +94,7 @@ fn deals_folder(folder: &tempfile::TempDir) -> PathBuf {
 #[test]
 fn salesforce_export_gives_one_snapshot_per_live_opportunity() {
     let (folder, output) = imported_salesforce(&[]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
     let opportunities = csv_rows(&fixture("salesforce/Opportunity.csv"));
     let live: BTreeSet<String> = opportunities
         .iter()
@@ -110,17 +105,23 @@ fn salesforce_export_gives_one_snapshot_per_live_opportunity() {
     let written = files(&deals_folder(&folder));
     assert_eq!(written.keys().cloned().collect::<BTreeSet<_>>(), live);
     assert!(
-        stdout(&output).contains(&format!("imported {} deals", live.len())),
+        output
+            .stdout
+            .contains(&format!("imported {} deals", live.len())),
         "{}",
-        stdout(&output)
+        output.stdout
     );
     // The default day is the export's newest modification, said once on stderr.
     assert!(
-        stderr(&output).contains("note: as_of is 2026-11-18, the newest LastModifiedDate"),
+        output
+            .stderr
+            .contains("note: as_of is 2026-11-18, the newest LastModifiedDate"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
-    assert!(stderr(&output).contains("2 deleted opportunities (IsDeleted) left out"));
+    assert!(output
+        .stderr
+        .contains("2 deleted opportunities (IsDeleted) left out"));
     for text in written.values() {
         assert!(text.contains("\n  as_of: 2026-11-18\n"), "{text}");
     }
@@ -129,7 +130,7 @@ fn salesforce_export_gives_one_snapshot_per_live_opportunity() {
 #[test]
 fn a_salesforce_deal_field_by_field() {
     let (folder, output) = imported_salesforce(&[]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
     let text = &files(&deals_folder(&folder))["006Dn0000OxDWJgIQO.yaml"];
     let expected = "\
 version: 1
@@ -327,7 +328,7 @@ fn contact_roles_become_stakeholders_with_one_top_decision_maker() {
 #[test]
 fn imported_deals_are_coached_and_reviewed() {
     let (folder, output) = imported_salesforce(&[]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
     let out = deals_folder(&folder);
     let written = files(&out);
     // A won deal, an English open deal, a Chinese open deal, the namesakes' deal, and a
@@ -350,8 +351,8 @@ fn imported_deals_are_coached_and_reviewed() {
     ] {
         let path = out.join(file).display().to_string();
         let next = run(&["next", &path, "--format", "json"]);
-        assert_eq!(code(&next), 0, "{file}: {}", stderr(&next));
-        let report: serde_json::Value = serde_json::from_str(&stdout(&next)).unwrap();
+        assert_eq!(next.code, 0, "{file}: {}", next.stderr);
+        let report: serde_json::Value = serde_json::from_str(&next.stdout).unwrap();
         assert_eq!(
             report["deal"]["id"].as_str(),
             Some(file.trim_end_matches(".yaml"))
@@ -365,16 +366,16 @@ fn imported_deals_are_coached_and_reviewed() {
         .expect("a deal with that description");
     let next = run(&["next", &no_trust, "--format", "json", "--all"]);
     assert!(
-        stdout(&next).contains("objection.no_trust"),
+        next.stdout.contains("objection.no_trust"),
         "{}",
-        stdout(&next)
+        next.stdout
     );
 
     let folder_path = out.display().to_string();
     let review = run(&["review", &folder_path, "--format", "csv"]);
-    assert_eq!(code(&review), 0, "{}", stderr(&review));
+    assert_eq!(review.code, 0, "{}", review.stderr);
     // The round trip: the first column is the Opportunity Id the CRM matches on.
-    let text = stdout(&review);
+    let text = review.stdout.clone();
     let mut lines = text.lines();
     assert!(lines.next().unwrap().starts_with("id,name,account,"));
     let ids: BTreeSet<String> = lines
@@ -404,9 +405,9 @@ fn a_missing_required_column_is_one_located_error_and_nothing_is_written() {
         "-o",
         &out.display().to_string(),
     ]);
-    assert_eq!(code(&output), 2);
-    assert_eq!(stdout(&output), "");
-    let messages = stderr(&output);
+    assert_eq!(output.code, 2);
+    assert_eq!(output.stdout, "");
+    let messages = output.stderr.clone();
     let opportunity = export.path().join("Opportunity.csv").display().to_string();
     let contact = export.path().join("Contact.csv").display().to_string();
     assert_eq!(
@@ -439,13 +440,13 @@ fn extra_columns_and_custom_stages_are_passed_over_with_a_note() {
         out.display().to_string(),
     );
     let output = run(&["import", "salesforce", &export_path, "-o", &out_path]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
     assert!(
-        stderr(&output).contains(
+        output.stderr.contains(
             "note: stage `Discovery` is not in the standard picklist: 2 open opportunities have no `stage` (map it with --stages MAP.yaml"
         ),
         "{}",
-        stderr(&output)
+        output.stderr
     );
     let written = files(&out);
     assert!(!written["006A.yaml"].contains("stage:"));
@@ -467,8 +468,8 @@ fn extra_columns_and_custom_stages_are_passed_over_with_a_note() {
         "--stages",
         &stages.display().to_string(),
     ]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(!stderr(&output).contains("not in the standard picklist"));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(!output.stderr.contains("not in the standard picklist"));
     let written = files(&out);
     assert!(written["006A.yaml"].contains("stage: develop\n"));
     assert!(written["006C.yaml"].contains("stage: develop\n"));
@@ -483,14 +484,14 @@ fn extra_columns_and_custom_stages_are_passed_over_with_a_note() {
         "--stages",
         &stages.display().to_string(),
     ]);
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
     assert!(
-        stderr(&output).starts_with(&format!(
+        output.stderr.starts_with(&format!(
             "{}:1:12: Discovery: unknown stage `develpo` — did you mean `develop`?",
             stages.display()
         )),
         "{}",
-        stderr(&output)
+        output.stderr
     );
 }
 
@@ -533,7 +534,7 @@ fn a_bad_salesforce_row_is_reported_at_its_line_after_multi_line_descriptions() 
         "-o",
         &out.display().to_string(),
     ]);
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
     let path = export.path().join("Opportunity.csv").display().to_string();
     // The message points at the Amount cell itself: its line, and its column counted in
     // characters from the start of that line.
@@ -543,11 +544,11 @@ fn a_bad_salesforce_row_is_reported_at_its_line_after_multi_line_descriptions() 
     let column = broken[line_start..cell].chars().count() + 1;
     assert_eq!(cell_line, line, "the row is on one line");
     assert!(
-        stderr(&output).starts_with(&format!(
+        output.stderr.starts_with(&format!(
             "{path}:{line}:{column}: `Amount`: `12,5` is not an amount"
         )),
         "line {line}, column {column}: {}",
-        stderr(&output)
+        output.stderr
     );
     let written = files(&out);
     assert!(!written.contains_key(&format!("{}.yaml", victim["Id"])));
@@ -557,7 +558,7 @@ fn a_bad_salesforce_row_is_reported_at_its_line_after_multi_line_descriptions() 
 // ---------------------------------------------------------------------------------------
 // Any CRM's CSV through a map.
 
-fn import_mapped(csv: &Path, map: &Path, out: &Path, extra: &[&str]) -> Output {
+fn import_mapped(csv: &Path, map: &Path, out: &Path, extra: &[&str]) -> Run {
     let mut args = vec![
         "import".to_owned(),
         "csv".to_owned(),
@@ -568,7 +569,7 @@ fn import_mapped(csv: &Path, map: &Path, out: &Path, extra: &[&str]) -> Output {
         out.display().to_string(),
     ];
     args.extend(extra.iter().map(|arg| (*arg).to_owned()));
-    dealcoach().args(&args).output().expect("the binary runs")
+    Cli::new(&args).run()
 }
 
 #[test]
@@ -581,8 +582,8 @@ fn a_chinese_crm_export_through_the_example_map() {
         &out,
         &["--as-of", "2026-11-20"],
     );
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert_eq!(stderr(&output), "");
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(output.stderr, "");
     let written = files(&out);
     assert_eq!(written.len(), 12, "20 rows, a row per contact, 12 deals");
     let expected = "\
@@ -644,7 +645,7 @@ activities:
 
     let out_path = out.display().to_string();
     let review = run(&["review", &out_path, "--format", "csv"]);
-    assert_eq!(code(&review), 0, "{}", stderr(&review));
+    assert_eq!(review.code, 0, "{}", review.stderr);
     let next = run(&[
         "next",
         &out.join("SJ-2026-0001.yaml").display().to_string(),
@@ -652,12 +653,12 @@ activities:
         "json",
         "--all",
     ]);
-    assert_eq!(code(&next), 0, "{}", stderr(&next));
+    assert_eq!(next.code, 0, "{}", next.stderr);
     // The follow-up log went into the notes and is read: 李总's budget is used up.
     assert!(
-        stdout(&next).contains("objection.no_budget"),
+        next.stdout.contains("objection.no_budget"),
         "{}",
-        stdout(&next)
+        next.stdout
     );
 }
 
@@ -671,7 +672,7 @@ fn the_hubspot_example_map_reads_a_hubspot_export() {
         &out,
         &["--as-of", "2026-11-20"],
     );
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
     let written = files(&out);
     assert_eq!(written.len(), 4);
     let acme = yaml(&written["9876543210.yaml"]);
@@ -714,9 +715,10 @@ fn bad_rows_are_reported_at_their_exact_line_and_the_rest_written() {
     .unwrap();
     let out = folder.path().join("deals");
     let output = import_mapped(&csv, &map, &out, &["--as-of", "2026-11-20"]);
-    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(output.code, 1, "{}", output.stderr);
     let file = csv.display().to_string();
-    let lines: Vec<String> = stderr(&output)
+    let lines: Vec<String> = output
+        .stderr
         .lines()
         .filter(|line| !line.contains(": note: "))
         .map(|line| line.replacen(&file, "FILE", 1))
@@ -731,7 +733,7 @@ fn bad_rows_are_reported_at_their_exact_line_and_the_rest_written() {
             "FILE:10: this row has 2 cells but the header has 6 columns: the row is skipped",
         ],
         "{}",
-        stderr(&output)
+        output.stderr
     );
     let written = files(&out);
     assert_eq!(
@@ -765,8 +767,8 @@ fn a_gbk_export_is_refused_with_the_way_to_convert_it() {
     std::fs::write(&map, "deal.id: 商机编号\ndeal.name: 商机名称\n").unwrap();
     let out = folder.path().join("deals");
     let output = import_mapped(&csv, &map, &out, &[]);
-    assert_eq!(code(&output), 2);
-    let message = stderr(&output);
+    assert_eq!(output.code, 2);
+    let message = output.stderr.clone();
     assert!(
         message.starts_with(&format!(
             "{}:1: the file is not UTF-8: it looks like GBK/GB18030",
@@ -786,14 +788,14 @@ fn a_map_mistake_points_at_its_line_in_the_map() {
     let map = folder.path().join("map.yaml");
     std::fs::write(&map, "deal.id: 编号\ndeal.name: 名称\ndeal.stgae: 阶段\n").unwrap();
     let output = import_mapped(&csv, &map, &folder.path().join("out"), &[]);
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
     assert!(
-        stderr(&output).starts_with(&format!(
+        output.stderr.starts_with(&format!(
             "{}:3:1: unknown snapshot field `deal.stgae` — did you mean `deal.stage`?",
             map.display()
         )),
         "{}",
-        stderr(&output)
+        output.stderr
     );
 }
 
@@ -810,13 +812,13 @@ fn snapshots_take_snoozes() -> bool {
         "deal: {id: x, name: X, as_of: 2026-11-20}\nsnoozed: [{concept: risk.stale, until: 2026-12-10, reason: waiting}]\n",
     )
     .unwrap();
-    code(&run(&["next", &deal.display().to_string()])) == 0
+    run(&["next", &deal.display().to_string()]).code == 0
 }
 
 #[test]
 fn a_reimport_keeps_every_edit_a_rep_made_and_updates_the_crm_fields() {
     let (folder, output) = imported_salesforce(&["--as-of", "2026-11-18"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
     let out = deals_folder(&folder);
     let deal = out.join("006Dn0000OxDWJgIQO.yaml");
     // The rep's edits: a stance and influence, notes of their own after the CRM's text,
@@ -879,9 +881,9 @@ fn a_reimport_keeps_every_edit_a_rep_made_and_updates_the_crm_fields() {
         "2026-11-18",
         "--dry-run",
     ]);
-    assert_eq!(code(&dry), 0, "{}", stderr(&dry));
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
     assert_eq!(files(&out), before, "a dry run writes nothing");
-    let report = stdout(&dry);
+    let report = dry.stdout.clone();
     assert!(
         report.contains(&format!("{}: 3 changes\n", deal.display())),
         "{report}"
@@ -916,7 +918,7 @@ fn a_reimport_keeps_every_edit_a_rep_made_and_updates_the_crm_fields() {
         "--as-of",
         "2026-11-18",
     ]);
-    assert_eq!(code(&real), 0, "{}", stderr(&real));
+    assert_eq!(real.code, 0, "{}", real.stderr);
     let after = yaml(&std::fs::read_to_string(&deal).unwrap());
     // The CRM's fields are updated …
     assert_eq!(after["deal"]["amount"].as_u64(), Some(3_700_000));
@@ -938,7 +940,7 @@ fn a_reimport_keeps_every_edit_a_rep_made_and_updates_the_crm_fields() {
         );
     }
     let next = run(&["next", &deal.display().to_string()]);
-    assert_eq!(code(&next), 0, "{}", stderr(&next));
+    assert_eq!(next.code, 0, "{}", next.stderr);
     // Every other file is untouched.
     let now = files(&out);
     for (file, text) in &before {
@@ -951,7 +953,7 @@ fn a_reimport_keeps_every_edit_a_rep_made_and_updates_the_crm_fields() {
 #[test]
 fn the_same_export_gives_the_same_bytes() {
     let (first, output) = imported_salesforce(&[]);
-    assert_eq!(code(&output), 0);
+    assert_eq!(output.code, 0);
     let (second, _) = imported_salesforce(&[]);
     let (first_files, second_files) = (files(&deals_folder(&first)), files(&deals_folder(&second)));
     assert_eq!(first_files.len(), 318);
@@ -963,11 +965,13 @@ fn the_same_export_gives_the_same_bytes() {
     // Importing again into the same folder changes nothing and says so.
     let out = deals_folder(&first).display().to_string();
     let again = run(&["import", "salesforce", &salesforce_export(), "-o", &out]);
-    assert_eq!(code(&again), 0);
+    assert_eq!(again.code, 0);
     assert!(
-        stdout(&again).ends_with(": 0 new, 0 updated, 318 unchanged\n"),
+        again
+            .stdout
+            .ends_with(": 0 new, 0 updated, 318 unchanged\n"),
         "{}",
-        stdout(&again)
+        again.stdout
     );
     assert!(files(&deals_folder(&first)) == first_files);
 
@@ -980,7 +984,7 @@ fn the_same_export_gives_the_same_bytes() {
             folder.path(),
             &["--as-of", "2026-11-20"],
         );
-        assert_eq!(code(&output), 0);
+        assert_eq!(output.code, 0);
     }
     assert!(files(mapped_first.path()) == files(mapped_second.path()));
 }
@@ -1000,14 +1004,14 @@ fn import_never_writes_through_a_link() {
         &out,
         &["--as-of", "2026-11-20"],
     );
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
     assert!(
-        stderr(&output).contains(&format!(
+        output.stderr.contains(&format!(
             "{}: is a link: import never writes through a link",
             out.join("SJ-2026-0001.yaml").display()
         )),
         "{}",
-        stderr(&output)
+        output.stderr
     );
     assert_eq!(
         std::fs::read_to_string(&elsewhere).unwrap(),
@@ -1030,7 +1034,7 @@ fn a_rep_file_that_no_longer_reads_is_left_alone() {
         &out,
         &["--as-of", "2026-11-20"],
     );
-    assert_eq!(code(&first), 0);
+    assert_eq!(first.code, 0);
     let deal = out.join("SJ-2026-0002.yaml");
     let broken = std::fs::read_to_string(&deal)
         .unwrap()
@@ -1042,17 +1046,17 @@ fn a_rep_file_that_no_longer_reads_is_left_alone() {
         &out,
         &["--as-of", "2026-11-21"],
     );
-    assert_eq!(code(&again), 1);
+    assert_eq!(again.code, 1);
     assert!(
-        stderr(&again).contains("unknown field `stakholders` — did you mean `stakeholders`? — the import left this file as it is"),
+        again.stderr.contains("unknown field `stakholders` — did you mean `stakeholders`? — the import left this file as it is"),
         "{}",
-        stderr(&again)
+        again.stderr
     );
     assert_eq!(std::fs::read_to_string(&deal).unwrap(), broken);
     assert!(
-        stdout(&again).contains("0 new, 11 updated"),
+        again.stdout.contains("0 new, 11 updated"),
         "{}",
-        stdout(&again)
+        again.stdout
     );
 }
 
@@ -1069,10 +1073,10 @@ fn accounts_passes_over_a_crm_exports_own_columns_with_one_note() {
     )
     .unwrap();
     let output = run(&["accounts", &csv.display().to_string(), "--format", "csv"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
     assert_eq!(
-        stderr(&output),
+        output.stderr,
         format!("{}: note: columns ignored: Owner, Region\n", csv.display())
     );
-    assert!(stdout(&output).contains("\nACME,"));
+    assert!(output.stdout.contains("\nACME,"));
 }

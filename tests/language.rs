@@ -18,7 +18,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{dealcoach, root, stderr, stdout};
+use common::{root, Cli};
 use dealcoach::facts::organisation_kind;
 use dealcoach::playbook::settings::EngineSettings;
 
@@ -665,17 +665,9 @@ fn collect_data(value: &serde_yaml::Value, own_words: bool, data: &mut BTreeSet<
 }
 
 fn run(args: &[&str]) -> String {
-    let output = dealcoach()
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    stdout(&output)
+    let run = Cli::new(args).env("NO_COLOR", "1").run();
+    assert!(matches!(run.code, 0 | 1), "{args:?}: {}", run.stderr);
+    run.stdout
 }
 
 /// The defects of `next --all` on `path`, in both languages and the given formats.

@@ -15,7 +15,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{dealcoach, root, stderr, stdout};
+use common::{dealcoach, root, stderr, stdout, Cli};
 use serde_json::Value;
 
 fn pipeline() -> PathBuf {
@@ -28,13 +28,8 @@ fn accounts_csv() -> String {
 
 /// Runs a command, returning (exit code, parsed JSON stdout, stderr).
 fn json_of(args: &[&str]) -> (i32, Value, String) {
-    let output = dealcoach().args(args).output().unwrap();
-    let code = output.status.code().unwrap_or(-1);
-    let text = stdout(&output);
-    let value = serde_json::from_str(&text).unwrap_or_else(|error| {
-        panic!("stdout is not JSON ({error}): {text}\n{}", stderr(&output))
-    });
-    (code, value, stderr(&output))
+    let run = Cli::new(args).run();
+    (run.code, run.json(), run.stderr)
 }
 
 fn review_json(extra: &[&str]) -> (i32, Value, String) {

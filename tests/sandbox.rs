@@ -7,26 +7,15 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{dealcoach, example, playbook_folder, rule_with, stderr, stdout};
+use common::{example, playbook_folder, rule_with, Cli};
 use serde_json::Value;
 use tempfile::TempDir;
-
-/// Far beyond any run of these tests; reaching it means the run hung.
-const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs dealcoach with `args`: (exit code, stdout, stderr). A run killed at the deadline
 /// fails the test.
 fn run(args: &[&str]) -> (i32, String, String) {
-    let output = dealcoach().args(args).timeout(DEADLINE).output().unwrap();
-    let Some(code) = output.status.code() else {
-        panic!(
-            "`dealcoach {}` hung and was killed after {DEADLINE:?}",
-            args.join(" ")
-        );
-    };
-    (code, stdout(&output), stderr(&output))
+    let run = Cli::new(args).run();
+    (run.code, run.stdout, run.stderr)
 }
 
 fn json(text: &str) -> Value {
@@ -638,21 +627,18 @@ fn failing_pipeline() -> (TempDir, TempDir) {
 fn d10_the_example_of_a_rule_failure_is_the_first_deal_by_path() {
     let (deals, playbooks) = failing_pipeline();
     let review = |threads: &str| {
-        let output = dealcoach()
-            .env("RAYON_NUM_THREADS", threads)
-            .args([
-                "review",
-                deals.path().to_str().unwrap(),
-                "--playbooks",
-                folder(&playbooks),
-                "--format",
-                "json",
-            ])
-            .timeout(DEADLINE)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-        stdout(&output)
+        Cli::new([
+            "review",
+            deals.path().to_str().unwrap(),
+            "--playbooks",
+            folder(&playbooks),
+            "--format",
+            "json",
+        ])
+        .env("RAYON_NUM_THREADS", threads)
+        .run()
+        .exits(1)
+        .stdout
     };
     let one_thread = review("1");
     assert_eq!(

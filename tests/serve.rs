@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{dealcoach, example, playbook_folder, rule_with, stderr, stdout};
+use common::{dealcoach, example, playbook_folder, rule_with, stderr, stdout, Cli};
 use serde_json::Value;
 
 /// A server process, stopped when the test ends.
@@ -154,12 +154,8 @@ impl Answer {
 }
 
 fn cli(args: &[&str]) -> (i32, String, String) {
-    let output = dealcoach().args(args).output().expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        stdout(&output),
-        stderr(&output),
-    )
+    let run = Cli::new(args).run();
+    (run.code, run.stdout, run.stderr)
 }
 
 /// Every example deal of the repository: the three under `examples/deals/` and the

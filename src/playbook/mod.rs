@@ -152,7 +152,7 @@ impl Playbook {
         let mut rules = Vec::new();
         let mut settings: IndexMap<String, serde_yaml::Value> = IndexMap::new();
         let mut setting_files: IndexMap<String, String> = IndexMap::new();
-        let mut detection: Option<(DetectionConfig, (String, usize, usize))> = None;
+        let mut detection: Option<(DetectionConfig, String)> = None;
         let mut aliases = Aliases::new();
         let mut sandbox: Option<(crate::engine::SandboxLimits, String)> = None;
         let mut derived: IndexMap<String, DerivedValue> = IndexMap::new();
@@ -249,19 +249,19 @@ impl Playbook {
             // `detection` may be split over files (phrases in one, the classifier's
             // examples in another): the sections are merged, then checked as a whole.
             if let Some(config) = raw.detection {
-                let (line, column) = find_key(&file.text, "detection");
                 match &mut detection {
                     Some((merged, _)) => {
                         if let Err(message) = merged.merge(config) {
+                            let (line, column) = locate(&file.path, &["detection", ""]);
                             problems.push(Diagnostic::error(&file.path, line, column, message));
                         }
                     }
-                    None => detection = Some((config, (file.path.clone(), line, column))),
+                    None => detection = Some((config, file.path.clone())),
                 }
             }
             for (vocabulary, table) in raw.aliases {
                 let Some(words) = vocabulary_words(&vocabulary) else {
-                    let (line, column) = find_key(&file.text, &vocabulary);
+                    let (line, column) = locate(&file.path, &["aliases", &vocabulary, ""]);
                     let hint =
                         crate::diag::did_you_mean(&vocabulary, VOCABULARY_NAMES.iter().copied())
                             .map(|nearest| format!(" — did you mean `{nearest}`?"))
@@ -281,7 +281,8 @@ impl Playbook {
                 };
                 for (alias, canonical) in &table {
                     if !words.contains(&canonical.as_str()) {
-                        let (line, column) = find_key(&file.text, alias);
+                        let (line, column) =
+                            locate(&file.path, &["aliases", &vocabulary, alias, ""]);
                         problems.push(
                             Diagnostic::error(
                                 &file.path,
@@ -327,7 +328,7 @@ impl Playbook {
             for (key, label) in raw.labels {
                 // Both problems are placed at the label's key, with its source line.
                 let at_key = |message: String| {
-                    let (line, column) = find_key(&file.text, &key);
+                    let (line, column) = locate(&file.path, &["labels", &key, ""]);
                     Diagnostic::error(&file.path, line, column, message).with_source(&file.text)
                 };
                 for (code, form) in label {
@@ -352,10 +353,7 @@ impl Playbook {
                 // One file sets the sandbox: with two, which one wins would depend on
                 // file names.
                 if let Some((_, first)) = &sandbox {
-                    let (line, column) = crate::engine::top_level_key(&file.text, "sandbox")
-                        .map_or((0, 0), |offset| {
-                            crate::diag::line_column(&file.text, offset)
-                        });
+                    let (line, column) = locate(&file.path, &["sandbox", ""]);
                     problems.push(
                         Diagnostic::error(
                             &file.path,
@@ -384,7 +382,7 @@ impl Playbook {
             }
             if let Some(templates) = raw.default_by {
                 if let Some((_, first)) = &default_by {
-                    let (line, column) = find_key(&file.text, "default_by");
+                    let (line, column) = locate(&file.path, &["default_by", ""]);
                     problems.push(
                         Diagnostic::error(
                             &file.path,
@@ -513,9 +511,10 @@ impl Playbook {
         };
 
         if check_phrases {
-            if let Some((config, (path, line, column))) = &detection {
+            if let Some((config, path)) = &detection {
                 for message in config.problems() {
-                    problems.push(Diagnostic::error(path, *line, *column, message));
+                    let (line, column) = locate(path, &["detection", ""]);
+                    problems.push(Diagnostic::error(path, line, column, message));
                 }
             }
         }
@@ -691,5 +690,32 @@ mod tests {
             .find(|file| file.path.ends_with("hygiene.yaml"))
             .expect("still there");
         assert!(prepared(&files, file).is_none());
+    }
+
+    /// Problems found after deserializing are placed from the parser's positions, at the
+    /// key itself: the same word written earlier as another key does not mislead them.
+    #[test]
+    fn a_problem_is_placed_at_its_own_key_not_the_first_like_it() {
+        let text =
+            "settings:\n  champ: 1\naliases:\n  stance:\n    champ: nonsense\n  mood:\n    x: y\n";
+        let files = PlaybookFiles {
+            origin: Origin::Folder(std::path::PathBuf::from("folder")),
+            files: vec![SourceFile {
+                path: "playbooks/main.yaml".to_owned(),
+                text: text.to_owned(),
+            }],
+            skipped: Vec::new(),
+        };
+        let (_, problems) = Playbook::load_lenient(files);
+        let placed = |needle: &str| {
+            problems
+                .0
+                .iter()
+                .find(|problem| problem.message.contains(needle))
+                .map(|problem| (problem.line, problem.column))
+                .unwrap_or_else(|| panic!("no problem about {needle}: {problems:?}"))
+        };
+        assert_eq!(placed("alias `champ`"), (5, 5));
+        assert_eq!(placed("no vocabulary is called `mood`"), (6, 3));
     }
 }

@@ -177,7 +177,20 @@ mod review {
             ] {
                 assert!(row.get(field).is_some(), "row lacks `{field}`: {row}");
             }
-            assert!(row["risk"].as_u64().unwrap() <= 100);
+            // Risk is a whole number from 0 up, without a ceiling: the points times the
+            // phase factor, so a row's breakdown adds up to its risk.
+            let points: f64 = row["risk_parts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|part| part["points"].as_f64().unwrap())
+                .sum();
+            let factor = row["phase_factor"].as_f64().unwrap();
+            assert_eq!(
+                row["risk"].as_u64().unwrap() as f64,
+                (points * factor).round().max(0.0),
+                "{row}"
+            );
             if let Some(top) = row["top_move"].as_object() {
                 assert!(top["concept"].is_string() && top["title"].is_string());
             }

@@ -12,7 +12,7 @@
 mod common;
 
 use common::{dealcoach, root, stderr, stdout, temp_file};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn fixture(path: &str) -> String {
     root()
@@ -202,6 +202,35 @@ mod snooze {
         }
     }
 
+    /// One concept, one snooze: two would disagree on the date or the reason.
+    #[test]
+    fn a_concept_snoozed_twice_is_a_located_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(bank()).unwrap();
+        let twice = temp_file(
+            &dir,
+            "twice.yaml",
+            &text.replace("  - concept: risk.stale", "  - concept: decision.reach_top"),
+        );
+        let output = dealcoach().args(["next", &twice]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(stdout(&output), "");
+        let line = text
+            .lines()
+            .position(|line| line == "  - concept: risk.stale")
+            .expect("the fixture snoozes risk.stale")
+            + 1;
+        let message = stderr(&output);
+        assert!(
+            message.contains(&format!("twice.yaml:{line}:14:")),
+            "{message}"
+        );
+        assert!(
+            message.contains("`decision.reach_top` is already snoozed"),
+            "{message}"
+        );
+    }
+
     #[test]
     fn review_ranks_by_what_is_not_snoozed_and_counts_the_snoozed() {
         let (_, snoozed, _) = json_of(&["review", &bank(), "--format", "json"]);
@@ -374,5 +403,203 @@ mod integrity {
                 .stdout
         };
         assert_eq!(run(), run());
+    }
+
+    /// Risk has no ceiling (issue 17): a capped score tied every deal with enough trouble
+    /// at 100, so the worst deal of the examples ranked with one that had fewer risks.
+    #[test]
+    fn risk_has_no_ceiling_so_more_risks_rank_higher() {
+        let pipeline = root().join("examples/pipeline").display().to_string();
+        let (_, review, _) = json_of(&["review", &pipeline, "--top", "2", "--format", "json"]);
+        let rows = review["deals"].as_array().unwrap();
+        let first = rows[0]["risk"].as_u64().unwrap();
+        let second = rows[1]["risk"].as_u64().unwrap();
+        assert!(first > 100, "the worst deal is over 100: {first}");
+        assert!(first > second, "no tie at the top: {first} vs {second}");
+        assert_eq!(rows[0]["id"], "fintech-risk");
+    }
+
+    /// "High risk" is playbook data: moving `settings.risk_levels.high` moves the owner
+    /// totals, and a level that is not a number is refused at its place.
+    #[test]
+    fn the_high_risk_level_is_a_setting() {
+        let folder = common::exported_playbooks();
+        let file = folder.path().join("playbooks/portfolio.yaml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lowered = text.replace("risk_levels: {high: 70,", "risk_levels: {high: 1,");
+        assert_ne!(lowered, text);
+        std::fs::write(&file, &lowered).unwrap();
+        let playbooks = folder.path().display().to_string();
+        let (_, review, _) = json_of(&[
+            "review",
+            &fixture("pipeline"),
+            "--playbooks",
+            &playbooks,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(review["owners"][0]["owner"], "Li Wei");
+        assert_eq!(review["owners"][0]["high_risk"], 2, "{}", review["owners"]);
+        std::fs::write(
+            &file,
+            text.replace("risk_levels: {high: 70,", "risk_levels: {high: lots,"),
+        )
+        .unwrap();
+        let output = dealcoach()
+            .args(["review", &fixture("pipeline"), "--playbooks", &playbooks])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let message = stderr(&output);
+        assert!(message.contains("portfolio.yaml:"), "{message}");
+        assert!(message.contains("risk_levels"), "{message}");
+    }
+}
+
+/// `review --since PREVIOUS.json`: last week's review JSON (made here from
+/// `examples/week/last-week/`, so it always matches the playbooks under test) against
+/// `examples/week/this-week/`: the bank deal got safer, the solar deal riskier, the retail
+/// deal is new and the clinics deal is gone.
+mod since {
+    use super::*;
+
+    fn week(name: &str) -> String {
+        root()
+            .join("examples/week")
+            .join(name)
+            .display()
+            .to_string()
+    }
+
+    /// Last week's review, as `review --format json` wrote it, in `dir`.
+    fn last_week(dir: &tempfile::TempDir) -> String {
+        let output = dealcoach()
+            .args(["review", &week("last-week"), "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        temp_file(dir, "last-week.json", &stdout(&output))
+    }
+
+    fn review_since(previous: &str, format: &str) -> std::process::Output {
+        dealcoach()
+            .args(["review", &week("this-week"), "--since", previous])
+            .args(["--format", format])
+            .output()
+            .unwrap()
+    }
+
+    #[test]
+    fn each_deal_carries_its_risk_change_and_top_move_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let previous = last_week(&dir);
+        let output = review_since(&previous, "json");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let review: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let row = |id: &str| {
+            review["deals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|row| row["id"] == id)
+                .unwrap_or_else(|| panic!("no row {id}"))
+                .clone()
+        };
+        let bank = row("pearl-bank-core-2027");
+        assert!(bank["risk_change"].as_i64().unwrap() < 0, "{bank}");
+        assert_eq!(
+            bank["risk_change"].as_i64().unwrap(),
+            bank["risk"].as_i64().unwrap() - bank["risk_before"].as_i64().unwrap()
+        );
+        assert_eq!(bank["top_move_before"]["concept"], "decision.reach_top");
+        assert_eq!(bank["top_move"]["concept"], "objection.no_hurry");
+        let solar = row("gobi-solar-monitoring");
+        assert!(solar["risk_change"].as_i64().unwrap() > 0, "{solar}");
+        let retail = row("retail-crm");
+        assert!(retail["risk_change"].is_null() && retail["top_move_before"].is_null());
+        let since = &review["since"];
+        assert_eq!(
+            (
+                &since["new"],
+                &since["gone"],
+                &since["risk_up"],
+                &since["risk_down"]
+            ),
+            (&json!(1), &json!(1), &json!(1), &json!(1))
+        );
+        assert_eq!(since["gone_deals"][0]["id"], "sunrise-clinics-2026");
+    }
+
+    #[test]
+    fn text_markdown_and_csv_show_the_change_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let previous = last_week(&dir);
+        let text = stdout(&review_since(&previous, "text"));
+        assert!(text.contains("RISK     Δ  DEAL"), "{text}");
+        assert!(text.contains("before: Get in front of 周行长"), "{text}");
+        assert!(
+            text.contains(": 1 new, 1 gone, 1 riskier, 1 less risky"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Gone: Sunrise Clinics imaging rollout"),
+            "{text}"
+        );
+        let markdown = stdout(&review_since(&previous, "markdown"));
+        assert!(markdown.contains("| Risk | Δ |"), "{markdown}");
+        assert!(markdown.contains("### Since the last review"), "{markdown}");
+        let csv = review_since(&previous, "csv");
+        let table = stdout(&csv);
+        let header = table.lines().next().unwrap();
+        assert!(
+            header.ends_with(
+                ",risk_change,risk_before,top_move_before_concept,top_move_before_title"
+            ),
+            "{header}"
+        );
+        assert!(table.contains(",decision.reach_top,"), "{table}");
+        assert!(stderr(&csv).contains("1 new, 1 gone"), "{}", stderr(&csv));
+        // Without --since nothing of this appears.
+        let output = dealcoach()
+            .args(["review", &week("this-week"), "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(!stdout(&output).contains("risk_change"));
+    }
+
+    #[test]
+    fn a_previous_file_that_is_not_a_review_is_a_located_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let next = dealcoach()
+            .args(["next", &bank(), "--format", "json"])
+            .output()
+            .unwrap();
+        let next_json = temp_file(&dir, "next.json", &stdout(&next));
+        let bad_risk = temp_file(
+            &dir,
+            "bad.json",
+            "{\"dealcoach\": \"0.1.0\",\n \"deals\": [{\"id\": \"x\", \"risk\": \"high\"}]}\n",
+        );
+        for (file, place, words) in [
+            (&next_json, "next.json:1:1:", "no `deals` list"),
+            (&bad_risk, "bad.json:2:", "expected u32"),
+        ] {
+            let output = review_since(file, "text");
+            assert_eq!(output.status.code(), Some(2));
+            assert_eq!(stdout(&output), "");
+            let message = stderr(&output);
+            assert!(message.contains(place), "{message}");
+            assert!(message.contains(words), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_json_since_is_byte_identical_across_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let previous = last_week(&dir);
+        assert_eq!(
+            review_since(&previous, "json").stdout,
+            review_since(&previous, "json").stdout
+        );
     }
 }

@@ -11,6 +11,7 @@ use crate::playbook::{Lang, Playbook, PlaybookFiles};
 
 mod accounts;
 mod check;
+mod diff;
 mod explain;
 mod export;
 mod import;
@@ -34,6 +35,9 @@ pub struct Cli {
 pub enum Command {
     /// Ranked next moves, warnings, buying signals and objections for one deal.
     Next(next::NextArgs),
+    /// What changed between two snapshots of one deal: people, objections, signals,
+    /// questions, information, temperature, and the advice resolved, new and still open.
+    Diff(diff::DiffArgs),
     /// Every rule, fired or not, with the facts its condition read: why did or didn't it fire.
     Explain(explain::ExplainArgs),
     /// Validate the playbooks and scripts; every problem as file:line:col: message.
@@ -260,6 +264,7 @@ pub fn run() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Next(args) => next::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Test(args) => test::run(&args),

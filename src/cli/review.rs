@@ -10,6 +10,7 @@ use crate::diag::{did_you_mean, Diagnostic};
 use crate::playbook::Playbook;
 use crate::present::{self, Words};
 use crate::views::review::{self, Filters};
+use crate::views::since::Previous;
 use crate::views::{ignore_broken_pipe, Format, PortfolioSettings};
 
 /// Output formats of the portfolio views (`review`, `accounts`).
@@ -54,13 +55,18 @@ pub struct ReviewArgs {
     /// Only the deals of this owner (`deal.owner`, ignoring case).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
-    /// Only deals whose risk is at least N (0..100).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    /// Only deals whose risk is at least N (risk starts at 0 and has no ceiling).
+    #[arg(long, value_name = "N")]
     pub min_risk: Option<u32>,
     /// Only deals where this concept fires, as a move or a warning; a prefix such as
     /// `risk` or `value.misjudge` takes every concept under it.
     #[arg(long, value_name = "ID")]
     pub concept: Option<String>,
+    /// Compare with an earlier review: PREVIOUS is what `review --format json` printed
+    /// then. Each row gets its risk change and its top move then; the summary counts deals
+    /// new, gone, riskier and less risky.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub since: Option<String>,
     /// Show only the N riskiest deals (the summary still counts every deal).
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
@@ -86,13 +92,21 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     };
     let lang = args.output.lang.resolve(&playbook)?;
     let format = Format::from(args.output.format);
-    let reviewed = review::review(
+    let previous = match &args.since {
+        Some(file) => {
+            let text = crate::snapshot::read_text(file, crate::snapshot::max_input_bytes())?;
+            Some(Previous::parse(&text, file)?)
+        }
+        None => None,
+    };
+    let reviewed = review::review_since(
         &args.paths,
         &playbook,
         &settings,
         lang,
         &filters,
         crate::snapshot::max_input_bytes(),
+        previous.as_ref(),
     )
     .map_err(|error| {
         Failure::Other(anyhow::Error::new(error).context("cannot keep the reviewed rows"))
@@ -105,6 +119,14 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
     // files; JSON also lists them under `errors`), stderr says which and why.
     for error in &reviewed.errors {
         super::say(&error.message);
+    }
+    if format == Format::Csv {
+        // CSV has no room for the comparison with the earlier review; it goes to stderr.
+        if let Some(since) = &reviewed.since {
+            for line in present::review::since_lines(since, Words::new(&playbook.labels, lang)) {
+                super::say(line);
+            }
+        }
     }
     for failure in &reviewed.rule_failures {
         super::say(format_args!(
@@ -124,6 +146,7 @@ pub fn run(args: &ReviewArgs) -> Result<Exit, Failure> {
         filters: &filters,
         settings: &settings,
         playbook: &playbook,
+        since: previous.as_ref(),
     };
     let stdout = std::io::stdout();
     let buffered = std::io::BufWriter::new(stdout.lock());

@@ -9,6 +9,7 @@
 //! made safe by [`crate::present::escape`].
 
 pub mod accounts;
+pub mod diff;
 pub mod escape;
 pub mod layout;
 pub mod map;

@@ -21,12 +21,26 @@ pub struct Shown {
     pub all: bool,
 }
 
+/// A JSON document of any command: the version and the playbooks, then the body's fields.
 #[derive(Serialize)]
-struct JsonReport<'a> {
+struct JsonDocument<'a, T: Serialize> {
     dealcoach: &'static str,
     playbooks: PlaybookRef,
     #[serde(flatten)]
-    report: &'a Report,
+    body: &'a T,
+}
+
+/// `body` as a pretty-printed JSON document, after `dealcoach` and `playbooks`.
+pub fn document<T: Serialize>(body: &T, playbook: &Playbook) -> String {
+    let document = JsonDocument {
+        dealcoach: env!("CARGO_PKG_VERSION"),
+        playbooks: PlaybookRef::of(playbook),
+        body,
+    };
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    text.push('\n');
+    text
 }
 
 /// Which playbooks made a report, as every JSON document says.
@@ -46,15 +60,7 @@ impl PlaybookRef {
 }
 
 pub fn json(report: &Report, playbook: &Playbook) -> String {
-    let document = JsonReport {
-        dealcoach: env!("CARGO_PKG_VERSION"),
-        playbooks: PlaybookRef::of(playbook),
-        report,
-    };
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
-    text.push('\n');
-    text
+    document(report, playbook)
 }
 
 /// Steps of a merged move the text shows without `--all`: what fits one conversation.

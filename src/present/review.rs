@@ -13,6 +13,7 @@ use crate::coach::template::format_number;
 use crate::playbook::Playbook;
 use crate::present::escape::markdown as md;
 use crate::views::review::{DealRow, Filters, OwnerTotals, Review};
+use crate::views::since::{Previous, RowChange, SinceSummary};
 use crate::views::{Format, PortfolioSettings};
 
 /// How to print a review.
@@ -25,6 +26,17 @@ pub struct View<'a> {
     pub filters: &'a Filters,
     pub settings: &'a PortfolioSettings,
     pub playbook: &'a Playbook,
+    /// An earlier review to compare each row with (`--since`).
+    pub since: Option<&'a Previous>,
+}
+
+/// A row of the JSON with how it moved since the earlier review.
+#[derive(Serialize)]
+struct ComparedRow<'a> {
+    #[serde(flatten)]
+    row: &'a DealRow,
+    #[serde(flatten)]
+    change: RowChange,
 }
 
 /// Writes the review in the view's format.
@@ -53,7 +65,14 @@ fn write_json(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
     let mut first = true;
     for row in review.ranked_rows(view.top)? {
         let row = row?;
-        write!(out, "{}\n    {}", if first { "" } else { "," }, json(&row))?;
+        let text = match view.since {
+            Some(previous) => json(&ComparedRow {
+                row: &row,
+                change: previous.compare(&row),
+            }),
+            None => json(&row),
+        };
+        write!(out, "{}\n    {}", if first { "" } else { "," }, text)?;
         first = false;
     }
     writeln!(out, "{}],", if first { "" } else { "\n  " })?;
@@ -72,6 +91,9 @@ fn write_json(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
         "  \"owners\": [{}],",
         join_lines(review.owners.values().map(json))
     )?;
+    if let Some(since) = &review.since {
+        writeln!(out, "  \"since\": {},", json(since))?;
+    }
     writeln!(out, "  \"risk_model\": {},", json(&view.settings.risk))?;
     writeln!(
         out,
@@ -112,7 +134,7 @@ pub(super) fn json<T: Serialize + ?Sized>(value: &T) -> String {
 
 fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
+    let mut header = vec![
         "id",
         "name",
         "account",
@@ -130,7 +152,16 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
         "file",
         "line",
         "failed_rules",
-    ])?;
+    ];
+    if view.since.is_some() {
+        header.extend([
+            "risk_change",
+            "risk_before",
+            "top_move_before_concept",
+            "top_move_before_title",
+        ]);
+    }
+    writer.write_record(header)?;
     for row in review.ranked_rows(view.top)? {
         let row = row?;
         let number = |value: Option<f64>| value.map(format_number).unwrap_or_default();
@@ -160,12 +191,32 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
             &row.line.map(|line| line.to_string()).unwrap_or_default(),
             &row.failed_rules.join(";"),
         ];
-        writer.write_record(
-            cells
-                .map(crate::present::escape::spreadsheet)
+        let mut cells: Vec<String> = cells
+            .into_iter()
+            .map(crate::present::escape::spreadsheet)
+            .map(String::from)
+            .collect();
+        if let Some(previous) = view.since {
+            let change = previous.compare(&row);
+            let before = change.top_move_before.as_ref();
+            cells.extend(
+                [
+                    change
+                        .risk_change
+                        .map(|delta| delta.to_string())
+                        .unwrap_or_default(),
+                    change
+                        .risk_before
+                        .map(|risk| risk.to_string())
+                        .unwrap_or_default(),
+                    before.map(|m| m.concept.clone()).unwrap_or_default(),
+                    before.map(|m| m.title.clone()).unwrap_or_default(),
+                ]
                 .iter()
-                .map(|cell| cell.as_bytes()),
-        )?;
+                .map(|cell| crate::present::escape::spreadsheet(cell).into_owned()),
+            );
+        }
+        writer.write_record(cells.iter().map(|cell| cell.as_bytes()))?;
     }
     writer.flush()
 }
@@ -274,13 +325,8 @@ fn risk_breakdown(row: &DealRow, w: Words) -> String {
             )
         })
         .collect();
-    let capped = if row.risk == 100 {
-        w.ui("review.capped")
-    } else {
-        ""
-    };
     format!(
-        "{} = ({}) × {} ({}{capped})",
+        "{} = ({}) × {} ({})",
         row.risk,
         parts.join(" + "),
         format_number(row.phase_factor),
@@ -329,14 +375,76 @@ fn owner_line(totals: &OwnerTotals, w: Words) -> String {
     )
 }
 
+/// A row's risk change: "+12", "-5", "0", or "new" for a deal the earlier review lacks.
+fn change_cell(change: &RowChange, w: Words) -> String {
+    match change.risk_change {
+        None => w.ui_owned("review.change.new"),
+        Some(delta) if delta > 0 => format!("+{delta}"),
+        Some(delta) => delta.to_string(),
+    }
+}
+
+/// The top move then, when it is not the top move now.
+fn was_line(row: &DealRow, change: &RowChange, w: Words) -> Option<String> {
+    let before = change.top_move_before.as_ref()?;
+    let now = row.top_move.as_ref().map(|top| top.concept.as_str());
+    (now != Some(before.concept.as_str())).then(|| {
+        w.fill(
+            "review.was",
+            &[("title", &before.title), ("concept", &before.concept)],
+        )
+    })
+}
+
+/// "Since last-week.json: 1 new, 1 gone, 3 riskier, 2 less risky", and the deals gone.
+pub fn since_lines(since: &SinceSummary, w: Words) -> Vec<String> {
+    let mut lines = vec![w.fill(
+        "review.since",
+        &[
+            ("file", &since.file),
+            ("new", &since.new.to_string()),
+            ("gone", &since.gone.to_string()),
+            ("up", &since.risk_up.to_string()),
+            ("down", &since.risk_down.to_string()),
+        ],
+    )];
+    if !since.gone_deals.is_empty() {
+        let gone: Vec<String> = since
+            .gone_deals
+            .iter()
+            .map(|deal| {
+                w.fill(
+                    "review.gone_deal",
+                    &[
+                        ("name", &deal.name),
+                        ("id", &deal.id),
+                        ("risk", &deal.risk.to_string()),
+                    ],
+                )
+            })
+            .collect();
+        lines.push(w.fill("review.gone", &[("deals", &w.join(&gone))]));
+    }
+    lines
+}
+
 fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result<()> {
     let w = view.words;
     let style = view.style;
     writeln!(out, "{}", style.bold(&headline(&review, view)))?;
     writeln!(out)?;
+    // With --since, a column for the change of risk follows the risk.
+    let change_column = |text: &str| {
+        if view.since.is_some() {
+            format!("  {}", layout::right(text, 4))
+        } else {
+            String::new()
+        }
+    };
     let header = format!(
-        "{}  {}  {}  {}  {}  {}  {}",
+        "{}{}  {}  {}  {}  {}  {}  {}",
         layout::right(&w.column("review.column.risk"), 4),
+        change_column(&w.column("review.column.change")),
         layout::left(&w.column("review.column.deal"), DEAL_CELLS),
         layout::left(&w.column("review.column.account"), ACCOUNT_CELLS),
         layout::right(&w.column("review.column.amount"), 9),
@@ -355,9 +463,9 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
         estimated |= row.temperature.is_none();
         failed |= !row.failed_rules.is_empty();
         let risk = layout::right(&row.risk.to_string(), 4);
-        let risk = if row.risk >= crate::views::review::HIGH_RISK {
+        let risk = if row.risk >= view.settings.levels.high {
             style.red(&risk)
-        } else if row.risk >= 40 {
+        } else if row.risk >= view.settings.levels.medium {
             style.yellow(&risk)
         } else {
             risk
@@ -366,8 +474,15 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             .amount
             .map(|amount| w.money(amount, None))
             .unwrap_or_else(|| "-".to_owned());
+        let change = view.since.map(|previous| previous.compare(&row));
         let line = format!(
-            "{risk}  {}  {}  {}  {}  {}  {}",
+            "{risk}{}  {}  {}  {}  {}  {}  {}",
+            change_column(
+                &change
+                    .as_ref()
+                    .map(|change| change_cell(change, w))
+                    .unwrap_or_default()
+            ),
             layout::left(&row.name, DEAL_CELLS),
             layout::left(row.account.as_deref().unwrap_or("-"), ACCOUNT_CELLS),
             layout::right(&amount, 9),
@@ -393,6 +508,13 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
             layout::fit(title, room),
             style.dim(&concept)
         )?;
+        if let Some(was) = change.and_then(|change| was_line(&row, &change, w)) {
+            writeln!(
+                out,
+                "{}",
+                style.dim(&format!("        {}", layout::fit(&was, WIDTH - 8)))
+            )?;
+        }
         if explained.len() < 5 {
             explained.push(row);
         }
@@ -424,6 +546,15 @@ fn write_text(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
     }
     if let Some(line) = snoozed_line(&review, w) {
         writeln!(out, "{}", style.dim(&format!("      {line}")))?;
+    }
+    if let Some(since) = &review.since {
+        writeln!(out)?;
+        writeln!(out, "{}", style.bold(w.ui("review.since.title")))?;
+        for line in since_lines(since, w) {
+            for part in layout::wrap(&line, WIDTH - 2, 2) {
+                writeln!(out, "  {part}")?;
+            }
+        }
     }
     if !review.owners.is_empty() {
         writeln!(out)?;
@@ -503,9 +634,14 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
     let w = view.words;
     writeln!(out, "## {}", md(&headline(&review, view)))?;
     writeln!(out)?;
+    let (change_header, change_rule) = if view.since.is_some() {
+        (format!(" {} |", w.ui("review.column.change")), "---:|")
+    } else {
+        (String::new(), "")
+    };
     writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {} |{change_header} {} | {} | {} | {} | {} | {} | {} |",
         w.ui("review.column.risk"),
         w.ui("review.column.deal"),
         w.ui("review.column.account"),
@@ -515,7 +651,7 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
         w.ui("review.column.warnings"),
         w.ui("review.column.top_move"),
     )?;
-    writeln!(out, "|---:|---|---|---:|---|---:|---:|---|")?;
+    writeln!(out, "|---:|{change_rule}---|---|---:|---|---:|---:|---|")?;
     let mut explained: Vec<DealRow> = Vec::new();
     let mut failed = false;
     for row in review.ranked_rows(view.top)? {
@@ -533,9 +669,17 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
                 .collect();
             top = format!("{top} **!** {}", rules.join(", "));
         }
+        let mut change_cell_md = String::new();
+        if let Some(previous) = view.since {
+            let change = previous.compare(&row);
+            change_cell_md = format!(" {} |", change_cell(&change, w));
+            if let Some(was) = was_line(&row, &change, w) {
+                top = format!("{top}<br>{}", md(&was));
+            }
+        }
         writeln!(
             out,
-            "| {} | {} (`{}`) | {} | {} | {} | {} | {} | {} |",
+            "| {} |{change_cell_md} {} (`{}`) | {} | {} | {} | {} | {} | {} |",
             row.risk,
             md(&row.name),
             row.id.replace('`', "'"),
@@ -559,6 +703,14 @@ fn write_markdown(mut review: Review, view: &View, out: &mut dyn Write) -> io::R
     if let Some(line) = snoozed_line(&review, w) {
         writeln!(out)?;
         writeln!(out, "{}", md(&line))?;
+    }
+    if let Some(since) = &review.since {
+        writeln!(out)?;
+        writeln!(out, "### {}", w.ui("review.since.title"))?;
+        writeln!(out)?;
+        for line in since_lines(since, w) {
+            writeln!(out, "- {}", md(&line))?;
+        }
     }
     if !review.owners.is_empty() {
         writeln!(out)?;

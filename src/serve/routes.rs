@@ -462,8 +462,8 @@ fn review_list(
             format!("the playbooks' portfolio settings do not load: {message}"),
         )
     })?;
-    let min_risk =
-        number(query, "min_risk")?.map(|risk| u32::try_from(risk.min(100)).unwrap_or(100));
+    // Risk has no ceiling: a larger threshold than any risk keeps no deal.
+    let min_risk = number(query, "min_risk")?.map(|risk| u32::try_from(risk).unwrap_or(u32::MAX));
     let concept = query.get("concept").filter(|concept| !concept.is_empty());
     if let Some(concept) = concept {
         let produced = playbook
@@ -496,6 +496,7 @@ fn review_list(
         filters: &filters,
         settings,
         playbook,
+        since: None,
     };
     let mut out = Vec::new();
     crate::present::review::write(reviewed, &view, &mut out).map_err(|_| ApiError::internal())?;

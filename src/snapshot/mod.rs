@@ -360,6 +360,9 @@ struct CrossCheck {
     names: Vec<String>,
     seen_names: BTreeSet<String>,
     seen_top: bool,
+    /// Concepts snoozed so far: one concept takes one snooze (two would disagree on the
+    /// date or the reason, and only one could be shown).
+    seen_snoozes: BTreeSet<String>,
 }
 
 thread_local! {
@@ -443,12 +446,19 @@ impl<'de> Deserialize<'de> for SnoozedConcept {
                 })
             })
             .flatten();
-            match unknown {
-                Some(hint) => Err(format!(
+            if let Some(hint) = unknown {
+                return Err(format!(
                     "no rule of the playbooks produces concept `{concept}`, so there is nothing to snooze{hint}"
-                )),
-                None => Ok(SnoozedConcept(concept.to_owned())),
+                ));
             }
+            let twice = with_cross_check(|check| !check.seen_snoozes.insert(concept.to_owned()))
+                .unwrap_or(false);
+            if twice {
+                return Err(format!(
+                    "concept `{concept}` is already snoozed above: keep one snooze for it, with the date and reason that hold"
+                ));
+            }
+            Ok(SnoozedConcept(concept.to_owned()))
         })
     }
 }
@@ -508,6 +518,14 @@ impl Snapshot {
                 .iter()
                 .flat_map(|item| &item.with)
                 .any(|r| !known(r))
+            || {
+                let snoozed: BTreeSet<&str> = self
+                    .snoozed
+                    .iter()
+                    .map(|snooze| snooze.concept.0.as_str())
+                    .collect();
+                snoozed.len() != self.snoozed.len()
+            }
     }
 }
 

@@ -5,6 +5,8 @@
 //! - [`pipeline`] reads a pipeline (deal folders and list files) chunk by chunk and
 //!   evaluates each chunk on every core, so memory stays flat however many deals there are;
 //! - [`review`] ranks deals by a risk score whose weights are the playbook's;
+//! - [`diff`] compares two snapshots of one deal, and the advice on each;
+//! - [`since`] compares a review with an earlier one (`review --since`);
 //! - [`accounts`] classifies accounts (a CRM export or the accounts of a pipeline) on the
 //!   value pyramid and scorecard, with the playbook's misjudgement warnings and the
 //!   relationship KPIs rolled up across an account's deals;
@@ -15,8 +17,10 @@
 //! `review` and `accounts` settings (`playbooks/portfolio.yaml`).
 
 pub mod accounts;
+pub mod diff;
 pub mod pipeline;
 pub mod review;
+pub mod since;
 mod spill;
 
 use indexmap::IndexMap;
@@ -68,7 +72,7 @@ impl ErrorEntry {
 // ---------------------------------------------------------------------------------------
 // Settings of the portfolio views.
 
-/// How a deal's risk (0..100) is scored: points per concept that fires, times a factor
+/// How a deal's risk (0 or more, no ceiling) is scored: points per concept that fires, times a factor
 /// for how far along the deal is.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -115,6 +119,15 @@ impl PhaseFactors {
     }
 }
 
+/// `settings.risk_levels`: where a risk starts counting as high (owner totals, red) and
+/// medium (yellow).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskLevels {
+    pub high: u32,
+    pub medium: u32,
+}
+
 /// The sentences of `review`'s summary block.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -138,6 +151,7 @@ pub struct AccountTexts {
 #[derive(Debug, Clone)]
 pub struct PortfolioSettings {
     pub risk: RiskModel,
+    pub levels: RiskLevels,
     pub review: ReviewTexts,
     pub accounts: AccountTexts,
     /// `settings.visit_target_30d` and `favor_target_30d` (the relationship KPIs).
@@ -176,6 +190,8 @@ impl PortfolioSettings {
         };
         let (risk_value, risk_source) = pick("risk")?;
         let risk: RiskModel = typed(&playbook.files, "risk", risk_value)?;
+        let (levels_value, _) = pick("risk_levels")?;
+        let levels: RiskLevels = typed(&playbook.files, "risk_levels", levels_value)?;
         let (review_value, _) = pick("review")?;
         let review: ReviewTexts = typed(&playbook.files, "review", review_value)?;
         let (accounts_value, _) = pick("accounts")?;
@@ -206,6 +222,7 @@ impl PortfolioSettings {
         };
         Ok(PortfolioSettings {
             risk,
+            levels,
             review,
             accounts,
             visit_target_30d: number("visit_target_30d"),

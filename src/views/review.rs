@@ -3,7 +3,9 @@
 //!
 //! Each deal goes through the same [`coach`] as `next`; its risk is the sum of the
 //! playbook's points for the concepts that fire on it (`settings.risk`), times the factor
-//! of its phase, capped at 100; advice a snooze hides adds nothing. Rows are ranked by
+//! of its phase, rounded, never below 0 and with no ceiling (a capped score made hundreds
+//! of deals tie at 100, so `--top` ranked them by amount alone); advice a snooze hides
+//! adds nothing. Rows are ranked by
 //! risk, highest first; ties by amount, largest first (a deal without an amount last),
 //! then by deal id, so `--top` never depends on file order. A deal id read twice is an
 //! error naming both places: the first is reviewed, the second is not.
@@ -16,6 +18,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::pipeline::{self, Origin};
+use super::since::{Previous, SinceSummary};
 use super::spill::Sorter;
 use super::{concept_matches, ErrorEntry, PortfolioSettings, RiskModel};
 use crate::coach::{coach_with, Detail};
@@ -40,10 +43,6 @@ pub struct Filters {
     pub owner: Option<String>,
 }
 
-/// From this risk up a deal is high-risk: the owner totals count it, and text shows its
-/// risk in red.
-pub const HIGH_RISK: u32 = 70;
-
 /// One deal of the pipeline, as `review` reports it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DealRow {
@@ -63,7 +62,7 @@ pub struct DealRow {
     pub temperature: Option<i64>,
     /// The temperature the evidence supports.
     pub temperature_evidence: i64,
-    /// 0..100.
+    /// 0 or more: the points times the phase factor, rounded (no ceiling).
     pub risk: u32,
     /// Where the risk comes from: points per concept, before the phase factor.
     pub risk_parts: Vec<RiskPart>,
@@ -146,6 +145,8 @@ pub struct Review {
     pub owners: BTreeMap<OwnerKey, OwnerTotals>,
     /// Deals passed over because their id was already read (each is also in `errors`).
     pub duplicates: usize,
+    /// Against an earlier review (`--since`): deals new, gone, riskier, less risky.
+    pub since: Option<SinceSummary>,
 }
 
 /// Orders owners by name, with "no owner" last.
@@ -160,7 +161,7 @@ pub enum OwnerKey {
 pub struct OwnerTotals {
     pub owner: Option<String>,
     pub deals: usize,
-    /// Deals at risk [`HIGH_RISK`] or more.
+    /// Deals at `settings.risk_levels.high` or more.
     pub high_risk: usize,
     /// The sum of the deals' amounts, per currency (`null`: the deal names none); deals
     /// without an amount add nothing.
@@ -175,9 +176,9 @@ pub struct CurrencyTotal {
 }
 
 impl OwnerTotals {
-    fn add(&mut self, row: &DealRow) {
+    fn add(&mut self, row: &DealRow, high_risk: u32) {
         self.deals += 1;
-        if row.risk >= HIGH_RISK {
+        if row.risk >= high_risk {
             self.high_risk += 1;
         }
         if let Some(amount) = row.amount {
@@ -215,6 +216,21 @@ pub fn review(
     filters: &Filters,
     max_bytes: u64,
 ) -> io::Result<Review> {
+    review_since(paths, playbook, settings, lang, filters, max_bytes, None)
+}
+
+/// [`review`], and with `previous` (an earlier review) the counts of deals new, gone,
+/// riskier and less risky since then.
+pub fn review_since(
+    paths: &[PathBuf],
+    playbook: &Playbook,
+    settings: &PortfolioSettings,
+    lang: Lang,
+    filters: &Filters,
+    max_bytes: u64,
+    previous: Option<&Previous>,
+) -> io::Result<Review> {
+    let mut since = previous.map(SinceSummary::new);
     let mut rows = Sorter::new(RUN_SIZE, rank);
     let mut read = 0;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -316,6 +332,9 @@ pub fn review(
                 if !(account_ok && owner_ok && risk_ok && concept_ok) {
                     continue;
                 }
+                if let (Some(since), Some(previous)) = (since.as_mut(), previous) {
+                    since.count(&previous.compare(&row));
+                }
                 snoozed_items += row.snoozed;
                 if row.snoozed > 0 {
                     snoozed_deals += 1;
@@ -332,7 +351,7 @@ pub fn review(
                         high_risk: 0,
                         amounts: Vec::new(),
                     })
-                    .add(&row);
+                    .add(&row, settings.levels.high);
                 for part in &row.risk_parts {
                     *counts.entry(part.concept.clone()).or_default() += 1;
                 }
@@ -348,7 +367,11 @@ pub fn review(
         return Err(error);
     }
     errors.sort();
+    if let (Some(since), Some(previous)) = (since.as_mut(), previous) {
+        since.close(previous, |id| seen.contains_key(id));
+    }
     Ok(Review {
+        since,
         reviewed: rows.len(),
         rows,
         read,
@@ -433,7 +456,8 @@ pub struct Fired<'a> {
 /// The risk of a deal in `phase` on which the `fired` rules fired: each concept counts
 /// once, with the most points any of its rules gives (the rule's own points, else its
 /// concept's, else for a warning the points of its severity); the sum times the phase
-/// factor, within 0..100.
+/// factor, rounded; never below 0, and with no ceiling, so two deals tie only when their
+/// weighed points do.
 pub fn score(model: &RiskModel, phase: &str, fired: &[Fired]) -> (u32, Vec<RiskPart>, f64) {
     let mut by_concept: BTreeMap<&str, f64> = BTreeMap::new();
     for firing in fired {
@@ -471,7 +495,8 @@ pub fn score(model: &RiskModel, phase: &str, fired: &[Fired]) -> (u32, Vec<RiskP
     });
     let factor = model.phase_factor.of(phase);
     let total: f64 = parts.iter().map(|part| part.points).sum();
-    let risk = (total * factor).round().clamp(0.0, 100.0) as u32;
+    // `as` saturates at u32::MAX, far beyond any sum of weights of 0..100 each.
+    let risk = (total * factor).round().max(0.0) as u32;
     (risk, parts, factor)
 }
 
@@ -535,7 +560,8 @@ impl Review {
 #[cfg(test)]
 mod tests {
     //! The risk score is the playbook's arithmetic: concepts once each, severity for
-    //! unlisted warnings, the phase factor, and the 0..100 bounds.
+    //! unlisted warnings, the phase factor, the floor at 0 and no ceiling (many risks at
+    //! once still rank above fewer).
     use super::*;
     use crate::views::{BySeverity, PhaseFactors};
 
@@ -612,7 +638,9 @@ mod tests {
             .map(|c| (*c, *c, Some(Severity::High)))
             .chain([("risk.stale", "risk.stale", None)])
             .collect();
-        assert_eq!(score(&model(), "late", &fired(&many)).0, 100);
+        // 5 × 10 + 25 = 75, × 2 (late) = 150: no ceiling, so it ranks above one risk fewer.
+        assert_eq!(score(&model(), "late", &fired(&many)).0, 150);
+        assert_eq!(score(&model(), "late", &fired(&many[1..])).0, 130);
         let good = fired(&[("closing.ready", "closing.ready", None)]);
         assert_eq!(score(&model(), "middle", &good).0, 0);
     }

@@ -530,6 +530,30 @@ mod since {
         assert_eq!(since["gone_deals"][0]["id"], "sunrise-clinics-2026");
     }
 
+    /// Last week's review was read in English; this week's is in Chinese: the top move
+    /// then is named in Chinese by its concept, not quoted in English.
+    #[test]
+    fn a_review_in_another_language_names_the_top_move_then_in_this_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let previous = last_week(&dir);
+        let written: Value =
+            serde_json::from_str(&std::fs::read_to_string(&previous).unwrap()).unwrap();
+        assert_eq!(
+            written["lang"], "en",
+            "a review says the language of its titles"
+        );
+        let this_week = week("this-week");
+        let zh = common::Cli::new(["review", &this_week, "--since", &previous, "--lang", "zh"])
+            .run()
+            .succeeds();
+        assert!(!zh.stdout.contains("Get in front of"), "{}", zh.stdout);
+        zh.stdout_has("之前：");
+        let en = common::Cli::new(["review", &this_week, "--since", &previous, "--lang", "en"])
+            .run()
+            .succeeds();
+        en.stdout_has("before: Get in front of 周行长");
+    }
+
     #[test]
     fn text_markdown_and_csv_show_the_change_too() {
         let dir = tempfile::tempdir().unwrap();

@@ -56,6 +56,9 @@ fn write_json(mut review: Review, view: &View, out: &mut dyn Write) -> io::Resul
         "  \"dealcoach\": {},",
         json(&env!("CARGO_PKG_VERSION"))
     )?;
+    // The language of the texts (titles) in the rows: a later `--since` in another
+    // language knows not to quote them.
+    writeln!(out, "  \"lang\": {},", json(view.words.lang.code()))?;
     writeln!(
         out,
         "  \"playbooks\": {},",
@@ -389,9 +392,19 @@ fn was_line(row: &DealRow, change: &RowChange, w: Words) -> Option<String> {
     let before = change.top_move_before.as_ref()?;
     let now = row.top_move.as_ref().map(|top| top.concept.as_str());
     (now != Some(before.concept.as_str())).then(|| {
+        // A title written in another language is not quoted: the concept's label is.
+        let other_language = change
+            .before_lang
+            .as_deref()
+            .is_some_and(|lang| !lang.eq_ignore_ascii_case(w.lang.code()));
+        let title = if other_language {
+            format!("{} ({})", w.concept(&before.concept), before.concept)
+        } else {
+            before.title.clone()
+        };
         w.fill(
             "review.was",
-            &[("title", &before.title), ("concept", &before.concept)],
+            &[("title", &title), ("concept", &before.concept)],
         )
     })
 }

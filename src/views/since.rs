@@ -18,6 +18,8 @@ use crate::diag::Diagnostic;
 pub struct Previous {
     /// The file as the user named it.
     pub file: String,
+    /// The language its titles are in (`lang`, absent before it was written).
+    pub lang: Option<String>,
     pub deals: BTreeMap<String, PreviousDeal>,
 }
 
@@ -36,6 +38,8 @@ pub struct PreviousDeal {
 struct PreviousDocument {
     #[allow(dead_code)]
     dealcoach: String,
+    #[serde(default)]
+    lang: Option<String>,
     deals: Vec<PreviousDeal>,
 }
 
@@ -85,6 +89,7 @@ impl Previous {
         }
         Ok(Previous {
             file: file.to_owned(),
+            lang: document.lang,
             deals,
         })
     }
@@ -96,11 +101,13 @@ impl Previous {
                 risk_change: Some(i64::from(row.risk) - i64::from(before.risk)),
                 risk_before: Some(before.risk),
                 top_move_before: before.top_move.clone(),
+                before_lang: self.lang.clone(),
             },
             None => RowChange {
                 risk_change: None,
                 risk_before: None,
                 top_move_before: None,
+                before_lang: None,
             },
         }
     }
@@ -114,6 +121,9 @@ pub struct RowChange {
     pub risk_before: Option<u32>,
     /// The top move then (the top move now is the row's `top_move`).
     pub top_move_before: Option<TopMove>,
+    /// The language of `top_move_before`'s title.
+    #[serde(skip)]
+    pub before_lang: Option<String>,
 }
 
 /// The counts of a review against an earlier one, over the deals that pass the filters

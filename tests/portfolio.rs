@@ -752,43 +752,29 @@ fn only_failure(report: &Value) -> (String, String) {
     )
 }
 
-/// A trainer's `count` that does not give a whole number fails that rule, by name, in a
-/// review (the only command that uses it); one without `for_each` refuses the folder.
+/// `count:` is retired (the engine counts `for_each` itself): a folder that still writes
+/// it is refused before any deal is read, saying to delete the line.
 #[test]
-fn a_broken_count_is_reported_by_rule() {
-    let counted = "    for_each: \"[1, 2]\"\n    count: deal.name\n";
-    let (code, report, warnings) = review_with(&one_rule("stale.counted", counted, "\"true\""));
-    assert_eq!(code, 1, "{warnings}");
-    let (rule, example) = only_failure(&report);
-    assert_eq!(rule, "stale.counted");
-    assert!(example.contains("`count` gave string"), "{example}");
-
-    let (_dir, folder) =
-        playbook_folder(&one_rule("stale.counted", "    count: \"1\"\n", "\"true\""));
-    let output = dealcoach()
-        .args([
-            "review",
-            pipeline().to_str().unwrap(),
-            "--playbooks",
-            folder.as_str(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stdout(&output).is_empty());
-    assert!(
-        stderr(&output).contains("has `count` but no `for_each`"),
-        "{}",
-        stderr(&output)
-    );
+fn a_retired_count_is_refused_with_the_fix() {
+    let counted = "    for_each: \"[1, 2]\"\n    count: \"2\"\n";
+    let (_dir, folder) = playbook_folder(&one_rule("stale.counted", counted, "\"true\""));
+    let pipeline = pipeline();
+    common::Cli::new([
+        "review",
+        pipeline.to_str().unwrap(),
+        "--playbooks",
+        folder.as_str(),
+    ])
+    .run()
+    .rejected()
+    .stderr_has("rule `stale.counted`: `count` is no longer read — the engine counts `for_each` itself; delete the line");
 }
 
-/// A counted rule whose `for_each` does not compile still fails, by name, in a review,
-/// which would not have run that `for_each`.
+/// A rule whose `for_each` does not compile fails, by name, in a review.
 #[test]
-fn a_counted_rule_with_a_broken_for_each_fails_in_a_review() {
-    let broken = "    for_each: \"[1, 2\"\n    count: \"2\"\n";
-    let (code, report, warnings) = review_with(&one_rule("counted.broken", broken, "\"true\""));
+fn a_rule_with_a_broken_for_each_fails_in_a_review() {
+    let broken = "    for_each: \"[1, 2\"\n";
+    let (code, report, warnings) = review_with(&one_rule("each.broken", broken, "\"true\""));
     assert_eq!(code, 1, "{warnings}");
-    assert_eq!(only_failure(&report).0, "counted.broken");
+    assert_eq!(only_failure(&report).0, "each.broken");
 }

@@ -451,10 +451,11 @@ fn test_reports_what_a_trainer_needs() {
     assert!(quiet.lines().count() < 10, "{quiet}");
 }
 
-/// Item 6: on a trainer's folder, `test` checks that a review fires what `next` fires
-/// (a `count` that disagrees with its `for_each` used to pass every test).
+/// Item 8: no speed duty on trainers. `count:` (a review's hint of how many elements
+/// `for_each` gives, which could disagree with it) is retired: the engine counts itself,
+/// and a `count:` left in a folder is refused at its rule with a note to delete it.
 #[test]
-fn test_checks_review_agrees_with_next_on_any_folder() {
+fn a_retired_count_is_refused_at_its_rule_with_the_fix() {
     let folder = Folder::with_example(|step, block| match step {
         0 => block.replace(
             "  priority: 72\n",
@@ -462,15 +463,13 @@ fn test_checks_review_agrees_with_next_on_any_folder() {
         ),
         _ => block,
     });
-    let output = dealcoach()
-        .args(["test", "--filter", "big_deal", "--playbooks"])
-        .arg(folder.path())
-        .output()
-        .expect("runs");
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(1), "{out}");
+    let (out, code) = folder.check();
+    assert_eq!(code, Some(1), "{out}");
+    let line = folder.line_of("playbooks/four_dimensions.yaml", "id: tools.proof.big_deal");
     assert!(
-        out.contains("rule `tools.proof.big_deal` fires 1 times in a review and 2 times in `next`"),
+        out.contains(&format!(
+            "four_dimensions.yaml:{line}: rule `tools.proof.big_deal`: `count` is no longer read — the engine counts `for_each` itself; delete the line"
+        )),
         "{out}"
     );
 }
@@ -550,10 +549,16 @@ fn check_and_explain_take_lang_in_any_case() {
     assert_eq!(upper.status.code(), Some(0), "{}", stderr(&upper));
     assert_eq!(stderr(&upper), stderr(&lower), "case does not matter");
     let warnings = stderr(&upper);
+    let line = std::fs::read_to_string(common::root().join("playbooks/four_dimensions.yaml"))
+        .expect("the built-in file")
+        .lines()
+        .position(|line| line.trim() == "- id: closing.ready")
+        .expect("the rule is built in")
+        + 1;
     assert!(
-        warnings.contains(
-            "playbooks/four_dimensions.yaml:953: warning: rule `closing.ready` has no `fr` text for `title`, `why`"
-        ),
+        warnings.contains(&format!(
+            "playbooks/four_dimensions.yaml:{line}: warning: rule `closing.ready` has no `fr` text for `title`, `why`"
+        )),
         "{warnings}"
     );
     assert!(

@@ -193,7 +193,7 @@ fn located_compile_error(
     let places = crate::snapshot::places::Places::of(&file.text);
     let (line, column) = places
         .get(&["derived", name])
-        .map(|place| crate::trainer::names::ScriptPlace::new(&file.text, place))
+        .map(|place| crate::playbook::ScriptPlace::new(&file.text, place))
         .and_then(|place| place.locate(error.position()))
         .unwrap_or((value.line, 0));
     Diagnostic::error(&value.file, line, column, message).with_source(&file.text)

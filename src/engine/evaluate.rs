@@ -268,13 +268,13 @@ impl ScriptEngine {
         let for_each = for_each.as_ref().map_err(Clone::clone)?;
         if let Some(pending) = pending {
             self.ensure(scope, pending, &compiled.priority_reads);
-            let count = match (&compiled.count, compiled.single_item, compiled.item_free) {
-                (_, Some(_), _) => Some(1),
-                (_, None, true) if compiled.one_element => Some(1),
-                (Some(count), None, true) => {
-                    self.ensure(scope, pending, &compiled.count_reads);
-                    Some(self.count(compiled, scope, count)?)
-                }
+            // A rule that fires once whatever its element: only the shown one is built.
+            // Any other `for_each` is built and counted (measured: building the elements
+            // of the built-in rules costs a review nothing measurable, so no trainer
+            // writes a count for speed).
+            let count = match (compiled.single_item, compiled.item_free) {
+                (Some(_), _) => Some(1),
+                (None, true) if compiled.one_element => Some(1),
                 _ => None,
             };
             if let Some(count) = count {
@@ -360,29 +360,6 @@ impl ScriptEngine {
             ));
         }
         Ok(items)
-    }
-
-    /// How many elements the rule's `count` says `for_each` gives.
-    pub(super) fn count(
-        &self,
-        compiled: &CompiledRule,
-        scope: &mut Scope<'static>,
-        count: &Result<AST, String>,
-    ) -> Result<usize, String> {
-        let script = count.as_ref().map_err(Clone::clone)?;
-        let value = self.value_of(compiled.count_direct.as_ref(), script, scope, "count")?;
-        let number = value
-            .as_int()
-            .map_err(|type_name| format!("`count` gave {type_name}, not a whole number"))?;
-        let most = self.limits.max_elements_per_rule;
-        usize::try_from(number)
-            .ok()
-            .filter(|number| *number <= most)
-            .ok_or_else(|| {
-                format!(
-                    "`count` gave {number}: a count is 0 to {most} (sandbox.max_elements_per_rule)"
-                )
-            })
     }
 
     pub(super) fn condition(

@@ -74,7 +74,6 @@ pub struct CompiledRule {
     pub rule: Rule,
     pub when: Result<AST, String>,
     pub for_each: Option<Result<AST, String>>,
-    pub count: Option<Result<AST, String>>,
     pub priority: Option<Result<AST, String>>,
     /// Whether `when` reads `item`; when it does not, `when` is evaluated once before
     /// `for_each`, and a false condition skips building the items at all.
@@ -83,20 +82,17 @@ pub struct CompiledRule {
     /// enough.
     when_direct: Option<Direct>,
     for_each_direct: Option<Direct>,
-    count_direct: Option<Direct>,
     priority_direct: Option<Direct>,
     /// The derived values read by `when`, `for_each`, `priority` and the titles.
     when_reads: Vec<usize>,
     item_reads: Vec<usize>,
-    count_reads: Vec<usize>,
     priority_reads: Vec<usize>,
     title_reads: Vec<usize>,
     /// `for_each` is `[name]`, one element that cannot fail, and neither `when` nor
     /// `priority` reads `item`: the rule fires once whatever the element, so a review,
     /// which shows one title, builds it only for the move it shows.
     single_item: Option<usize>,
-    /// Neither `when` nor `priority` reads `item`, so every element fires alike: with a
-    /// `count`, a review counts the firings and builds only the shown move's element.
+    /// Neither `when` nor `priority` reads `item`, so every element fires alike.
     item_free: bool,
     /// `for_each` is a list written with one element (`[#{…}]`): it fires once.
     one_element: bool,
@@ -203,10 +199,6 @@ impl ScriptEngine {
             .for_each
             .as_ref()
             .map(|script| self.compile_script(&scope, script, &rule, "for_each"));
-        let count = rule
-            .count
-            .as_ref()
-            .map(|script| self.compile_script(&scope, script, &rule, "count"));
         if rule.for_each.is_some() {
             scope.push_dynamic("item", Dynamic::UNIT);
         }
@@ -222,12 +214,10 @@ impl ScriptEngine {
             .map_or(true, |ast| reads_variable(ast, "item"));
         let when_direct = self.direct(&when);
         let for_each_direct = for_each.as_ref().and_then(|script| self.direct(script));
-        let count_direct = count.as_ref().and_then(|script| self.direct(script));
         let priority_direct = priority.as_ref().and_then(|script| self.direct(script));
         let when_reads = self.derived_read(when.iter());
         let item_reads = self.derived_read(for_each.iter().flatten());
         let priority_reads = self.derived_read(priority.iter().flatten());
-        let count_reads = self.derived_read(count.iter().flatten());
         let title_names: Vec<&str> = rule
             .title
             .languages()
@@ -255,16 +245,13 @@ impl ScriptEngine {
             rule,
             when,
             for_each,
-            count,
             priority,
             when_reads_item,
             when_direct,
             for_each_direct,
-            count_direct,
             priority_direct,
             when_reads,
             item_reads,
-            count_reads,
             priority_reads,
             title_reads,
             single_item,

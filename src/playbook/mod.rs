@@ -21,12 +21,14 @@ mod files;
 pub mod labels;
 pub mod parse;
 mod raw;
+mod script_place;
 mod setting_types;
 pub mod settings;
 mod validate;
 
 pub use files::{Origin, PlaybookFiles, SourceFile};
 pub use raw::*;
+pub use script_place::ScriptPlace;
 pub use validate::find_key;
 
 use files::builtin;
@@ -62,7 +64,6 @@ pub struct Rule {
     pub concept: String,
     pub when: String,
     pub for_each: Option<String>,
-    pub count: Option<String>,
     pub kind: RuleKind,
     pub title: Text,
     pub why: TextList,

@@ -75,8 +75,9 @@ pub struct RawRule {
     #[serde(default)]
     pub questions: TextList,
     pub for_each: Option<String>,
-    /// How many elements `for_each` gives, when a cheaper script can tell: a review
-    /// counts the firings without building their texts.
+    /// Retired: it told a pipeline review how many elements `for_each` gives, for speed.
+    /// The engine counts them itself (at no measurable cost), so a `count:` still written
+    /// is refused with a note to delete it rather than read as an unknown key.
     pub count: Option<String>,
     /// By when to act: placeholders tried in turn (`{{item.date}}`, `{{facts.decide_by}}`);
     /// the first that gives a date is the move's `by`.

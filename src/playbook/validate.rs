@@ -71,13 +71,13 @@ pub(super) fn validate_rule(
             raw.id
         )));
     }
-    if raw.count.is_some() && raw.for_each.is_none() {
+    if raw.count.is_some() {
         return Err(problem(format!(
-            "rule `{}` has `count` but no `for_each`: `count` says how many elements `for_each` gives",
+            "rule `{}`: `count` is no longer read — the engine counts `for_each` itself; delete the line",
             raw.id
         )));
     }
-    let script_lines = ["when", "for_each", "count", "priority"]
+    let script_lines = ["when", "for_each", "priority"]
         .into_iter()
         .filter_map(|key| key_line_in(lines, key, line).map(|found| (key, found)))
         .collect();
@@ -86,7 +86,6 @@ pub(super) fn validate_rule(
         concept: raw.concept,
         when: raw.when,
         for_each: raw.for_each,
-        count: raw.count,
         kind,
         title: raw.title,
         why: raw.why,

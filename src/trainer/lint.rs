@@ -11,10 +11,11 @@ use rhai::{ASTNode, Expr, AST};
 use crate::coach::template::{parse_placeholder, placeholders};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{CompiledRule, SCOPE_NAMES};
+use crate::playbook::ScriptPlace;
 use crate::playbook::{Lang, Playbook};
 use crate::snapshot::places::Places;
 use crate::snapshot::{Account, Information, Snapshot};
-use crate::trainer::names::{unknown_names, ScriptPlace, Shape};
+use crate::trainer::names::{unknown_names, Shape};
 
 /// Functions rhai handles as keywords; they are not in the function registry.
 const KEYWORD_FUNCTIONS: &[&str] = &[
@@ -429,7 +430,6 @@ fn lint_rule(
     let scripts = [
         ("when", Some(&compiled.when)),
         ("for_each", compiled.for_each.as_ref()),
-        ("count", compiled.count.as_ref()),
         ("priority", compiled.priority.as_ref()),
     ];
     for (key, script) in scripts {
@@ -442,7 +442,6 @@ fn lint_rule(
         let source = match key {
             "when" => Some(rule.when.as_str()),
             "for_each" => rule.for_each.as_deref(),
-            "count" => rule.count.as_deref(),
             _ => match &rule.kind {
                 crate::playbook::RuleKind::Move {
                     priority: crate::playbook::RawPriority::Expression(script),

@@ -405,7 +405,7 @@ fn review_disagrees(playbook: &Playbook, snapshot: &crate::snapshot::Snapshot) -
             differing.join("; ")
         };
         return Some(format!(
-            "a review disagrees with `next` on this deal: {differing} (a `count` must give as many elements as `for_each`)"
+            "a review disagrees with `next` on this deal: {differing} (a defect of the engine: please report it with this deal)"
         ));
     }
     (next.1 != review.1).then(|| {

@@ -204,3 +204,60 @@ fn explain_lists_what_judgement_set_aside() {
     // Only the rules asked about are listed.
     assert!(!section.contains("maintain.customization"), "{section}");
 }
+
+/// The moves about one person are one conversation: on the contract's ACME deal, 李总's
+/// budget objection and the moves to reach him (never met) were two moves that both
+/// quoted his needs. They merge by person (`merge: "person {{…}}"`): one move, the others
+/// its steps, his needs said once.
+#[test]
+fn the_moves_about_one_person_become_one_move_with_steps() {
+    let deal = common::contract_example("acme-erp.yaml");
+    let run = common::Cli::new(["next", &deal, "--format", "json"])
+        .run()
+        .succeeds();
+    let report = run.json();
+    let moves = report["moves"].as_array().expect("moves");
+    let first = &moves[0];
+    assert_eq!(first["concept"], "objection.no_budget", "{first}");
+    let steps: Vec<&str> = first["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|step| step["concept"].as_str().unwrap())
+        .collect();
+    assert!(steps.contains(&"decision.reach_top"), "{steps:?}");
+    assert!(
+        moves
+            .iter()
+            .all(|advice| advice["concept"] != "decision.reach_top"),
+        "reaching 李总 is a step of the move about him, not a move of its own"
+    );
+    let text = common::Cli::new(["next", &deal, "--lang", "en"])
+        .run()
+        .succeeds()
+        .stdout;
+    assert_eq!(
+        text.matches("cares about: cost control this year").count(),
+        1,
+        "his needs are said once: {text}"
+    );
+}
+
+/// A misspelt name in a person's merge group would merge nothing, silently: `check`
+/// names it, at its place, with the nearest real name.
+#[test]
+fn a_misspelt_merge_group_is_caught() {
+    let folder = exported_playbooks();
+    edit(
+        folder.path(),
+        "playbooks/powers.yaml",
+        "merge: \"person {{facts.top.name}}\"",
+        "merge: \"person {{facts.top.nme}}\"",
+    );
+    let (code, errors) = check(folder.path());
+    assert_eq!(code, Some(1), "{errors}");
+    assert!(
+        errors.contains("`merge` placeholder `{{facts.top.nme}}` names no fact: `top` has no field `nme` — did you mean `name`?"),
+        "{errors}"
+    );
+}

@@ -133,29 +133,31 @@ pub(super) fn merge_settings(
     base: &IndexMap<String, serde_yaml::Value>,
     over: IndexMap<String, serde_yaml::Value>,
 ) -> IndexMap<String, serde_yaml::Value> {
-    pub(super) fn merge(base: &serde_yaml::Value, over: serde_yaml::Value) -> serde_yaml::Value {
-        match (base, over) {
-            (serde_yaml::Value::Mapping(base), serde_yaml::Value::Mapping(over)) => {
-                let mut merged = base.clone();
-                for (key, value) in over {
-                    let value = match base.get(&key) {
-                        Some(inner) => merge(inner, value),
-                        None => value,
-                    };
-                    merged.insert(key, value);
-                }
-                serde_yaml::Value::Mapping(merged)
-            }
-            (_, over) => over,
-        }
-    }
     let mut merged = base.clone();
     for (key, value) in over {
         let value = match base.get(&key) {
-            Some(inner) => merge(inner, value),
+            Some(inner) => merge_value(inner, value),
             None => value,
         };
         merged.insert(key, value);
     }
     merged
+}
+
+/// One setting's value over the built-in one, by the same rule, at any depth.
+fn merge_value(base: &serde_yaml::Value, over: serde_yaml::Value) -> serde_yaml::Value {
+    match (base, over) {
+        (serde_yaml::Value::Mapping(base), serde_yaml::Value::Mapping(over)) => {
+            let mut merged = base.clone();
+            for (key, value) in over {
+                let value = match base.get(&key) {
+                    Some(inner) => merge_value(inner, value),
+                    None => value,
+                };
+                merged.insert(key, value);
+            }
+            serde_yaml::Value::Mapping(merged)
+        }
+        (_, over) => over,
+    }
 }

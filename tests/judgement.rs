@@ -204,3 +204,146 @@ fn explain_lists_what_judgement_set_aside() {
     // Only the rules asked about are listed.
     assert!(!section.contains("maintain.customization"), "{section}");
 }
+
+/// The moves about one person are one conversation: on the contract's ACME deal, 李总's
+/// budget objection and the moves to reach him (never met) were two moves that both
+/// quoted his needs. They merge by person (`merge: "person {{…}}"`): one move, the others
+/// its steps, his needs said once.
+#[test]
+fn the_moves_about_one_person_become_one_move_with_steps() {
+    let deal = common::contract_example("acme-erp.yaml");
+    let run = common::Cli::new(["next", &deal, "--format", "json"])
+        .run()
+        .succeeds();
+    let report = run.json();
+    let moves = report["moves"].as_array().expect("moves");
+    let first = &moves[0];
+    assert_eq!(first["concept"], "objection.no_budget", "{first}");
+    let steps: Vec<&str> = first["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|step| step["concept"].as_str().unwrap())
+        .collect();
+    assert!(steps.contains(&"decision.reach_top"), "{steps:?}");
+    assert!(
+        moves
+            .iter()
+            .all(|advice| advice["concept"] != "decision.reach_top"),
+        "reaching 李总 is a step of the move about him, not a move of its own"
+    );
+    let text = common::Cli::new(["next", &deal, "--lang", "en"])
+        .run()
+        .succeeds()
+        .stdout;
+    assert_eq!(
+        text.matches("cares about: cost control this year").count(),
+        1,
+        "his needs are said once: {text}"
+    );
+}
+
+/// An objection is never a step: when 李总 raises two, each is a move of its own with his
+/// words (the rep answers each), and the moves to reach him join the first of them.
+#[test]
+fn two_objections_from_one_person_stay_two_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::contract_example("acme-erp.yaml")).unwrap();
+    let second = "  - type: no_trust\n    from: 李总\n    said: \"你们没做过我们这个行业\"\n    date: 2026-11-16\n    handled: false\nsignals:";
+    assert!(text.contains("\nsignals:"), "the fixture has signals");
+    let deal = dir.path().join("acme-two.yaml");
+    std::fs::write(
+        &deal,
+        text.replacen("\nsignals:", &format!("\n{second}"), 1),
+    )
+    .unwrap();
+    let deal = deal.to_str().unwrap();
+    let report = common::Cli::new(["next", deal, "--format", "json"])
+        .run()
+        .succeeds()
+        .json();
+    let moves = report["moves"].as_array().expect("moves");
+    let objections: Vec<&serde_json::Value> = moves
+        .iter()
+        .filter(|advice| {
+            advice["concept"]
+                .as_str()
+                .unwrap()
+                .starts_with("objection.")
+        })
+        .collect();
+    assert_eq!(objections.len(), 2, "one move per objection: {moves:#?}");
+    let steps_of = |advice: &serde_json::Value| -> Vec<String> {
+        advice["steps"]
+            .as_array()
+            .map(|steps| {
+                steps
+                    .iter()
+                    .map(|step| step["concept"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        steps_of(objections[0]).contains(&"decision.reach_top".to_owned()),
+        "reaching 李总 joins the first move about him: {:#?}",
+        objections[0]
+    );
+    assert!(
+        objections.iter().all(|advice| steps_of(advice)
+            .iter()
+            .all(|step| !step.starts_with("objection."))),
+        "no objection is a step"
+    );
+    let text = common::Cli::new(["next", deal, "--lang", "en"])
+        .run()
+        .succeeds()
+        .stdout;
+    for words in ["今年预算已经用完了", "你们没做过我们这个行业"] {
+        assert!(
+            text.contains(words),
+            "the customer's words are kept: {words}\n{text}"
+        );
+    }
+}
+
+/// `never_a_step` only says how a move joins its merge group: without a group it would
+/// do nothing, silently, so the folder is refused at the rule.
+#[test]
+fn never_a_step_without_a_merge_group_is_refused() {
+    let folder = exported_playbooks();
+    edit(
+        folder.path(),
+        "playbooks/four_dimensions.yaml",
+        "    merge: \"person {{item.from}}\"\n    never_a_step: true\n",
+        "    never_a_step: true\n",
+    );
+    let (code, errors) = check(folder.path());
+    assert_eq!(code, Some(1), "{errors}");
+    assert!(
+        errors.contains("four_dimensions.yaml:")
+            && errors.contains(
+                "`never_a_step` says how a move joins its `merge` group, and it has none"
+            ),
+        "{errors}"
+    );
+}
+
+/// A misspelt name in a person's merge group would merge nothing, silently: `check`
+/// names it, at its place, with the nearest real name.
+#[test]
+fn a_misspelt_merge_group_is_caught() {
+    let folder = exported_playbooks();
+    edit(
+        folder.path(),
+        "playbooks/powers.yaml",
+        "merge: \"person {{facts.top.name}}\"",
+        "merge: \"person {{facts.top.nme}}\"",
+    );
+    let (code, errors) = check(folder.path());
+    assert_eq!(code, Some(1), "{errors}");
+    assert!(
+        errors.contains("`merge` placeholder `{{facts.top.nme}}` names no fact: `top` has no field `nme` — did you mean `name`?"),
+        "{errors}"
+    );
+}

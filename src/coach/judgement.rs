@@ -143,6 +143,7 @@ pub struct Judged {
 }
 
 /// Applies the playbook's judgement to one deal's firings.
+#[allow(clippy::too_many_arguments)]
 pub fn judge(
     judgement: &Judgement,
     rules: &[crate::engine::CompiledRule],
@@ -151,6 +152,7 @@ pub fn judge(
     mut pending: Option<&mut crate::engine::Pending>,
     firings: Vec<Firing>,
     errors: &mut Vec<RuleError>,
+    words: crate::present::Words,
 ) -> Judged {
     let rule = |firing: &Firing| -> &Rule { &rules[firing.rule_index].rule };
     let mut set_aside = Vec::new();
@@ -248,7 +250,6 @@ pub fn judge(
         )
     };
     let mut kept: Vec<(Firing, Vec<Firing>)> = Vec::new();
-    let mut groups: Vec<(&str, usize)> = Vec::new();
     said.sort_by_key(|firing| {
         // Stable: firings of one rule keep their `for_each` order.
         (
@@ -256,13 +257,20 @@ pub fn judge(
             rank_key(firing),
         )
     });
+    let mut groups: Vec<(String, usize)> = Vec::new();
     for firing in said {
         let group = match (&rule(&firing).kind, &rule(&firing).merge) {
-            (RuleKind::Move { .. }, Some(group)) => Some(group.as_str()),
+            (RuleKind::Move { .. }, Some(group)) => merge_group(group, &firing, scope, words),
             _ => None,
         };
-        match group.and_then(|group| groups.iter().find(|(known, _)| *known == group)) {
-            Some(&(_, host)) => kept[host].1.push(firing),
+        let host = group
+            .as_deref()
+            .and_then(|group| groups.iter().find(|(known, _)| known == group))
+            .map(|&(_, host)| host);
+        match host {
+            // `never_a_step` (an objection): its own move even when its group has a host.
+            Some(_) if rule(&firing).never_a_step => kept.push((firing, Vec::new())),
+            Some(host) => kept[host].1.push(firing),
             None => {
                 if let Some(group) = group {
                     groups.push((group, kept.len()));
@@ -272,6 +280,27 @@ pub fn judge(
         }
     }
     Judged { kept, set_aside }
+}
+
+/// The group a move merges into: `merge:` as written, or with its `{{…}}` filled for this
+/// firing (`person {{item.from}}`: the moves about one person become one). A placeholder
+/// with no value (no element, an unknown person) merges nothing.
+fn merge_group(
+    group: &str,
+    firing: &Firing,
+    scope: &mut Scope<'static>,
+    words: crate::present::Words,
+) -> Option<String> {
+    if !group.contains("{{") {
+        return Some(group.to_owned());
+    }
+    let depth = scope.len();
+    if let Some(item) = &firing.item {
+        scope.push_constant_dynamic("item", item.clone());
+    }
+    let filled = crate::coach::template::fill(group, scope, words, true);
+    scope.rewind(depth);
+    filled
 }
 
 /// Advice that was not said, as JSON `suppressed` reports it.

@@ -300,6 +300,7 @@ pub fn coach_with(
         pending.as_mut(),
         firings,
         &mut errors,
+        words,
     );
     let mut suppressed: Vec<judgement::Suppressed> = Vec::new();
     for set_aside in &judged.set_aside {

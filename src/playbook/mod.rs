@@ -74,6 +74,8 @@ pub struct Rule {
     pub script_lines: IndexMap<&'static str, usize>,
     pub by: Vec<String>,
     pub merge: Option<String>,
+    /// See `raw::RawRule::never_a_step`.
+    pub never_a_step: bool,
     pub suppresses: Vec<String>,
     pub verdict: bool,
 }

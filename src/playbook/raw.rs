@@ -86,6 +86,11 @@ pub struct RawRule {
     /// Moves of one group become one move: the highest-ranked keeps its place and the
     /// others become its steps (reach the top decision maker + who can introduce you).
     pub merge: Option<String>,
+    /// The move hosts its merge group but never becomes a step of another move: each
+    /// open objection stays a move of its own, with the customer's words, and the moves
+    /// about that person (reaching them, winning their support) join it.
+    #[serde(default)]
+    pub never_a_step: bool,
     /// Concepts (ids or prefixes) this advice silences when it fires: they would repeat
     /// or contradict it (an open service issue silences asking for referrals).
     #[serde(default)]

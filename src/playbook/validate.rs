@@ -45,6 +45,12 @@ pub(super) fn validate_rule(
             raw.id
         )));
     }
+    if raw.never_a_step && raw.merge.is_none() {
+        return Err(problem(format!(
+            "rule `{}`: `never_a_step` says how a move joins its `merge` group, and it has none — give it `merge:` or delete the line",
+            raw.id
+        )));
+    }
     if raw.id.trim().is_empty() || raw.concept.trim().is_empty() {
         return Err(problem(
             "a rule's `id` and `concept` may not be empty".to_owned(),
@@ -97,6 +103,7 @@ pub(super) fn validate_rule(
         script_lines,
         by: raw.by,
         merge: raw.merge,
+        never_a_step: raw.never_a_step,
         suppresses: raw.suppresses,
         verdict: raw.verdict,
     })

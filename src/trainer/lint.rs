@@ -503,6 +503,9 @@ fn lint_rule(
                 .collect(),
         ),
         ("by", rule.by.iter().collect()),
+        // A merge group naming a person (`person {{item.from}}`): a misspelt name would
+        // merge nothing, silently.
+        ("merge", rule.merge.iter().collect()),
     ];
     for (key, lines) in texts {
         for template in lines {

@@ -231,6 +231,49 @@ mod snooze {
         );
     }
 
+    /// On ACME, reaching 李总 (never met) is a step of the move about his budget objection;
+    /// snoozing it ("he is abroad") takes the step out of that move and lists it as hidden
+    /// — not as a snooze with nothing to hide — in `next` and in the review's count.
+    #[test]
+    fn a_snoozed_step_leaves_its_merged_move_and_is_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(common::contract_example("acme-erp.yaml")).unwrap();
+        let deal = temp_file(
+            &dir,
+            "acme.yaml",
+            &format!(
+                "{}\nsnoozed:\n  - {{concept: decision.reach_top, until: 2026-12-10, reason: 李总 is abroad}}\n",
+                text.trim_end()
+            ),
+        );
+        let (code, report, errors) = json_of(&["next", &deal, "--format", "json"]);
+        assert_eq!(code, 0, "{errors}");
+        let said: Vec<&str> = report["moves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|advice| {
+                let steps = advice["steps"].as_array().into_iter().flatten();
+                std::iter::once(&advice["concept"]).chain(steps.map(|step| &step["concept"]))
+            })
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(said.contains(&"objection.no_budget"), "{said:?}");
+        assert!(!said.contains(&"decision.reach_top"), "{said:?}");
+        assert_eq!(
+            report["snoozed"][0]["hides"],
+            json!([{"kind": "step", "title": "Get in front of 李总, the top decision maker", "rule": "decision.reach_top"}])
+        );
+        let output = dealcoach()
+            .args(["next", &deal, "--lang", "en"])
+            .output()
+            .unwrap();
+        let text = stdout(&output);
+        assert!(!text.contains("nothing fires for it"), "{text}");
+        let (_, review, _) = json_of(&["review", &deal, "--format", "json"]);
+        assert_eq!(review["deals"][0]["snoozed"], 1);
+    }
+
     #[test]
     fn review_ranks_by_what_is_not_snoozed_and_counts_the_snoozed() {
         let (_, snoozed, _) = json_of(&["review", &bank(), "--format", "json"]);

@@ -143,7 +143,7 @@ pub struct SnoozedOut {
 /// A move or warning a snooze hides.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hidden {
-    /// `move` or `warning`.
+    /// `move`, `step` (of a merged move) or `warning`.
     pub kind: &'static str,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -320,6 +320,16 @@ pub fn coach_with(
     let mut report_bytes = 0;
     let most_bytes = playbook.scripts.limits.max_report_bytes_per_deal;
     let mut cut_rules: Vec<usize> = Vec::new();
+    let as_of = snapshot.as_of();
+    // A snoozed concept is left out wherever it would be said, a step of a merged move too
+    // (reaching the top decision maker joins the move about his objection).
+    let snoozed_concepts: Vec<&str> = snapshot
+        .snoozed
+        .iter()
+        .filter(|entry| entry.holds_on(as_of))
+        .map(|entry| entry.concept.0.as_str())
+        .collect();
+    let mut hidden_steps: Vec<(String, Hidden)> = Vec::new();
     for (firing, merged) in judged.kept {
         let rule = &playbook.rules[firing.rule_index].rule;
         let (title, why, questions, by) = match detail {
@@ -331,25 +341,37 @@ pub fn coach_with(
         };
         let mut steps = Vec::new();
         let mut questions = questions;
-        if detail == Detail::Full {
-            for member in &merged {
-                let texts = fill_texts(playbook, &mut scope, member, words, lang);
-                // A step brings its first question, while the move asks few enough to
-                // be asked in one conversation.
-                if let Some(question) = texts.questions.into_iter().next() {
-                    if questions.len() < MOST_QUESTIONS && !questions.contains(&question) {
-                        questions.push(question);
-                    }
-                }
-                let member_rule = &playbook.rules[member.rule_index].rule;
-                steps.push(Step {
-                    concept: member_rule.concept.clone(),
-                    title: texts.title,
-                    // The move's own date is said once.
-                    by: texts.by.filter(|step_by| Some(step_by) != by.as_ref()),
+        for member in &merged {
+            let member_rule = &playbook.rules[member.rule_index].rule;
+            let texts = match detail {
+                Detail::Full => Some(fill_texts(playbook, &mut scope, member, words, lang)),
+                Detail::Headline => None,
+            };
+            if snoozed_concepts.contains(&member_rule.concept.as_str()) {
+                let hidden = Hidden {
+                    kind: "step",
+                    title: texts.map(|texts| texts.title).unwrap_or_default(),
+                    severity: None,
                     rule: member_rule.id.clone(),
-                });
+                };
+                hidden_steps.push((member_rule.concept.clone(), hidden));
+                continue;
             }
+            let Some(texts) = texts else { continue };
+            // A step brings its first question, while the move asks few enough to be
+            // asked in one conversation.
+            if let Some(question) = texts.questions.into_iter().next() {
+                if questions.len() < MOST_QUESTIONS && !questions.contains(&question) {
+                    questions.push(question);
+                }
+            }
+            steps.push(Step {
+                concept: member_rule.concept.clone(),
+                title: texts.title,
+                // The move's own date is said once.
+                by: texts.by.filter(|step_by| Some(step_by) != by.as_ref()),
+                rule: member_rule.id.clone(),
+            });
         }
         let bytes = title.len()
             + why.iter().map(String::len).sum::<usize>()
@@ -403,8 +425,7 @@ pub fn coach_with(
             }),
         }
     }
-    let as_of = snapshot.as_of();
-    let snoozed = snooze(snapshot, as_of, &mut moves, &mut warnings);
+    let snoozed = snooze(snapshot, as_of, &mut moves, &mut warnings, hidden_steps);
     moves.sort_by(|(a, ..), (b, ..)| rank::compare_moves(a, b));
     if let (Some(pending), Some((first, rule_index, item, deferred))) =
         (&mut pending, moves.first_mut())
@@ -463,13 +484,15 @@ pub fn coach_with(
 }
 
 /// Takes out of `moves` and `warnings` the advice whose concept a snooze in force on
-/// `as_of` names, and lists each such snooze with what it hid, in the snapshot's order.
+/// `as_of` names, and lists each such snooze with what it hid — those and the steps of
+/// merged moves already left out (`hidden_steps`, by concept) — in the snapshot's order.
 /// A lapsed snooze hides nothing and is not listed: the advice is back.
 fn snooze(
     snapshot: &Snapshot,
     as_of: crate::snapshot::date::Date,
     moves: &mut Vec<(Advice, usize, Option<rhai::Dynamic>, bool)>,
     warnings: &mut Vec<Advice>,
+    hidden_steps: Vec<(String, Hidden)>,
 ) -> Vec<SnoozedOut> {
     let mut listed: Vec<SnoozedOut> = Vec::new();
     for entry in snapshot
@@ -493,6 +516,12 @@ fn snooze(
             }
             !hidden
         });
+        hides.extend(
+            hidden_steps
+                .iter()
+                .filter(|(step_concept, _)| step_concept == concept)
+                .map(|(_, hidden)| hidden.clone()),
+        );
         hides.sort_by(|a, b| a.kind.cmp(b.kind).then_with(|| a.rule.cmp(&b.rule)));
         listed.push(SnoozedOut {
             concept: concept.clone(),

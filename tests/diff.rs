@@ -259,3 +259,38 @@ fn the_json_is_byte_identical_across_runs() {
     };
     assert_eq!(run(), run());
 }
+
+/// A move that becomes a step of another is still advised: on ACME, reaching 李总 (never
+/// met) is its own move until he raises "no budget", then a step of the move answering
+/// him — `open`, as a step, never `resolved` (the rep has not met him).
+#[test]
+fn a_move_that_becomes_a_step_is_still_open_not_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::contract_example("acme-erp.yaml")).unwrap();
+    let objection = "  - type: no_budget\n    from: 李总\n    said: \"今年预算已经用完了\"\n    date: 2026-11-15\n    handled: false\n";
+    let heard = "李总说今年预算已经用完了，明年再看。";
+    assert!(
+        text.contains(objection) && text.contains(heard),
+        "the fixture's objection and the note that reports it are as written here"
+    );
+    let old = temp_file(
+        &dir,
+        "old.yaml",
+        &text.replace(objection, "").replace(heard, ""),
+    );
+    let new = temp_file(&dir, "new.yaml", &text);
+    let diff = diff_json(&old, &new);
+    let advice = &diff["advice"];
+    assert!(
+        !concepts(&advice["resolved"]).contains(&"decision.reach_top".to_owned()),
+        "{advice:#}"
+    );
+    let still = advice["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["concept"] == "decision.reach_top")
+        .unwrap_or_else(|| panic!("reaching 李总 is still open: {advice:#}"));
+    assert_eq!(still["kind"], "step");
+    assert!(concepts(&advice["new"]).contains(&"objection.no_budget".to_owned()));
+}

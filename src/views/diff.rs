@@ -95,7 +95,7 @@ pub struct AdviceDiff {
 #[derive(Debug, Clone, Serialize)]
 pub struct AdviceItem {
     pub concept: String,
-    /// `move` or `warning`.
+    /// `move`, `warning` or `step` (of a merged move).
     pub kind: &'static str,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -417,6 +417,18 @@ fn advised(report: &Report) -> Vec<AdviceItem> {
     for (kind, advice) in moves.chain(warnings) {
         if !items.iter().any(|item| item.concept == advice.concept) {
             items.push(item(kind, advice));
+        }
+    }
+    // A step of a merged move is advice too: reaching the top decision maker does not
+    // become "resolved" when it joins the move about their objection.
+    for step in report.moves.iter().flat_map(|advice| &advice.steps) {
+        if !items.iter().any(|item| item.concept == step.concept) {
+            items.push(AdviceItem {
+                concept: step.concept.clone(),
+                kind: "step",
+                title: step.title.clone(),
+                severity: None,
+            });
         }
     }
     items

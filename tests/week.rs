@@ -514,6 +514,29 @@ mod since {
             .to_string()
     }
 
+    /// `examples/week/last-week/` is the example deals as they stood a week before
+    /// `this-week/`: the README's `diff` runs on `examples/deals/bank-core.yaml`, its
+    /// `review --since` on `last-week/`, and the two must tell one story. Each file is
+    /// its example deal under one line saying so.
+    #[test]
+    fn last_week_is_the_example_deals() {
+        let folder = root().join("examples/week/last-week");
+        let mut names: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 3, "{names:?}");
+        for name in names {
+            let copy = std::fs::read_to_string(folder.join(&name)).unwrap();
+            let example = std::fs::read_to_string(root().join("examples/deals").join(&name))
+                .unwrap_or_else(|_| panic!("{name:?} is one of examples/deals"));
+            let (first, rest) = copy.split_once('\n').unwrap();
+            assert!(first.starts_with("# examples/deals/"), "{name:?}: {first}");
+            assert_eq!(rest, example, "{name:?} drifted from examples/deals");
+        }
+    }
+
     /// Last week's review, as `review --format json` wrote it, in `dir`.
     fn last_week(dir: &tempfile::TempDir) -> String {
         let output = dealcoach()

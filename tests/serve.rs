@@ -294,6 +294,15 @@ fn explain_answers_what_the_cli_prints() {
 
     let unknown = server.post("/v1/explain?rule=no.such.rule", read(Path::new(&deal)));
     assert_eq!(unknown.status, 400, "{}", unknown.text());
+
+    // In the trainer's language, as `explain --lang` gives it; one not spoken is 400.
+    let (_, chinese, _) = cli(&["explain", &deal, "--lang", "zh", "--format", "json"]);
+    assert_ne!(chinese, expected, "the titles are in Chinese");
+    let answer = server.post("/v1/explain?lang=zh", read(Path::new(&deal)));
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.text(), chinese);
+    let unspoken = server.post("/v1/explain?lang=fr", read(Path::new(&deal)));
+    assert_eq!(unspoken.status, 400, "{}", unspoken.text());
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `GET /healthz` | `{status, version, playbooks: {source, digest}}`, and `reload_error` when the folder's last edit does not load (`status: degraded`) |
 //! | `POST /v1/next?lang=&top=` | the JSON `next --format json` prints |
-//! | `POST /v1/explain?rule=` | the JSON `explain --format json` prints |
+//! | `POST /v1/explain?rule=&lang=` | the JSON `explain --format json` prints |
 //! | `POST /v1/review?lang=&top=&account=&min_risk=&concept=` | the JSON `review --format json` prints for a list file |
 //! | `POST /v1/map?lang=` | the SVG `map` prints |
 //! | `GET /v1/playbooks` | the rules: id, concept, kind, file, line |
@@ -374,17 +374,24 @@ async fn next(
 async fn explain(
     Shared(state): Shared<Arc<State>>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let accept = accept_language(&headers);
     answer(&state, JSON, move |loaded| {
         use crate::trainer::explain::{explain, NotExplained};
+        let lang = language(
+            &loaded.playbook,
+            query.get("lang").map(String::as_str),
+            accept.as_deref(),
+        )?;
         let snapshot = deal(loaded, &body)?;
         let rule = query
             .get("rule")
             .map(String::as_str)
             .filter(|rule| !rule.is_empty());
-        let explanation = explain(&loaded.playbook, &snapshot, rule, crate::playbook::Lang::En)
-            .map_err(|problem| match problem {
+        let explanation =
+            explain(&loaded.playbook, &snapshot, rule, lang).map_err(|problem| match problem {
                 NotExplained::BadDeal(message) => {
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
                 }

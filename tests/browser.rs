@@ -169,6 +169,10 @@ fn a_rep_pastes_a_deal_and_acts_on_the_advice() {
         top_move(&solar, "zh"),
     ];
     let solar_text = std::fs::read_to_string(&solar).expect("the example is readable");
+    let snoozed_text = std::fs::read_to_string(
+        common::root().join("tests/fixtures/week/pipeline/bank-snoozed.yaml"),
+    )
+    .expect("the snoozed fixture is readable");
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -290,6 +294,21 @@ fn a_rep_pastes_a_deal_and_acts_on_the_advice() {
             "document.getElementById('problem').hidden && !document.querySelector('#gutter .bad')",
         )
         .await;
+
+        // A deal with snoozes: each listed with its date and reason, and what it hides.
+        paste(&client, &snoozed_text).await;
+        until(
+            &client,
+            "the snoozes",
+            "document.querySelector('.snoozed .snooze .head') && document.querySelector('.snoozed .hidden li')",
+        )
+        .await;
+        let snoozes = text_of(&client, ".snoozed").await;
+        assert!(
+            snoozes.contains("2026-12-10前暂缓：President Zhou is abroad until December"),
+            "{snoozes}"
+        );
+        assert!(snoozes.contains("decision.reach_top"), "{snoozes}");
 
         client.close().await.expect("the session ends");
     });

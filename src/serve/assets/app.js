@@ -400,6 +400,23 @@
     warnings.appendChild(wl);
     parts.push(warnings);
 
+    // The rep's snoozes in force: what each hides, or that it hides nothing any more.
+    if (report.snoozed && report.snoozed.length) {
+      const box = section("heading.snoozed", report.snoozed.length);
+      const ul = element("ul", "snoozed");
+      for (const entry of report.snoozed) {
+        const li = element("li", "snooze");
+        li.appendChild(element("div", "head", fill("next.snoozed_until", { date: entry.until, reason: entry.reason })));
+        const hidden = entry.hides.map((item) => item.title).filter(Boolean);
+        if (hidden.length) li.appendChild(list(hidden, "hidden"));
+        else li.appendChild(element("div", "muted", word("next.snooze_idle")));
+        li.appendChild(element("div", "rule", entry.concept));
+        ul.appendChild(li);
+      }
+      box.appendChild(ul);
+      parts.push(box);
+    }
+
     for (const [key, items] of [["heading.signals", report.signals], ["heading.objections", report.objections]]) {
       const box = section(key, items.length);
       if (items.length === 0) box.appendChild(element("p", "muted", word("next.nothing")));

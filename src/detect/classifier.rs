@@ -1,6 +1,6 @@
 //! A naive Bayes classifier over character and word n-grams, trained from the labelled
-//! example clauses of the playbook folder (`detection.examples`) the first time a note
-//! is read.
+//! example clauses of the playbook folder (`detection.examples`) when the phrase data is
+//! compiled (for the built-in playbooks, by build.rs: see `detect::prepared`).
 //!
 //! Patterns give precision; this gives recall: a clause no pattern matched is put in the
 //! class whose examples it most resembles — Chinese character bigrams and trigrams,
@@ -14,6 +14,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::matcher::{Hit, Matcher};
+use super::prepared::{blob_struct, Blob};
 use super::text::{is_cjk, is_word_char, normalize_sentence, Normalized, Spellings};
 use super::Concept;
 
@@ -42,6 +43,12 @@ impl Default for ClassifierSettings {
         }
     }
 }
+
+blob_struct!(ClassifierSettings {
+    min_probability,
+    min_known_features,
+    smoothing
+});
 
 impl ClassifierSettings {
     pub(super) fn problems(&self) -> Vec<String> {
@@ -123,6 +130,17 @@ pub(super) struct Classifier {
     examples: Vec<(usize, Vec<u64>, String)>,
     settings: ClassifierSettings,
 }
+
+blob_struct!(Classifier {
+    classes,
+    log_prior,
+    features,
+    counts,
+    log_denominator,
+    log_numerator,
+    examples,
+    settings
+});
 
 impl Classifier {
     /// Trains on `examples`; `concepts` is how many concept classes there are.
@@ -343,6 +361,25 @@ type FeatureMap = std::collections::HashMap<u64, u32, std::hash::BuildHasherDefa
 
 #[derive(Default)]
 struct MixHasher(u64);
+
+/// Written in row order, which is the order training inserted the features in: read
+/// back, the map is built by the same inserts.
+impl Blob for FeatureMap {
+    fn put(&self, out: &mut Vec<u8>) {
+        let mut rows: Vec<(u32, u64)> =
+            self.iter().map(|(&feature, &row)| (row, feature)).collect();
+        rows.sort_unstable();
+        rows.put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        let rows = Vec::<(u32, u64)>::take(input)?;
+        let mut map = FeatureMap::default();
+        for (row, feature) in rows {
+            map.insert(feature, row);
+        }
+        Some(map)
+    }
+}
 
 impl std::hash::Hasher for MixHasher {
     fn finish(&self) -> u64 {

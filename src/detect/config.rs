@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::classifier::{Classifier, ClassifierSettings, Examples};
 use super::matcher::{parse_pattern, MatcherBuilder, Role, WordLists};
+use super::prepared::blob_struct;
 use super::text::{is_separator, Spellings};
 use super::{Concept, Detector, KNOWN_CONCEPTS, OBJECTION_PREFIX};
 
@@ -77,7 +78,8 @@ pub struct DetectionConfig {
     #[serde(default)]
     pub concepts: IndexMap<String, ConceptPhrases>,
     /// Concept id (or `none`) → example clauses the statistical classifier learns from
-    /// when the program starts. Adding a sentence here is how a trainer teaches the
+    /// when the phrase data is compiled (at start; for the built-in playbooks at build
+    /// time, see `detect::prepared`). Adding a sentence here is how a trainer teaches the
     /// detector a new way of saying something.
     #[serde(default)]
     pub examples: IndexMap<String, Vec<String>>,
@@ -88,6 +90,28 @@ pub struct DetectionConfig {
     #[serde(default)]
     pub goal: Option<CorpusGoal>,
 }
+
+blob_struct!(DetectionConfig {
+    clause_breaks,
+    negators,
+    not_negators,
+    not_a_problem,
+    resolved,
+    hypothetical,
+    ours,
+    relayed,
+    asking,
+    requests,
+    speech,
+    past,
+    since,
+    spellings,
+    words,
+    concepts,
+    examples,
+    classifier,
+    goal,
+});
 
 /// The precision and recall the detector must reach on the labelled corpus.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -107,6 +131,8 @@ impl Default for CorpusGoal {
     }
 }
 
+blob_struct!(CorpusGoal { precision, recall });
+
 /// Phrases per language. The matcher treats both alike; the split keeps the lists
 /// readable for trainers who maintain one language each, and `{list}` takes the words
 /// of the pattern's language.
@@ -118,6 +144,8 @@ pub struct LanguagePhrases {
     #[serde(default)]
     pub en: Vec<String>,
 }
+
+blob_struct!(LanguagePhrases { zh, en });
 
 impl LanguagePhrases {
     pub(super) fn tagged(&self) -> impl Iterator<Item = (&'static str, usize, &str)> {
@@ -165,6 +193,14 @@ pub struct ConceptPhrases {
     pub anchors: Vec<String>,
 }
 
+blob_struct!(ConceptPhrases {
+    zh,
+    en,
+    unless,
+    questions,
+    anchors
+});
+
 impl ConceptPhrases {
     fn patterns(&self) -> LanguagePhrases {
         LanguagePhrases {
@@ -194,6 +230,32 @@ fn cue_lists(config: &DetectionConfig) -> [(&'static str, &LanguagePhrases, Role
 }
 
 impl DetectionConfig {
+    /// The `detection:` sections of playbook files (path, YAML), merged in the order
+    /// given, as loading merges them: what build.rs prepares the built-in detector from.
+    /// Loading itself reports problems with their place; this only says which file.
+    pub fn from_playbook_files<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<DetectionConfig, String> {
+        let mut merged: Option<DetectionConfig> = None;
+        for (path, text) in files {
+            let Ok(serde_yaml::Value::Mapping(mut file)) = serde_yaml::from_str(text) else {
+                continue;
+            };
+            let Some(section) = file.remove("detection") else {
+                continue;
+            };
+            let config: DetectionConfig = serde_yaml::from_value(section)
+                .map_err(|error| format!("{path}: detection: {error}"))?;
+            match &mut merged {
+                Some(merged) => merged
+                    .merge(config)
+                    .map_err(|error| format!("{path}: {error}"))?,
+                None => merged = Some(config),
+            }
+        }
+        Ok(merged.unwrap_or_default())
+    }
+
     /// Adds the `detection:` section of another playbook file: lists are concatenated,
     /// word lists, concepts and examples merged by name. `goal` and `classifier` may be
     /// set in one file only.
@@ -337,11 +399,18 @@ impl DetectionConfig {
         problems
     }
 
+    /// The compiled detector: the one build.rs prepared when this is the built-in phrase
+    /// data (see [`super::prepared`]), else [`DetectionConfig::compile_here`].
+    pub fn compile(&self) -> Detector {
+        super::prepared::read(crate::playbook::BUILTIN_DETECTOR, self)
+            .unwrap_or_else(|| self.compile_here())
+    }
+
     /// Compiles the phrase data and trains the classifier on the examples. (Training
     /// here, on the thread that compiles the phrases beside the scripts, keeps it off
     /// the path of a `next` that reads a note.) Broken patterns are skipped here and
     /// reported by `problems`, so a bad line never takes the rest of the data down.
-    pub fn compile(&self) -> Detector {
+    pub fn compile_here(&self) -> Detector {
         let mut builder = MatcherBuilder::default();
         let mut lists = self.word_lists();
         builder.intern_lists(&mut lists);

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use super::prepared::{blob_struct, Blob};
 use super::text::{is_cjk, is_word_char, normalize_phrase, Lexicon, Normalized, CLAUSE_MARK};
 
 /// What a frame does when found.
@@ -37,6 +38,51 @@ pub(super) enum Role {
     ClauseBreak,
 }
 
+/// A role as its place in the list above (and a concept's index).
+impl Blob for Role {
+    fn put(&self, out: &mut Vec<u8>) {
+        let (tag, concept): (u8, u16) = match *self {
+            Role::Concept(index) => (0, index),
+            Role::Unless(index) => (1, index),
+            Role::Negator => (2, 0),
+            Role::Shield => (3, 0),
+            Role::NotAProblem => (4, 0),
+            Role::Resolved => (5, 0),
+            Role::Hypothetical => (6, 0),
+            Role::Ours => (7, 0),
+            Role::Relayed => (8, 0),
+            Role::Asking => (9, 0),
+            Role::Request => (10, 0),
+            Role::Speech => (11, 0),
+            Role::Past => (12, 0),
+            Role::Since => (13, 0),
+            Role::ClauseBreak => (14, 0),
+        };
+        (tag, concept).put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        let (tag, concept) = <(u8, u16)>::take(input)?;
+        Some(match tag {
+            0 => Role::Concept(concept),
+            1 => Role::Unless(concept),
+            2 => Role::Negator,
+            3 => Role::Shield,
+            4 => Role::NotAProblem,
+            5 => Role::Resolved,
+            6 => Role::Hypothetical,
+            7 => Role::Ours,
+            8 => Role::Relayed,
+            9 => Role::Asking,
+            10 => Role::Request,
+            11 => Role::Speech,
+            12 => Role::Past,
+            13 => Role::Since,
+            14 => Role::ClauseBreak,
+            _ => return None,
+        })
+    }
+}
+
 /// One word a slot accepts, with the word boundaries it needs on each side.
 #[derive(Debug, Clone, Copy)]
 struct Alternative {
@@ -54,6 +100,31 @@ pub(super) enum Gap {
     Clause,
     /// `**`: anything, later in the sentence, even in another clause.
     Sentence,
+}
+
+blob_struct!(Alternative {
+    lexeme,
+    word_start,
+    word_end
+});
+
+impl Blob for Gap {
+    fn put(&self, out: &mut Vec<u8>) {
+        let tag: u8 = match self {
+            Gap::None => 0,
+            Gap::Clause => 1,
+            Gap::Sentence => 2,
+        };
+        tag.put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        match u8::take(input)? {
+            0 => Some(Gap::None),
+            1 => Some(Gap::Clause),
+            2 => Some(Gap::Sentence),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +155,11 @@ impl Slot {
     }
 }
 
+blob_struct!(Slot {
+    gap_before,
+    alternatives
+});
+
 #[derive(Debug, Clone)]
 struct Frame {
     slots: Box<[Slot]>,
@@ -93,6 +169,13 @@ struct Frame {
     /// Has a `**` gap: matched over the whole sentence rather than clause by clause.
     spans_clauses: bool,
 }
+
+blob_struct!(Frame {
+    slots,
+    role,
+    source,
+    spans_clauses
+});
 
 /// A word of some frame found in a sentence (character positions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +225,17 @@ pub(super) struct Matcher {
     /// Per lexeme: is a word of the negators.
     negators: Vec<bool>,
 }
+
+blob_struct!(Matcher {
+    lexicon,
+    frames,
+    triggers,
+    patterns,
+    kinds,
+    has_sentence_frames,
+    memberships,
+    negators
+});
 
 /// Builds a [`Matcher`]: collects frames, interning their words.
 #[derive(Default)]
@@ -433,8 +527,10 @@ pub(super) struct ListWord {
 /// The playbook's word lists, folded once: `{money}` is used by many patterns.
 #[derive(Debug, Default)]
 pub(super) struct WordLists {
-    /// Name → (zh words, en words).
-    lists: HashMap<String, [Vec<ListWord>; 2]>,
+    /// Name → (zh words, en words), in file order: their words are numbered in this
+    /// order ([`MatcherBuilder::intern_lists`]), so the same phrase data always compiles
+    /// to the same detector (build.rs prepares the built-in one).
+    lists: indexmap::IndexMap<String, [Vec<ListWord>; 2]>,
 }
 
 impl WordLists {

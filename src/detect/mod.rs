@@ -33,6 +33,7 @@ mod corpus;
 #[cfg(test)]
 mod cue_tests;
 mod matcher;
+mod prepared;
 mod read;
 mod speakers;
 #[cfg(test)]
@@ -42,9 +43,11 @@ mod text;
 pub use classifier::ClassifierSettings;
 pub use config::{ConceptPhrases, CorpusGoal, DetectionConfig, LanguagePhrases};
 pub use corpus::{score_corpus, CorpusEntry, CorpusScore, ExpectedFinding, Tally};
+pub use prepared::prepare;
 
 use classifier::Classifier;
 use matcher::Matcher;
+use prepared::blob_struct;
 use text::Spellings;
 
 /// The concept ids this module may report: the engine turns a finding into an entry of
@@ -77,6 +80,13 @@ pub(crate) struct Concept {
     anchors: Vec<u16>,
 }
 
+blob_struct!(Concept {
+    id,
+    is_objection,
+    in_questions,
+    anchors
+});
+
 /// Compiled phrase data and the classifier trained from the examples. Immutable, so one
 /// instance serves every thread.
 #[derive(Debug, Clone)]
@@ -88,6 +98,14 @@ pub struct Detector {
     classifier: Option<Classifier>,
     goal: CorpusGoal,
 }
+
+blob_struct!(Detector {
+    concepts,
+    matcher,
+    spellings,
+    classifier,
+    goal
+});
 
 /// A stakeholder a note may speak of: by name, or by their title ("CFO", "财务总监").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,8 @@
 //! `String`, and for each character the bytes of the original note it came from (what
 //! the evidence quotes).
 
+use super::prepared::blob_struct;
+
 /// A sentence of the original note: its bytes, and whether it asks rather than states.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Sentence {
@@ -186,6 +188,11 @@ pub(super) struct Spellings {
     replacements: Vec<(bool, Box<[char]>)>,
 }
 
+blob_struct!(Spellings {
+    variants,
+    replacements
+});
+
 impl Spellings {
     pub(super) fn new<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Spellings {
         let mut variants: Vec<String> = Vec::new();
@@ -271,6 +278,15 @@ pub(super) struct Lexicon {
 
 /// Stands for "no second character" in the index: normalised text never holds it.
 const NO_CHAR: char = '\0';
+
+blob_struct!(Lexicon {
+    chars,
+    words,
+    index,
+    firsts,
+    ascii,
+    starts
+});
 
 impl Lexicon {
     pub(super) fn new<'a>(words: impl Iterator<Item = &'a str>) -> Lexicon {

@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
+use super::digest::{digest, is_playbook_yaml, is_script, is_yaml};
 use super::*;
 
 /// One file of a playbook folder, by its path relative to the folder.
@@ -29,10 +28,6 @@ pub struct PlaybookFiles {
     /// What reading the folder passed over (links to folders, pipes, broken links), for
     /// the command to note.
     pub skipped: Vec<Skipped>,
-}
-
-pub(super) fn is_yaml(path: &str) -> bool {
-    path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
 /// The playbook and script files under `folder`, relative to `root`. Links to files are
@@ -170,18 +165,38 @@ impl PlaybookFiles {
 
     /// `sha256:` over the path and contents of every playbook and script file (the test
     /// cases do not change advice, so they are left out), so a report can say exactly
-    /// which method produced it.
+    /// which method produced it. When those files are the built-in ones byte for byte
+    /// (wherever they were read from), this is the digest build.rs computed with the same
+    /// function: comparing the text costs a fraction of hashing it.
     pub fn digest(&self) -> String {
-        let mut hasher = Sha256::new();
-        for file in self.playbook_yaml().chain(self.scripts()) {
-            hasher.update(file.path.as_bytes());
-            hasher.update([0]);
-            hasher.update(file.text.as_bytes());
-            hasher.update([0]);
+        if self.are_builtin() {
+            return builtin::BUILTIN_DIGEST.to_owned();
         }
-        let digest = hasher.finalize();
-        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-        format!("sha256:{hex}")
+        self.computed_digest()
+    }
+
+    /// Whether the files the digest covers are the built-in ones, byte for byte.
+    fn are_builtin(&self) -> bool {
+        let (mut mine, mut built) = (self.digested(), builtin::digested());
+        loop {
+            match (mine.next(), built.next()) {
+                (None, None) => return true,
+                (Some(file), Some(builtin)) if file == builtin => {}
+                _ => return false,
+            }
+        }
+    }
+
+    /// [`PlaybookFiles::digest`], always hashed.
+    pub fn computed_digest(&self) -> String {
+        digest(self.digested())
+    }
+
+    /// The (path, contents) the digest covers, in order: playbooks, then scripts.
+    fn digested(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.playbook_yaml()
+            .chain(self.scripts())
+            .map(|file| (file.path.as_str(), file.text.as_str()))
     }
 
     /// Writes the files under `target`, in the layout `--playbooks` reads.
@@ -204,11 +219,9 @@ impl PlaybookFiles {
 
     /// Playbook files (not test cases), in path order.
     pub fn playbook_yaml(&self) -> impl Iterator<Item = &SourceFile> {
-        self.files.iter().filter(|file| {
-            file.path.starts_with("playbooks/")
-                && !file.path.starts_with("playbooks/tests/")
-                && is_yaml(&file.path)
-        })
+        self.files
+            .iter()
+            .filter(|file| is_playbook_yaml(&file.path))
     }
 
     pub fn test_yaml(&self) -> impl Iterator<Item = &SourceFile> {
@@ -218,12 +231,72 @@ impl PlaybookFiles {
     }
 
     pub fn scripts(&self) -> impl Iterator<Item = &SourceFile> {
-        self.files
-            .iter()
-            .filter(|file| file.path.starts_with("rules/") && file.path.ends_with(".rhai"))
+        self.files.iter().filter(|file| is_script(&file.path))
     }
 }
 
 pub(super) mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_playbooks.rs"));
+
+    /// The built-in files the digest covers, in the order [`super::PlaybookFiles::digest`]
+    /// takes them.
+    pub(super) fn digested() -> impl Iterator<Item = (&'static str, &'static str)> {
+        let playbooks = BUILTIN_FILES
+            .iter()
+            .filter(|(path, _)| super::is_playbook_yaml(path));
+        let scripts = BUILTIN_FILES
+            .iter()
+            .filter(|(path, _)| super::is_script(path));
+        playbooks.chain(scripts).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The digest build.rs computed is the one the program computes over the embedded
+    /// files: reports read with the built-in playbooks keep their digest.
+    #[test]
+    fn the_build_time_digest_is_the_digest_of_the_embedded_files() {
+        let files = PlaybookFiles::builtin();
+        let computed = files.computed_digest();
+        assert_eq!(builtin::BUILTIN_DIGEST, computed);
+        assert_eq!(files.digest(), computed);
+        assert!(computed.starts_with("sha256:") && computed.len() == 7 + 64);
+    }
+
+    /// A built-in file changed in memory is hashed: the build-time digest names only the
+    /// files as built.
+    #[test]
+    fn changed_built_in_files_are_hashed() {
+        let mut files = PlaybookFiles::builtin();
+        let hygiene = files
+            .files
+            .iter_mut()
+            .find(|file| file.path.ends_with("hygiene.yaml"))
+            .expect("hygiene.yaml is built in");
+        hygiene.text.push_str("\n# a trainer's comment\n");
+        let changed = files.digest();
+        assert_ne!(changed, builtin::BUILTIN_DIGEST);
+        assert_eq!(changed, files.computed_digest());
+
+        let mut fewer = PlaybookFiles::builtin();
+        fewer.files.retain(|file| !file.path.ends_with(".rhai"));
+        assert_ne!(fewer.digest(), builtin::BUILTIN_DIGEST);
+        assert_eq!(fewer.digest(), fewer.computed_digest());
+    }
+
+    /// The built-in files exported and read back as a folder have the built-in digest:
+    /// it names the files, not where they were read from.
+    #[test]
+    fn an_exported_copy_has_the_built_in_digest() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        PlaybookFiles::builtin()
+            .export(folder.path())
+            .expect("export");
+        let read = PlaybookFiles::read_folder(folder.path(), 1 << 24).expect("read back");
+        assert_eq!(read.digest(), builtin::BUILTIN_DIGEST);
+        assert_eq!(read.computed_digest(), builtin::BUILTIN_DIGEST);
+    }
 }

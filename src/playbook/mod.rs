@@ -17,6 +17,7 @@ use crate::engine::{CompiledRule, ScriptEngine};
 use crate::playbook::settings::EngineSettings;
 use crate::snapshot::vocabulary::{vocabulary_words, Aliases, Severity, VOCABULARY_NAMES};
 
+mod digest;
 mod files;
 pub mod labels;
 pub mod parse;
@@ -26,6 +27,8 @@ mod setting_types;
 pub mod settings;
 mod validate;
 
+/// The built-in playbooks' detector, prepared by build.rs (see `detect::prepared`).
+pub(crate) use files::builtin::BUILTIN_DETECTOR;
 pub use files::{Origin, PlaybookFiles, SourceFile};
 pub use raw::*;
 pub use script_place::ScriptPlace;
@@ -83,8 +86,8 @@ pub struct Rule {
 /// Everything the engine needs to coach a deal.
 pub struct Playbook {
     pub origin: Origin,
-    /// Computed on first use: hashing the folder costs as much as the rest of start-up,
-    /// and only some outputs carry it.
+    /// Computed on first use, and only for a folder whose files are not the built-in ones:
+    /// the built-in digest is computed when dealcoach is built (`PlaybookFiles::digest`).
     digest: std::sync::OnceLock<String>,
     pub files: PlaybookFiles,
     pub rules: Vec<CompiledRule>,

@@ -273,7 +273,7 @@ fn read_bytes(path: &Path, shown: &str, max_bytes: u64) -> Result<Vec<u8>, Diagn
         return Err(too_big(metadata.len()));
     }
     let mut bytes = Vec::new();
-    file.take(max_bytes + 1)
+    file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(fail)?;
     if bytes.len() as u64 > max_bytes {

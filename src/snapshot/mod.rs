@@ -587,7 +587,7 @@ pub fn read_text(path: &str, max_bytes: u64) -> Result<String, Diagnostic> {
     let mut bytes = Vec::new();
     if path == "-" {
         std::io::stdin()
-            .take(max_bytes + 1)
+            .take(max_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|error| {
                 Diagnostic::error(
@@ -620,7 +620,7 @@ pub fn read_text(path: &str, max_bytes: u64) -> Result<String, Diagnostic> {
         if metadata.len() > max_bytes {
             return Err(too_big(metadata.len()));
         }
-        file.take(max_bytes + 1)
+        file.take(max_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|error| Diagnostic::error(path, 0, 0, io_message(&error)))?;
         if bytes.len() as u64 > max_bytes {

@@ -406,6 +406,9 @@ impl Playbook {
                 let (line, _) = find_key(&file.text, &format!("name: {}", gate.name));
                 gates.push((gate, file.path.clone(), line));
             }
+            if raw.rules.is_empty() {
+                continue; // the label, phrase and settings files: no rule to place
+            }
             let rule_lines = rule_lines(&file.text);
             let lines: Vec<&str> = file.text.lines().collect();
             for raw_rule in raw.rules {

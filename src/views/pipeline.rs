@@ -7,10 +7,11 @@
 //!
 //! Memory stays flat as a folder grows: its entries are walked as a stream, and deals are
 //! read, parsed and evaluated [`CHUNK`] at a time in parallel, each thread keeping only
-//! what the caller's `visit` returns. A list file is the exception: it is one document,
-//! read whole (its entries are still evaluated chunk by chunk), so the input size cap
-//! (`DEALCOACH_MAX_INPUT_BYTES`, 8 MiB by default) applies to the whole list. A pipeline
-//! of 100,000 deals belongs in a folder.
+//! what the caller's `visit` returns; each file claimed is remembered by a 16-byte
+//! [`Fingerprint`] of its canonical path, not by the path. A list file is the exception:
+//! it is one document, read whole (its entries are still evaluated chunk by chunk), so
+//! the input size cap (`DEALCOACH_MAX_INPUT_BYTES`, 8 MiB by default) applies to the
+//! whole list. A pipeline of 100,000 deals belongs in a folder.
 //!
 //! A list file is split by the YAML parser, never by hand: one pass over its events finds
 //! each top-level entry's span (`snapshot::outline`), then every entry is parsed on its

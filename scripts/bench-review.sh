@@ -4,7 +4,8 @@
 # the rules cost on top of reading, parsing and deriving facts. Also 1 vs 2 threads, and
 # peak memory. Then the same ratio on deals that fire many rules: the 24 held-out coaching
 # deals (tests/heldout/coach) and the 3 examples (examples/deals), copied with distinct
-# ids to DEALS deals.
+# ids to DEALS deals. Each run's wall time and CPU time (user + system, which other
+# tenants' load moves less than wall time) are printed.
 # Usage: scripts/bench-review.sh [DEALS] [ROUNDS]   (defaults 5000, 5)
 # Uses target/release/dealcoach (built first) and writes only under /tmp.
 set -euo pipefail
@@ -59,27 +60,27 @@ rules:
     why: {zh: [从不], en: [never]}
 YAML
 
-# One timed run: "seconds peak_kb".
+# One timed run: "wall_seconds cpu_seconds peak_kb" (CPU: user + system).
 timed() {
-  /usr/bin/time -o "$work/time.txt" -f "%e %M" "$@" >/dev/null 2>/dev/null || true
-  tail -1 "$work/time.txt"
+  /usr/bin/time -o "$work/time.txt" -f "%e %U %S %M" "$@" >/dev/null 2>/dev/null || true
+  tail -1 "$work/time.txt" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "pipeline: $deals deals in $pipeline, $runs rounds"
+echo "pipeline: $deals deals in $pipeline, $runs rounds; load before: $(cut -d' ' -f1 /proc/loadavg)"
 # The machine is shared: the other tenants' load changes from minute to minute. Each
 # round times the three runs back to back, so a ratio compares runs made under the same
 # load; the medians of the per-round ratios are printed, with each run's best time.
 : > "$work/rounds.txt"
 : > "$work/varied.txt"
 for _ in $(seq "$runs"); do
-  read -r builtin builtin_rss < <(timed "$bin" review "$pipeline" --format json)
-  read -r minimal minimal_rss < <(timed "$bin" review "$pipeline" --format json --playbooks "$one_rule")
-  read -r single single_rss < <(RAYON_NUM_THREADS=1 timed "$bin" review "$pipeline" --format json)
-  echo "$builtin $minimal $single $builtin_rss $minimal_rss $single_rss" >> "$work/rounds.txt"
-  read -r builtin builtin_rss < <(timed "$bin" review "$varied" --format json)
-  read -r minimal minimal_rss < <(timed "$bin" review "$varied" --format json --playbooks "$one_rule")
-  echo "$builtin $minimal $builtin_rss $minimal_rss" >> "$work/varied.txt"
+  read -r builtin builtin_cpu builtin_rss < <(timed "$bin" review "$pipeline" --format json)
+  read -r minimal minimal_cpu minimal_rss < <(timed "$bin" review "$pipeline" --format json --playbooks "$one_rule")
+  read -r single single_cpu single_rss < <(RAYON_NUM_THREADS=1 timed "$bin" review "$pipeline" --format json)
+  echo "$builtin $minimal $single $builtin_rss $minimal_rss $single_rss $builtin_cpu $minimal_cpu $single_cpu" >> "$work/rounds.txt"
+  read -r builtin builtin_cpu builtin_rss < <(timed "$bin" review "$varied" --format json)
+  read -r minimal minimal_cpu minimal_rss < <(timed "$bin" review "$varied" --format json --playbooks "$one_rule")
+  echo "$builtin $minimal $builtin_rss $minimal_rss $builtin_cpu $minimal_cpu" >> "$work/varied.txt"
 done
 python3 - "$work/rounds.txt" "$work/varied.txt" <<'PY'
 import statistics, sys
@@ -87,18 +88,20 @@ rounds = [list(map(float, line.split())) for line in open(sys.argv[1]) if line.s
 best = lambda i: min(r[i] for r in rounds)
 peak = lambda i: int(max(r[i] for r in rounds))
 print("generated pipeline (scripts/gen-pipeline.py):")
-print(f"  built-in playbooks:       {best(0):.2f}s best  (peak {peak(3)} KB)")
-print(f"  one-rule playbook:        {best(1):.2f}s best  (peak {peak(4)} KB)")
-print(f"  built-in, 1 thread:       {best(2):.2f}s best  (peak {peak(5)} KB)")
+print(f"  built-in playbooks:       {best(0):.2f}s best, CPU {best(6):.2f}s best  (peak {peak(3)} KB)")
+print(f"  one-rule playbook:        {best(1):.2f}s best, CPU {best(7):.2f}s best  (peak {peak(4)} KB)")
+print(f"  built-in, 1 thread:       {best(2):.2f}s best, CPU {best(8):.2f}s best  (peak {peak(5)} KB)")
 ratios = [r[0] / r[1] for r in rounds]
 print(f"  ratio built-in / one-rule: median {statistics.median(ratios):.2f} "
-      f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+      f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}); "
+      f"in CPU time: median {statistics.median(r[6] / r[7] for r in rounds):.2f}")
 print(f"  speed-up 2 threads vs 1:  median {statistics.median(r[2] / r[0] for r in rounds):.2f}")
 varied = [list(map(float, line.split())) for line in open(sys.argv[2]) if line.strip()]
 print("held-out and example deals (many rules fire):")
-print(f"  built-in playbooks:       {min(r[0] for r in varied):.2f}s best  (peak {int(max(r[2] for r in varied))} KB)")
-print(f"  one-rule playbook:        {min(r[1] for r in varied):.2f}s best  (peak {int(max(r[3] for r in varied))} KB)")
+print(f"  built-in playbooks:       {min(r[0] for r in varied):.2f}s best, CPU {min(r[4] for r in varied):.2f}s best  (peak {int(max(r[2] for r in varied))} KB)")
+print(f"  one-rule playbook:        {min(r[1] for r in varied):.2f}s best, CPU {min(r[5] for r in varied):.2f}s best  (peak {int(max(r[3] for r in varied))} KB)")
 ratios = [r[0] / r[1] for r in varied]
 print(f"  ratio built-in / one-rule: median {statistics.median(ratios):.2f} "
-      f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+      f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}); "
+      f"in CPU time: median {statistics.median(r[4] / r[5] for r in varied):.2f}")
 PY

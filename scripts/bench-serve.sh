@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load-tests `dealcoach serve` with wrk (a real load generator: apt-get install wrk):
 # POST /v1/next with a deal (default examples/deals/bank-core.yaml) at concurrency 1, 8
-# and 32, printing requests/s and p50/p99 latency as wrk measures them; then keeps
+# and 32, printing requests/s and p50/p99 latency as wrk measures them, and the server's
+# CPU time (user + system, from /proc) per request, which the load of other tenants and
+# of wrk itself moves less than the rates; then keeps
 # posting at concurrency 8 until REQUESTS requests have been answered, sampling the
 # server's resident memory (VmRSS) after every slice, to show whether it stays flat.
 # Usage: scripts/bench-serve.sh [SECONDS] [REQUESTS] [DEAL]   (defaults 15, 100000)
@@ -38,6 +40,9 @@ status=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$deal" "$url")
 [[ $status == 200 ]] || { echo "POST /v1/next answered $status" >&2; exit 1; }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$server/status"; }
+# The server's CPU time so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
 # "requests/s p50 p99 requests errors" of one wrk run.
 run() {
   local connections=$1 duration=$2 threads=$(( $1 < 2 ? 1 : 2 ))
@@ -55,11 +60,15 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "deal: $deal ($(wc -c <"$deal") bytes), built-in playbooks, ${seconds}s per run"
 run 8 3 >/dev/null # warm-up: the allocator's pools, the CPU's caches
 echo
-echo "| concurrency | requests/s | p50 | p99 | errors |"
-echo "|---|---|---|---|---|"
+echo "| concurrency | requests/s | p50 | p99 | server CPU per request | errors |"
+echo "|---|---|---|---|---|---|"
 for connections in 1 8 32; do
-  read -r rps p50 p99 _ errors < <(run "$connections" "$seconds")
-  echo "| $connections | $rps | $p50 | $p99 | $errors |"
+  cpu_before=$(cpu_ticks)
+  read -r rps p50 p99 answered errors < <(run "$connections" "$seconds")
+  cpu_after=$(cpu_ticks)
+  cpu=$(python3 -c "import sys; t, n = float(sys.argv[1]) / float(sys.argv[2]), int(sys.argv[3]); print(f'{t * 1000 / n:.2f} ms' if n else '-')" \
+    "$(( cpu_after - cpu_before ))" "$ticks_per_second" "$answered")
+  echo "| $connections | $rps | $p50 | $p99 | $cpu | $errors |"
 done
 
 echo

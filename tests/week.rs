@@ -430,6 +430,38 @@ mod integrity {
         );
     }
 
+    /// The first copy's place comes back whole (file and line), though only a
+    /// fingerprint of each id is kept while the pipeline is read.
+    #[test]
+    fn a_deal_id_twice_in_a_list_file_names_the_first_entrys_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = temp_file(
+            &dir,
+            "list.yaml",
+            "- deal: {id: alpha, name: Alpha}\n- deal: {id: beta, name: Beta}\n- deal: {id: alpha, name: Alpha again}\n",
+        );
+        let (code, review, _) = json_of(&["review", &list, "--format", "json"]);
+        assert_eq!(code, 1);
+        let errors = review["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0]["message"],
+            format!(
+                "{list}:3: deal id `alpha` is also in {list}:1: reviewed once, from there — give each deal its own id or remove the copy"
+            )
+        );
+        let names: Vec<&str> = review["deals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&"Alpha") && !names.contains(&"Alpha again"),
+            "{names:?}"
+        );
+    }
+
     #[test]
     fn the_review_json_is_byte_identical_across_runs() {
         let run = || {

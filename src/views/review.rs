@@ -11,13 +11,14 @@
 //! error naming both places: the first is reviewed, the second is not.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
-use std::io;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::pipeline::{self, Origin};
+use super::pipeline::{self, Fingerprint, Origin};
 use super::since::{Previous, SinceSummary};
 use super::spill::Sorter;
 use super::{concept_matches, ErrorEntry, PortfolioSettings, RiskModel};
@@ -236,7 +237,7 @@ pub fn review_since(
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut errors = Vec::new();
     let mut failures: BTreeMap<String, RuleFailure> = BTreeMap::new();
-    let mut spill_error: Option<io::Error> = None;
+    let mut disk_error: Option<io::Error> = None;
     let wanted_account = filters
         .account
         .as_ref()
@@ -249,10 +250,9 @@ pub fn review_since(
     let mut snoozed_items = 0;
     let mut snoozed_deals = 0;
     let mut owners: BTreeMap<OwnerKey, OwnerTotals> = BTreeMap::new();
-    // Deal id → where it was first read. Chunks arrive in the walk's order, so which copy
-    // is reviewed does not depend on threads.
-    let mut seen: std::collections::HashMap<String, (String, Option<usize>)> =
-        std::collections::HashMap::new();
+    // Every deal id read, and where it was first read. Chunks arrive in the walk's order,
+    // so which copy is reviewed does not depend on threads.
+    let mut seen = FirstReads::new(FIRST_READS_IN_MEMORY);
 
     let skipped = pipeline::for_each_chunk_showing(
         paths,
@@ -269,25 +269,31 @@ pub fn review_since(
                         continue;
                     }
                 };
-                let here = (assessed.row.file.clone(), assessed.row.line);
-                if let Some((first_file, first_line)) = seen.get(&assessed.row.id) {
-                    let first = match first_line {
-                        Some(line) => format!("{first_file}:{line}"),
-                        None => first_file.clone(),
-                    };
-                    duplicates += 1;
-                    errors.push(ErrorEntry::new(
-                        &here.0,
-                        here.1.unwrap_or(0),
-                        0,
-                        format!(
-                            "deal id `{}` is also in {first}: reviewed once, from there — give each deal its own id or remove the copy",
-                            assessed.row.id
-                        ),
-                    ));
-                    continue;
+                let row = &assessed.row;
+                match seen.first_read(&row.id, &row.file, row.line) {
+                    Ok(None) => {}
+                    Ok(Some((first_file, first_line))) => {
+                        let first = match first_line {
+                            Some(line) => format!("{first_file}:{line}"),
+                            None => first_file,
+                        };
+                        duplicates += 1;
+                        errors.push(ErrorEntry::new(
+                            &row.file,
+                            row.line.unwrap_or(0),
+                            0,
+                            format!(
+                                "deal id `{}` is also in {first}: reviewed once, from there — give each deal its own id or remove the copy",
+                                row.id
+                            ),
+                        ));
+                        continue;
+                    }
+                    Err(error) => {
+                        disk_error.get_or_insert(error);
+                        continue;
+                    }
                 }
-                seen.insert(assessed.row.id.clone(), here);
                 read += 1;
                 for error in &assessed.rule_errors {
                     let origin = (assessed.row.file.clone(), assessed.row.line);
@@ -355,20 +361,20 @@ pub fn review_since(
                 for part in &row.risk_parts {
                     *counts.entry(part.concept.clone()).or_default() += 1;
                 }
-                if spill_error.is_none() {
+                if disk_error.is_none() {
                     if let Err(error) = rows.push(row) {
-                        spill_error = Some(error);
+                        disk_error = Some(error);
                     }
                 }
             }
         },
     );
-    if let Some(error) = spill_error {
+    if let Some(error) = disk_error {
         return Err(error);
     }
     errors.sort();
     if let (Some(since), Some(previous)) = (since.as_mut(), previous) {
-        since.close(previous, |id| seen.contains_key(id));
+        since.close(previous, |id| seen.contains(id));
     }
     Ok(Review {
         since,
@@ -501,6 +507,170 @@ pub fn score(model: &RiskModel, phase: &str, fired: &[Fired]) -> (u32, Vec<RiskP
 }
 
 // ---------------------------------------------------------------------------------------
+// The deal ids read.
+
+/// Bytes of first reads kept in memory before they move to a temporary file: some 10,000
+/// deals' worth (a record is the file name, the id and 25 bytes), so a small pipeline
+/// never touches the disk for them.
+const FIRST_READS_IN_MEMORY: usize = 1 << 20;
+
+/// Every deal id read so far and where it was first read: for the duplicate-id error
+/// (which names the first file and line) and for `--since` (which earlier deals are gone).
+///
+/// What stays in memory a deal is fixed, whatever the lengths of its id and file name:
+/// the id's [`Fingerprint`] and where its first read is recorded (24 bytes, plus the hash
+/// table's slack). The records themselves — file, line and id — are appended to a log,
+/// in memory up to a limit, then in a private temporary file, and read back only when an
+/// id comes again: rare, and an error.
+///
+/// A fingerprint found again is checked against the id recorded, so a collision of two
+/// ids (see [`Fingerprint`] for how unlikely) never reports a false duplicate: the
+/// second id is reviewed as the new deal it is. What a collision would still cost: a
+/// later copy of that second id would not be recognised as a copy, and `--since` would
+/// take an earlier deal whose id collides with one read as not gone.
+struct FirstReads {
+    records: HashMap<Fingerprint, u64>,
+    log: ReadLog,
+}
+
+impl FirstReads {
+    fn new(in_memory: usize) -> FirstReads {
+        FirstReads {
+            records: HashMap::new(),
+            log: ReadLog::Memory {
+                bytes: Vec::new(),
+                limit: in_memory,
+            },
+        }
+    }
+
+    /// Records that `id` was read at `file` (`line`), unless it was read before: then
+    /// where it was first read.
+    fn first_read(
+        &mut self,
+        id: &str,
+        file: &str,
+        line: Option<usize>,
+    ) -> io::Result<Option<(String, Option<usize>)>> {
+        let fingerprint = Fingerprint::of(id.as_bytes());
+        if let Some(&offset) = self.records.get(&fingerprint) {
+            let first = self.log.read(offset)?;
+            if first.id == id {
+                return Ok(Some((first.file, first.line)));
+            }
+            // Another id with the same fingerprint: a new deal (see above).
+            return Ok(None);
+        }
+        let offset = self.log.append(id, file, line)?;
+        self.records.insert(fingerprint, offset);
+        Ok(None)
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.records.contains_key(&Fingerprint::of(id.as_bytes()))
+    }
+}
+
+/// Where a deal id was first read, as the log holds it.
+#[derive(Debug, PartialEq)]
+struct FirstRead {
+    id: String,
+    file: String,
+    line: Option<usize>,
+}
+
+/// Records of first reads, each at its own offset: a line flag (1 byte), the line, the
+/// lengths of the id and of the file name (8 bytes each), then the id and the file name.
+enum ReadLog {
+    Memory {
+        bytes: Vec<u8>,
+        limit: usize,
+    },
+    File {
+        writer: BufWriter<File>,
+        written: u64,
+    },
+}
+
+impl ReadLog {
+    fn append(&mut self, id: &str, file: &str, line: Option<usize>) -> io::Result<u64> {
+        let mut record = Vec::with_capacity(25 + id.len() + file.len());
+        record.push(u8::from(line.is_some()));
+        record.extend_from_slice(&(line.unwrap_or(0) as u64).to_le_bytes());
+        record.extend_from_slice(&(id.len() as u64).to_le_bytes());
+        record.extend_from_slice(&(file.len() as u64).to_le_bytes());
+        record.extend_from_slice(id.as_bytes());
+        record.extend_from_slice(file.as_bytes());
+        if let ReadLog::Memory { bytes, limit } = self {
+            if bytes.len() + record.len() > *limit {
+                let mut writer = BufWriter::new(super::spill::private_file()?);
+                writer.write_all(bytes)?;
+                *self = ReadLog::File {
+                    writer,
+                    written: bytes.len() as u64,
+                };
+            }
+        }
+        match self {
+            ReadLog::Memory { bytes, .. } => {
+                let offset = bytes.len() as u64;
+                bytes.extend_from_slice(&record);
+                Ok(offset)
+            }
+            ReadLog::File { writer, written } => {
+                let offset = *written;
+                writer.write_all(&record)?;
+                *written += record.len() as u64;
+                Ok(offset)
+            }
+        }
+    }
+
+    fn read(&mut self, offset: u64) -> io::Result<FirstRead> {
+        match self {
+            ReadLog::Memory { bytes, .. } => {
+                let start = usize::try_from(offset).map_err(io::Error::other)?;
+                read_record(&mut bytes.get(start..).unwrap_or_default())
+            }
+            ReadLog::File { writer, .. } => {
+                writer.flush()?;
+                let file = writer.get_mut();
+                file.seek(SeekFrom::Start(offset))?;
+                let record = read_record(file)?;
+                // Appends go on at the end.
+                file.seek(SeekFrom::End(0))?;
+                Ok(record)
+            }
+        }
+    }
+}
+
+fn read_record(from: &mut impl Read) -> io::Result<FirstRead> {
+    let mut flag = [0u8; 1];
+    from.read_exact(&mut flag)?;
+    let mut number = || -> io::Result<u64> {
+        let mut bytes = [0u8; 8];
+        from.read_exact(&mut bytes)?;
+        Ok(u64::from_le_bytes(bytes))
+    };
+    let line = number()?;
+    let id_length = number()?;
+    let file_length = number()?;
+    let mut text = |length: u64| -> io::Result<String> {
+        let mut bytes = vec![0; usize::try_from(length).map_err(io::Error::other)?];
+        from.read_exact(&mut bytes)?;
+        String::from_utf8(bytes).map_err(io::Error::other)
+    };
+    Ok(FirstRead {
+        id: text(id_length)?,
+        file: text(file_length)?,
+        line: (flag[0] == 1)
+            .then(|| usize::try_from(line).map_err(io::Error::other))
+            .transpose()?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
 // The rows, ranked.
 
 /// A line of the summary: one concept, how many deals it touches, in words.
@@ -561,7 +731,8 @@ impl Review {
 mod tests {
     //! The risk score is the playbook's arithmetic: concepts once each, severity for
     //! unlisted warnings, the phase factor, the floor at 0 and no ceiling (many risks at
-    //! once still rank above fewer).
+    //! once still rank above fewer). Deal ids read are kept as fingerprints, and the first
+    //! place of each still comes back whole for the duplicate-id error.
     use super::*;
     use crate::views::{BySeverity, PhaseFactors};
 
@@ -597,6 +768,36 @@ mod tests {
                 severity,
             })
             .collect()
+    }
+
+    /// Where an id was first read comes back exactly, from memory or from the file the
+    /// log moves to, and reading it back does not disturb what is appended after.
+    #[test]
+    fn first_reads_name_the_first_file_and_line_in_memory_and_on_disk() {
+        // 0: every record on disk; 60: the first in memory, the rest on disk; 1 MiB: none.
+        for limit in [0, 60, 1 << 20] {
+            let mut seen = FirstReads::new(limit);
+            assert_eq!(seen.first_read("a", "one.yaml", None).unwrap(), None);
+            assert_eq!(seen.first_read("b", "list.yaml", Some(7)).unwrap(), None);
+            assert_eq!(
+                seen.first_read("a", "list.yaml", Some(12)).unwrap(),
+                Some(("one.yaml".to_owned(), None)),
+                "limit {limit}"
+            );
+            assert_eq!(seen.first_read("c 客户", "三.yaml", Some(1)).unwrap(), None);
+            assert_eq!(
+                seen.first_read("b", "two.yaml", None).unwrap(),
+                Some(("list.yaml".to_owned(), Some(7))),
+                "limit {limit}"
+            );
+            assert_eq!(
+                seen.first_read("c 客户", "four.yaml", None).unwrap(),
+                Some(("三.yaml".to_owned(), Some(1))),
+                "limit {limit}"
+            );
+            assert!(seen.contains("a") && seen.contains("c 客户"));
+            assert!(!seen.contains("d") && !seen.contains("A"));
+        }
     }
 
     #[test]

@@ -36,26 +36,36 @@ struct Spill {
     written: u64,
 }
 
+/// An anonymous file in the system's temporary folder, readable and writable by this
+/// user only (mode 0600), with a name nobody can predict, already unlinked (or deleted on
+/// close where the system cannot unlink an open file): what a private pipeline puts
+/// there is never visible to other users and nothing is left behind, even if the
+/// process is killed.
+pub(super) fn private_file() -> io::Result<File> {
+    private_file_in(&std::env::temp_dir())
+}
+
+fn private_file_in(folder: &std::path::Path) -> io::Result<File> {
+    let file = tempfile::tempfile_in(folder)?;
+    // Linux's nameless O_TMPFILE takes the usual 0666 minus umask; nobody else can
+    // reach a file without a name, but the mode says so too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
 impl Spill {
-    /// An anonymous file, readable and writable by this user only (mode 0600), with a
-    /// name nobody can predict, already unlinked (or deleted on close where the system
-    /// cannot unlink an open file): the rows of a private pipeline are never visible to
-    /// other users and nothing is left behind, even if the process is killed.
+    /// The rows go to a [`private_file`].
     fn create() -> io::Result<Spill> {
         Spill::create_in(&std::env::temp_dir())
     }
 
     fn create_in(folder: &std::path::Path) -> io::Result<Spill> {
-        let file = tempfile::tempfile_in(folder)?;
-        // Linux's nameless O_TMPFILE takes the usual 0666 minus umask; nobody else can
-        // reach a file without a name, but the mode says so too.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
         Ok(Spill {
-            writer: BufWriter::new(file),
+            writer: BufWriter::new(private_file_in(folder)?),
             written: 0,
         })
     }

@@ -72,7 +72,8 @@ pub struct DealRow {
     pub moves: usize,
     /// The warning concepts that fire, most severe first.
     pub warnings: Vec<String>,
-    /// Moves and warnings a snooze in force hides (not in `risk`, `moves` or `warnings`).
+    /// Moves, steps and warnings a snooze in force hides (not in `risk`, `moves` or
+    /// `warnings`).
     #[serde(default)]
     pub snoozed: usize,
     pub top_move: Option<TopMove>,

@@ -241,22 +241,20 @@ pub fn judge(
     }
 
     // Merging: the best-ranked move of a group takes the others as its steps.
-    let rank_key = |firing: &Firing| {
+    // Moves first, then by priority, concept and rule id, borrowed: a key that cloned the
+    // two names allocated twice per comparison (~45 K instructions a deal in a review).
+    let rank_key = |firing: &'_ Firing| {
         let rule = rule(firing);
         (
+            !matches!(rule.kind, RuleKind::Move { .. }),
             std::cmp::Reverse(firing.priority),
-            rule.concept.clone(),
-            rule.id.clone(),
+            rule.concept.as_str(),
+            rule.id.as_str(),
         )
     };
     let mut kept: Vec<(Firing, Vec<Firing>)> = Vec::new();
-    said.sort_by_key(|firing| {
-        // Stable: firings of one rule keep their `for_each` order.
-        (
-            !matches!(rule(firing).kind, RuleKind::Move { .. }),
-            rank_key(firing),
-        )
-    });
+    // Stable: firings of one rule keep their `for_each` order.
+    said.sort_by(|a, b| rank_key(a).cmp(&rank_key(b)));
     let mut groups: Vec<(String, usize)> = Vec::new();
     for firing in said {
         let group = match (&rule(&firing).kind, &rule(&firing).merge) {

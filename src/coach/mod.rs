@@ -323,11 +323,10 @@ pub fn coach_with(
     let as_of = snapshot.as_of();
     // A snoozed concept is left out wherever it would be said, a step of a merged move too
     // (reaching the top decision maker joins the move about his objection).
-    let snoozed_concepts: Vec<&str> = snapshot
+    let in_force: Vec<&crate::snapshot::Snooze> = snapshot
         .snoozed
         .iter()
         .filter(|entry| entry.holds_on(as_of))
-        .map(|entry| entry.concept.0.as_str())
         .collect();
     let mut hidden_steps: Vec<(String, Hidden)> = Vec::new();
     for (firing, merged) in judged.kept {
@@ -347,7 +346,10 @@ pub fn coach_with(
                 Detail::Full => Some(fill_texts(playbook, &mut scope, member, words, lang)),
                 Detail::Headline => None,
             };
-            if snoozed_concepts.contains(&member_rule.concept.as_str()) {
+            if in_force
+                .iter()
+                .any(|entry| entry.concept.0 == member_rule.concept)
+            {
                 let hidden = Hidden {
                     kind: "step",
                     title: texts.map(|texts| texts.title).unwrap_or_default(),
@@ -425,7 +427,7 @@ pub fn coach_with(
             }),
         }
     }
-    let snoozed = snooze(snapshot, as_of, &mut moves, &mut warnings, hidden_steps);
+    let snoozed = snooze(&in_force, &mut moves, &mut warnings, hidden_steps);
     moves.sort_by(|(a, ..), (b, ..)| rank::compare_moves(a, b));
     if let (Some(pending), Some((first, rule_index, item, deferred))) =
         (&mut pending, moves.first_mut())
@@ -483,23 +485,18 @@ pub fn coach_with(
     })
 }
 
-/// Takes out of `moves` and `warnings` the advice whose concept a snooze in force on
-/// `as_of` names, and lists each such snooze with what it hid — those and the steps of
-/// merged moves already left out (`hidden_steps`, by concept) — in the snapshot's order.
-/// A lapsed snooze hides nothing and is not listed: the advice is back.
+/// Takes out of `moves` and `warnings` the advice whose concept a snooze `in_force` (on
+/// `as_of`, in the snapshot's order) names, and lists each such snooze with what it hid —
+/// those and the steps of merged moves already left out (`hidden_steps`, by concept). A
+/// lapsed snooze is not in force: it hides nothing, is not listed, and its advice is back.
 fn snooze(
-    snapshot: &Snapshot,
-    as_of: crate::snapshot::date::Date,
+    in_force: &[&crate::snapshot::Snooze],
     moves: &mut Vec<(Advice, usize, Option<rhai::Dynamic>, bool)>,
     warnings: &mut Vec<Advice>,
     hidden_steps: Vec<(String, Hidden)>,
 ) -> Vec<SnoozedOut> {
     let mut listed: Vec<SnoozedOut> = Vec::new();
-    for entry in snapshot
-        .snoozed
-        .iter()
-        .filter(|entry| entry.holds_on(as_of))
-    {
+    for entry in in_force {
         let concept = &entry.concept.0;
         let mut hides = Vec::new();
         moves.retain(|(advice, ..)| {

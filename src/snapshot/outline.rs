@@ -68,6 +68,8 @@ pub struct Entry {
 pub struct ListOutline {
     /// `[…]` (a JSON array, say) rather than `- …` lines.
     pub flow: bool,
+    /// Where the list starts (its `[` or first `-`).
+    pub start: Mark,
     pub entries: Vec<Entry>,
     /// A syntax error that ended the pass: the entries before it are whole, those after
     /// it cannot be found.
@@ -145,6 +147,7 @@ pub fn list(text: &str, document: Limits, list: Limits) -> Result<Shape, Refusal
             Kind::SequenceStart if shape.is_none() => {
                 shape = Some(true);
                 outline.flow = event.flow;
+                outline.start = event.start;
                 pass.limits = list;
             }
             Kind::Alias | Kind::Scalar | Kind::MappingStart if shape.is_none() => {

@@ -594,6 +594,17 @@ fn open_list(path: &str, text: String, max_bytes: u64) -> Result<Listed, ErrorEn
             return Err(ErrorEntry::new(path, line, column, refusal.message));
         }
     };
+    if outline.entries.is_empty() && outline.broken.is_none() {
+        // Reviewed as nothing, the file would vanish from the review without a word:
+        // said like an empty deal file.
+        let (line, column) = outline.start.line_column();
+        return Err(ErrorEntry::new(
+            path,
+            line,
+            column,
+            "the list is empty: a list file holds one deal snapshot per entry",
+        ));
+    }
     let mut trailing = Vec::new();
     if let Some(error) = &outline.broken {
         let (line, column) = error.mark.line_column();
@@ -802,6 +813,28 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn an_empty_list_is_refused_where_it_starts_not_reviewed_as_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text, at) in [
+            ("empty.yaml", "# nothing yet\n[]\n", (2, 1)),
+            ("empty.json", "[\n]\n", (1, 1)),
+            ("spaced.yaml", "\n  [ ]\n", (2, 3)),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let outcomes = read_all(&path);
+            assert_eq!(outcomes.len(), 1, "{name}");
+            let error = outcomes[0].as_ref().unwrap_err();
+            assert_eq!((error.line, error.column), at, "{name}: {}", error.message);
+            assert!(
+                error.message.contains("the list is empty"),
+                "{}",
+                error.message
+            );
+        }
     }
 
     #[test]

@@ -34,6 +34,8 @@ enum Node {
         slot: usize,
         steps: Vec<Step>,
         memo: Option<usize>,
+        /// Some step is a computed key (never with a memo).
+        keyed: bool,
     },
     Not(Box<Node>),
     And(Vec<Node>),
@@ -74,6 +76,9 @@ enum StepKind {
     Field(ImmutableString),
     /// `[0]`: an element of a list, counted from the start.
     Position(usize),
+    /// `[expr]`: a field named by a string, or a list position given by a whole number,
+    /// computed (`settings.kpi_by_tier[facts.value.tier]`).
+    Key(Box<Node>),
     /// `.len()`
     Len,
 }
@@ -375,20 +380,30 @@ impl Compiler<'_> {
                 let Expr::Variable(variable, _, _) = &index.lhs else {
                     return None;
                 };
-                let step = index_step(&index.rhs, flags.contains(ASTFlags::NEGATED))?;
-                Some(self.path_node(self.slot(variable.1.as_str(), &variable.2)?, vec![step]))
+                let mut steps = Vec::new();
+                self.index_rest(&index.rhs, *flags, &mut steps)?;
+                Some(self.path_node(self.slot(variable.1.as_str(), &variable.2)?, steps))
             }
             _ => None,
         }
     }
 
     fn path_node(&self, slot: usize, steps: Vec<Step>) -> Node {
-        let memo = if slot == self.per_item {
+        // A computed key may read `item`: such a path is not one value per deal.
+        let computed = steps
+            .iter()
+            .any(|step| matches!(step.kind, StepKind::Key(_)));
+        let memo = if slot == self.per_item || computed {
             None
         } else {
             self.memo.number(format!("{slot}{steps:?}"))
         };
-        Node::Path { slot, steps, memo }
+        Node::Path {
+            slot,
+            steps,
+            memo,
+            keyed: computed,
+        }
     }
 
     fn slot(&self, name: &str, namespace: &rhai::Namespace) -> Option<usize> {
@@ -424,34 +439,63 @@ impl Compiler<'_> {
                 self.steps(&chain.rhs, flags.contains(ASTFlags::NEGATED), steps)
             }
             Expr::Index(index, flags, _) => {
-                let step = index_step(&index.rhs, flags.contains(ASTFlags::NEGATED))?;
                 self.steps(&index.lhs, elvis, steps)?;
-                steps.push(step);
-                Some(())
+                self.index_rest(&index.rhs, *flags, steps)
             }
             _ => None,
         }
     }
-}
 
-/// `["key"]` or `[0]`, with a constant key or position.
-fn index_step(key: &Expr, elvis: bool) -> Option<Step> {
-    let kind = match key {
-        Expr::StringConstant(key, _) => StepKind::Field(key.clone()),
-        // A negative position counts from the end in rhai; left to rhai.
-        Expr::IntegerConstant(position, _) => StepKind::Position(usize::try_from(*position).ok()?),
-        _ => return None,
-    };
-    Some(Step { elvis, kind })
+    /// What follows a `[` of an index node with `flags`. rhai binds a chain to the right:
+    /// where the index ends the chain (`BREAK`), `rest` is the key; otherwise it is a `.`
+    /// or `[` node whose left side is the key and whose right side continues the chain
+    /// (`a[k].b` is `a[Dot(k, b)]`).
+    fn index_rest(&self, rest: &Expr, flags: ASTFlags, steps: &mut Vec<Step>) -> Option<()> {
+        let elvis = flags.contains(ASTFlags::NEGATED);
+        if flags.contains(ASTFlags::BREAK) {
+            steps.push(self.index_step(rest, elvis)?);
+            return Some(());
+        }
+        match rest {
+            Expr::Dot(next, next_flags, _) => {
+                steps.push(self.index_step(&next.lhs, elvis)?);
+                self.steps(&next.rhs, next_flags.contains(ASTFlags::NEGATED), steps)
+            }
+            Expr::Index(next, next_flags, _) => {
+                steps.push(self.index_step(&next.lhs, elvis)?);
+                self.index_rest(&next.rhs, *next_flags, steps)
+            }
+            _ => None,
+        }
+    }
+
+    /// `["key"]` or `[0]`, or a key computed by an expression evaluated here.
+    fn index_step(&self, key: &Expr, elvis: bool) -> Option<Step> {
+        let kind = match key {
+            Expr::StringConstant(key, _) => StepKind::Field(key.clone()),
+            // A negative position counts from the end in rhai; left to rhai.
+            Expr::IntegerConstant(position, _) => {
+                StepKind::Position(usize::try_from(*position).ok()?)
+            }
+            key => match self.expr(key) {
+                Node::Unknown => return None,
+                key => StepKind::Key(Box::new(key)),
+            },
+        };
+        Some(Step { elvis, kind })
+    }
 }
 
 /// [`Direct::eval_value`]: lists and maps are built or copied; everything else is a
 /// [`Scalar`] made a value.
 fn value(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Dynamic> {
     match node {
-        Node::Path { slot, steps, .. } => {
+        Node::Path {
+            slot, steps, keyed, ..
+        } => {
             let mut copy = None;
-            walk(root(slots, *slot)?, steps, &mut |value| {
+            let keys = computed_keys(*keyed, steps, slots, memo)?;
+            walk(root(slots, *slot)?, steps, &keys, &mut |value| {
                 if value.is_shared() {
                     return None;
                 }
@@ -506,16 +550,25 @@ fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
             slot,
             steps,
             memo: None,
-        } => walk(root(slots, *slot)?, steps, &mut |value| Scalar::of(value)),
+            keyed,
+        } => walk(
+            root(slots, *slot)?,
+            steps,
+            &computed_keys(*keyed, steps, slots, memo)?,
+            &mut |value| Scalar::of(value),
+        ),
         Node::Path {
             slot,
             steps,
             memo: Some(number),
+            ..
         } => {
             if let Some(Some(known)) = memo.values.get(*number) {
                 return Some(known.clone());
             }
-            let value = walk(root(slots, *slot)?, steps, &mut |value| Scalar::of(value))?;
+            let value = walk(root(slots, *slot)?, steps, &[], &mut |value| {
+                Scalar::of(value)
+            })?;
             if memo.values.len() <= *number {
                 memo.values.resize(number + 1, None);
             }
@@ -557,11 +610,22 @@ fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
         },
         Node::In { item, list } => {
             let item = eval(item, slots, memo)?;
-            let Node::Path { slot, steps, .. } = list.as_ref() else {
+            let Node::Path {
+                slot, steps, keyed, ..
+            } = list.as_ref()
+            else {
                 return None;
             };
-            walk(root(slots, *slot)?, steps, &mut |list| {
-                let list = list.as_array_ref().ok()?;
+            let keys = computed_keys(*keyed, steps, slots, memo)?;
+            walk(root(slots, *slot)?, steps, &keys, &mut |container| {
+                if let Ok(map) = container.as_map_ref() {
+                    // `key in map`: whether the map has that key (a string only here).
+                    let Scalar::Str(key) = &item else {
+                        return None;
+                    };
+                    return Some(Scalar::Bool(map.contains_key(key.as_str())));
+                }
+                let list = container.as_array_ref().ok()?;
                 for element in list.iter() {
                     if compare(Comparison::Equal, &Scalar::of(element)?, &item)? {
                         return Some(Scalar::Bool(true));
@@ -611,12 +675,34 @@ fn root<'s>(slots: &[&'s Dynamic], slot: usize) -> Option<&'s Dynamic> {
         .filter(|value| value.is_read_only())
 }
 
+/// The values of a path's computed keys, in order. rhai evaluates every key of a chain
+/// before it follows the chain, so a key that fails fails the path even where a `?.`
+/// before it would have ended the path with `()`.
+fn computed_keys(
+    keyed: bool,
+    steps: &[Step],
+    slots: &[&Dynamic],
+    memo: &mut Memo,
+) -> Option<Vec<Scalar>> {
+    if !keyed {
+        return Some(Vec::new());
+    }
+    steps
+        .iter()
+        .filter_map(|step| match &step.kind {
+            StepKind::Key(key) => Some(eval(key, slots, memo)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Follows `steps` from `value` and hands the value reached to `leaf`. A missing field or
 /// a field of something that is not a map is an error in rhai (the engine fails on invalid
 /// properties), so rhai must report it.
 fn walk(
     value: &Dynamic,
     steps: &[Step],
+    keys: &[Scalar],
     leaf: &mut dyn FnMut(&Dynamic) -> Option<Scalar>,
 ) -> Option<Scalar> {
     let Some((step, rest)) = steps.split_first() else {
@@ -632,11 +718,32 @@ fn walk(
         StepKind::Field(name) => {
             let map = value.as_map_ref().ok()?;
             let field = map.get(name.as_str())?;
-            walk(field, rest, leaf)
+            walk(field, rest, keys, leaf)
         }
         StepKind::Position(position) => {
             let list = value.as_array_ref().ok()?;
-            walk(list.get(*position)?, rest, leaf)
+            walk(list.get(*position)?, rest, keys, leaf)
+        }
+        // Only a string into a map and a position into a list: anything else (a missing
+        // key, a negative position, a character) is left to rhai.
+        StepKind::Key(_) => {
+            let (key, keys) = keys.split_first()?;
+            match key {
+                Scalar::Str(name) => {
+                    let map = value.as_map_ref().ok()?;
+                    walk(map.get(name.as_str())?, rest, keys, leaf)
+                }
+                Scalar::Int(position) => {
+                    let list = value.as_array_ref().ok()?;
+                    walk(
+                        list.get(usize::try_from(*position).ok()?)?,
+                        rest,
+                        keys,
+                        leaf,
+                    )
+                }
+                _ => None,
+            }
         }
         StepKind::Len if rest.is_empty() => {
             let length = if let Ok(list) = value.as_array_ref() {
@@ -746,7 +853,8 @@ mod tests {
         let facts = engine
             .eval::<Dynamic>(
                 r#"#{ open: true, n: 3, big: 9223372036854775807, f: 0.5, tiny: 0.30000000000000004,
-                     s: "won", none: (), list: ["a", "b", 3], map: #{ x: 1, inner: () } }"#,
+                     s: "won", none: (), list: ["a", "b", 3], map: #{ x: 1, inner: () }, key: "x",
+                     tiers: #{ x: #{ visits: 4, list: [7, 8] } } }"#,
             )
             .expect("facts");
         scope.push_constant_dynamic("facts", facts);
@@ -772,6 +880,24 @@ mod tests {
             ("facts.map.inner?.y", Some(Scalar::Unit)),
             ("facts.none ?? 7", Some(Scalar::Int(7))),
             ("item in facts.list", Some(Scalar::Bool(true))),
+            ("\"x\" in facts.map", Some(Scalar::Bool(true))),
+            ("item in facts.map", Some(Scalar::Bool(false))),
+            ("facts.map[facts.key] + 1", Some(Scalar::Int(2))),
+            ("facts.list[facts.n - 2]", Some(Scalar::Str("b".into()))),
+            ("facts.map[item] ?? 0", None),
+            ("facts.list[facts.n - 4]", None),
+            ("facts.n in facts.map", None),
+            ("facts.tiers[facts.key].visits", Some(Scalar::Int(4))),
+            ("facts.tiers[facts.key].list[1]", Some(Scalar::Int(8))),
+            ("facts.tiers[facts.key][\"visits\"]", Some(Scalar::Int(4))),
+            ("facts.tiers?[facts.key]?.visits", Some(Scalar::Int(4))),
+            (
+                "facts.tiers[facts.key].list[facts.n - 2]",
+                Some(Scalar::Int(8)),
+            ),
+            ("facts.none?[facts.key]", Some(Scalar::Unit)),
+            // rhai reads every key of a chain first: a failing key fails the path.
+            ("facts.none?[facts.missing]", None),
             ("\"c\" in facts.list", Some(Scalar::Bool(false))),
             (
                 "if facts.n > 5 { 1 } else if facts.open { 2 } else { 3 }",
@@ -810,6 +936,36 @@ mod tests {
                     panic!("{source}: direct gave {direct}, rhai failed: {error}")
                 }
             }
+        }
+    }
+    /// A path through a key read from `item` is one value per element, not per deal: the
+    /// deal's memo must not hand the first element's value to the next.
+    #[test]
+    fn a_key_read_from_item_is_not_remembered_across_elements() {
+        let engine =
+            super::super::sandbox::sandboxed_engine(&super::super::SandboxLimits::default());
+        let facts = engine
+            .eval::<Dynamic>("#{ visits: #{ a: 1, b: 2 } }")
+            .expect("facts");
+        let mut names = Scope::new();
+        names.push_dynamic("facts", Dynamic::UNIT);
+        names.push_dynamic("item", Dynamic::UNIT);
+        let ast_plain = engine
+            .compile_with_scope(&names, "facts.visits[item]")
+            .expect("compiles");
+        let numbers = MemoNumbers::default();
+        let direct = Direct::compile(&ast_plain, &["facts", "item"], &[], 1, &numbers)
+            .expect("a computed key is evaluated directly");
+        let mut memo = Memo::default();
+        for (item, expected) in [("a", 1), ("b", 2), ("a", 1)] {
+            let mut scope = Scope::new();
+            scope.push_constant_dynamic("facts", facts.clone());
+            scope.push_constant_dynamic("item", Dynamic::from(item));
+            assert_eq!(
+                direct.eval(&slots(&scope), &mut memo),
+                Some(Scalar::Int(expected)),
+                "item {item}"
+            );
         }
     }
 }

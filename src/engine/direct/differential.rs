@@ -102,13 +102,24 @@ fn numeric() -> BoxedStrategy<Dynamic> {
 }
 
 fn facts() -> BoxedStrategy<Dynamic> {
+    // Fields named like generated texts, so computed keys (`facts.map[facts.s1]`) and
+    // `text in facts.map` find one now and then.
     let inner = map(vec![
         ("n1", numeric()),
         ("s1", text().prop_map(Dynamic::from).boxed()),
         ("none", Just(Dynamic::UNIT).boxed()),
         ("list", list().boxed()),
+        ("a", numeric()),
+        ("won", scalar().boxed()),
+    ]);
+    // Under keys that generated texts name: chains that go on after a computed key
+    // (`facts.keyed[facts.s1].n1`).
+    let keyed = map(vec![
+        ("a", map(vec![("n1", numeric()), ("list", list().boxed())])),
+        ("won", list().boxed()),
     ]);
     map(vec![
+        ("keyed", keyed),
         ("n1", numeric()),
         ("n2", numeric()),
         ("s1", text().prop_map(Dynamic::from).boxed()),
@@ -186,6 +197,21 @@ fn leaf() -> BoxedStrategy<String> {
         r#"facts.map["n1"]"#,
         "facts.list[0]",
         "facts.list[3]",
+        "facts.map[facts.s1]",
+        "facts.map[item]",
+        "facts.map[item.s1]",
+        "facts.map?.list[facts.n1]",
+        "facts.list[facts.n1]",
+        "facts[facts.s2]",
+        "facts[facts.map.s1].len()",
+        "facts.keyed[facts.s1].n1",
+        "facts.keyed[item]?.n1",
+        "facts.keyed[facts.s2][0]",
+        "facts.keyed[facts.s1][facts.n1]",
+        "facts.keyed[item.s1].list[facts.n1]",
+        "facts.keyed?[facts.s2].list.len()",
+        "facts.keyed[\"a\"].n1",
+        "facts[\"keyed\"][facts.s1]?.list",
         "facts.s1.len()",
         "facts.s2.len()",
         "facts.u.len()",
@@ -213,7 +239,7 @@ fn expression() -> impl Strategy<Value = String> {
             4 => (inner.clone(), binary, inner.clone())
                 .prop_map(|(left, operator, right)| format!("({left} {operator} {right})")),
             1 => inner.clone().prop_map(|operand| format!("!{operand}")),
-            1 => (inner.clone(), prop::sample::select(vec!["facts.list", "facts.map.list", "facts.u"]))
+            1 => (inner.clone(), prop::sample::select(vec!["facts.list", "facts.map.list", "facts.u", "facts.map", "item"]))
                 .prop_map(|(element, list)| format!("({element} in {list})")),
             1 => (inner.clone(), inner.clone(), inner.clone()).prop_map(|(condition, then, otherwise)| {
                 format!("if {condition} {{ {then} }} else {{ {otherwise} }}")
@@ -289,9 +315,9 @@ fn direct_evaluation_agrees_with_rhai_on_generated_expressions() {
         names.push_dynamic(name, Dynamic::UNIT);
     }
     let tally = Tally::default();
-    // 1000 deals of 6 expressions each: well under a second in a release build.
+    // 1500 deals of 6 expressions each: about a second in a release build.
     let mut runner = TestRunner::new(Config {
-        cases: 1000,
+        cases: 1500,
         failure_persistence: None,
         ..Config::default()
     });

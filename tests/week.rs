@@ -689,6 +689,64 @@ mod since {
         assert!(!stdout(&output).contains("risk_change"));
     }
 
+    /// Last week's review was cut to its riskiest deal: the deals it read but did not list
+    /// are not new — their place then is unknown, and the review says why.
+    #[test]
+    fn a_cut_review_marks_the_deals_it_left_out_unknown_not_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dealcoach()
+            .args([
+                "review",
+                &week("last-week"),
+                "--format",
+                "json",
+                "--top",
+                "1",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let cut = temp_file(&dir, "top-1.json", &stdout(&output));
+        let listed: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let listed_id = listed["deals"][0]["id"].as_str().unwrap().to_owned();
+
+        let review: Value = serde_json::from_str(&stdout(&review_since(&cut, "json"))).unwrap();
+        let since = &review["since"];
+        assert_eq!(
+            (
+                &since["new"],
+                &since["unknown"],
+                &since["previous_listed"],
+                &since["previous_read"]
+            ),
+            (&json!(0), &json!(2), &json!(1), &json!(3)),
+            "{since}"
+        );
+        for row in review["deals"].as_array().unwrap() {
+            let listed_then = row["id"] == listed_id.as_str();
+            assert_eq!(row["before_unknown"], json!(!listed_then), "{row}");
+            assert_eq!(row["risk_change"].is_null(), !listed_then, "{row}");
+        }
+
+        let text = stdout(&review_since(&cut, "text"));
+        assert!(text.contains(": 0 new, 0 gone"), "{text}");
+        assert!(
+            text.contains("listed 1 of the 3 deals it read (made with --top or a filter)"),
+            "{text}"
+        );
+        assert!(!text.contains("   new  "), "no row says new: {text}");
+        // A full review lists every deal it read: no deal is unknown, none is said so.
+        let full = last_week(&dir);
+        let review: Value = serde_json::from_str(&stdout(&review_since(&full, "json"))).unwrap();
+        assert_eq!(review["since"]["unknown"], json!(0));
+        assert!(review["deals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["before_unknown"] == json!(false)));
+        assert!(!stdout(&review_since(&full, "text")).contains("made with --top"));
+    }
+
     #[test]
     fn a_previous_file_that_is_not_a_review_is_a_located_error() {
         let dir = tempfile::tempdir().unwrap();

@@ -378,9 +378,11 @@ fn owner_line(totals: &OwnerTotals, w: Words) -> String {
     )
 }
 
-/// A row's risk change: "+12", "-5", "0", or "new" for a deal the earlier review lacks.
+/// A row's risk change: "+12", "-5", "0", "new" for a deal the earlier review lacks, or
+/// "?" for one a cut earlier review may have read without listing.
 fn change_cell(change: &RowChange, w: Words) -> String {
     match change.risk_change {
+        None if change.before_unknown => w.ui_owned("review.change.unknown"),
         None => w.ui_owned("review.change.new"),
         Some(delta) if delta > 0 => format!("+{delta}"),
         Some(delta) => delta.to_string(),
@@ -421,6 +423,20 @@ pub fn since_lines(since: &SinceSummary, w: Words) -> Vec<String> {
             ("down", &since.risk_down.to_string()),
         ],
     )];
+    if let Some(read) = since
+        .previous_read
+        .filter(|read| *read > since.previous_listed)
+    {
+        lines.push(w.fill(
+            "review.since.partial",
+            &[
+                ("file", &since.file),
+                ("listed", &since.previous_listed.to_string()),
+                ("read", &read.to_string()),
+                ("unknown", &since.unknown.to_string()),
+            ],
+        ));
+    }
     if !since.gone_deals.is_empty() {
         let gone: Vec<String> = since
             .gone_deals

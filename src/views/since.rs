@@ -21,6 +21,11 @@ pub struct Previous {
     /// The language its titles are in (`lang`, absent before it was written).
     pub lang: Option<String>,
     pub deals: BTreeMap<String, PreviousDeal>,
+    /// Rows it listed, and deals it read (`summary.read`; absent in older reviews). A
+    /// review made with `--top` or a filter lists fewer than it read: a deal it did not
+    /// list may have been read then, so it is not new.
+    pub listed: usize,
+    pub read: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -41,6 +46,14 @@ struct PreviousDocument {
     #[serde(default)]
     lang: Option<String>,
     deals: Vec<PreviousDeal>,
+    #[serde(default)]
+    summary: Option<PreviousSummary>,
+}
+
+#[derive(Deserialize)]
+struct PreviousSummary {
+    #[serde(default)]
+    read: Option<usize>,
 }
 
 impl Previous {
@@ -83,6 +96,7 @@ impl Previous {
                 .to_owned();
             not_a_review(error.line(), error.column(), &message)
         })?;
+        let listed = document.deals.len();
         let mut deals = BTreeMap::new();
         for deal in document.deals {
             deals.entry(deal.id.clone()).or_insert(deal);
@@ -91,7 +105,14 @@ impl Previous {
             file: file.to_owned(),
             lang: document.lang,
             deals,
+            listed,
+            read: document.summary.and_then(|summary| summary.read),
         })
+    }
+
+    /// Deals the earlier review read but did not list.
+    pub fn unlisted(&self) -> usize {
+        self.read.map_or(0, |read| read.saturating_sub(self.listed))
     }
 
     /// How `row` moved since the earlier review.
@@ -101,19 +122,22 @@ impl Previous {
                 risk_change: Some(i64::from(row.risk) - i64::from(before.risk)),
                 risk_before: Some(before.risk),
                 top_move_before: before.top_move.clone(),
+                before_unknown: false,
                 before_lang: self.lang.clone(),
             },
             None => RowChange {
                 risk_change: None,
                 risk_before: None,
                 top_move_before: None,
+                before_unknown: self.unlisted() > 0,
                 before_lang: None,
             },
         }
     }
 }
 
-/// One row against the earlier review; every field `null` for a deal that is new.
+/// One row against the earlier review; every field `null` for a deal that is new, or
+/// whose place then is unknown (`before_unknown`).
 #[derive(Debug, Clone, Serialize)]
 pub struct RowChange {
     /// Risk now minus risk then.
@@ -121,6 +145,9 @@ pub struct RowChange {
     pub risk_before: Option<u32>,
     /// The top move then (the top move now is the row's `top_move`).
     pub top_move_before: Option<TopMove>,
+    /// Not in the earlier review's rows, which left out some of the deals it read (made
+    /// with `--top` or a filter): maybe read then, so neither new nor compared.
+    pub before_unknown: bool,
     /// The language of `top_move_before`'s title.
     #[serde(skip)]
     pub before_lang: Option<String>,
@@ -132,12 +159,18 @@ pub struct RowChange {
 pub struct SinceSummary {
     pub file: String,
     pub new: usize,
+    /// Rows not in the earlier review's list when that list left deals out
+    /// (`before_unknown`): counted neither new nor compared.
+    pub unknown: usize,
     pub gone: usize,
     pub risk_up: usize,
     pub risk_down: usize,
     pub unchanged: usize,
     /// The deals gone, by id, as the earlier review had them.
     pub gone_deals: Vec<GoneDeal>,
+    /// Rows the earlier review listed, and deals it read (`null` when it does not say).
+    pub previous_listed: usize,
+    pub previous_read: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +184,8 @@ impl SinceSummary {
     pub fn new(previous: &Previous) -> SinceSummary {
         SinceSummary {
             file: previous.file.clone(),
+            previous_listed: previous.listed,
+            previous_read: previous.read,
             ..SinceSummary::default()
         }
     }
@@ -158,6 +193,7 @@ impl SinceSummary {
     /// Counts one row that passes the filters.
     pub fn count(&mut self, change: &RowChange) {
         match change.risk_change {
+            None if change.before_unknown => self.unknown += 1,
             None => self.new += 1,
             Some(delta) if delta > 0 => self.risk_up += 1,
             Some(delta) if delta < 0 => self.risk_down += 1,

@@ -92,12 +92,73 @@ fn the_weeks_changes_in_the_deal_are_listed_with_who_from_and_to() {
         evidence["to"].as_i64() > evidence["from"].as_i64(),
         "meeting the president and a new signal warm the evidence: {evidence}"
     );
+    // The week's visit and technical exchange, with their dates and people; the reference
+    // visit prepared as proof.
+    let activities: Vec<&Value> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|change| change["kind"] == "activity.added")
+        .collect();
+    assert_eq!(
+        activities,
+        [
+            &json!({"kind": "activity.added", "to": "tech_exchange", "date": "2026-11-27", "with": ["Ms. Lin", "郑主任"]}),
+            &json!({"kind": "activity.added", "to": "visit", "date": "2026-11-28", "with": ["周行长"]}),
+        ]
+    );
+    assert_eq!(
+        *change(&diff, "proof_asset.added", None),
+        json!({"kind": "proof_asset.added", "to": "reference_visit"})
+    );
     // What did not change is not listed: the stated temperature stayed at 80.
     assert!(!diff["changes"]
         .as_array()
         .unwrap()
         .iter()
         .any(|change| change["kind"] == "temperature.stated"));
+}
+
+/// Asking for the order, the solutions prepared and a proof asset dropped are changes too.
+#[test]
+fn the_close_the_solutions_and_the_proof_assets_are_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(last_week()).unwrap();
+    let old = temp_file(&dir, "old.yaml", &text);
+    let changed = text
+        .replace("  close_requested: false\n", "  close_requested: true\n")
+        .replace("  solutions_prepared: 1\n", "  solutions_prepared: 3\n");
+    assert!(
+        changed.contains("close_requested: true") && changed.contains("solutions_prepared: 3"),
+        "the fixture has not asked yet, with one solution"
+    );
+    let new = temp_file(&dir, "new.yaml", &changed);
+    let diff = diff_json(&old, &new);
+    assert_eq!(
+        *change(&diff, "deal.close_requested", None),
+        json!({"kind": "deal.close_requested", "from": false, "to": true})
+    );
+    assert_eq!(
+        *change(&diff, "deal.solutions_prepared", None),
+        json!({"kind": "deal.solutions_prepared", "from": 1, "to": 3})
+    );
+    // The reverse: the proof asset prepared this week is gone when the weeks swap, and
+    // last week records no activity this week lacks.
+    let back = diff_json(&this_week(), &last_week());
+    assert_eq!(
+        *change(&back, "proof_asset.gone", None),
+        json!({"kind": "proof_asset.gone", "from": "reference_visit"})
+    );
+    assert!(!back["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|change| change["kind"] == "activity.added"));
+    common::Cli::new(["diff", &old, &new, "--lang", "en"])
+        .run()
+        .succeeds()
+        .stdout_has("Asked for the order: no → yes")
+        .stdout_has("Solutions prepared: 1 → 3");
 }
 
 #[test]

@@ -71,15 +71,21 @@ pub fn change_line(change: &Change, currency: Option<&str>, w: Words) -> String 
         }
         _ => (format!("diff.change.{}", change.kind), ""),
     };
-    let who = change
-        .who
-        .clone()
-        .unwrap_or_else(|| w.ui_owned("diff.someone"));
+    let who = match (&change.who, change.with.is_empty()) {
+        (Some(who), _) => who.clone(),
+        (None, false) => w.join(&change.with),
+        (None, true) => w.ui_owned("diff.someone"),
+    };
+    let date = match &change.date {
+        Some(date) => w.short_date(date),
+        None => w.ui_owned("word.date_unknown"),
+    };
     w.fill(
         &key,
         &[
             ("who", &who),
             ("what", what),
+            ("date", &date),
             ("from", &value(change, change.from.as_ref(), currency, w)),
             ("to", &value(change, change.to.as_ref(), currency, w)),
         ],

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::coach::{Advice, Report, SightingOut};
 use crate::snapshot::vocabulary::{QuestionType, Severity, Vocabulary};
-use crate::snapshot::{Snapshot, Stakeholder};
+use crate::snapshot::{Activity, Snapshot, Stakeholder};
 
 /// The two snapshots compared, and the difference.
 #[derive(Debug, Clone, Serialize)]
@@ -59,6 +59,11 @@ pub struct Change {
     pub from: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Value>,
+    /// When it happened and with whom, for an activity added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
     /// What the values are, for the words that show them (not in JSON: the values are).
     #[serde(skip)]
     pub values: Values,
@@ -136,6 +141,11 @@ pub fn diff(old: (&Snapshot, &Report, &str), new: (&Snapshot, &Report, &str)) ->
     objection_changes(&old_report.objections, &new_report.objections, &mut changes);
     signal_changes(&old_report.signals, &new_report.signals, &mut changes);
     question_changes(old_snapshot, new_snapshot, &mut changes);
+    activity_changes(
+        &old_snapshot.activities,
+        &new_snapshot.activities,
+        &mut changes,
+    );
     information_changes(old_snapshot, new_snapshot, &mut changes);
     let side = |snapshot: &Snapshot, file: &str| Side {
         file: file.to_owned(),
@@ -169,6 +179,8 @@ fn push(
             who: who.map(str::to_owned),
             from,
             to,
+            date: None,
+            with: Vec::new(),
             values,
         });
     }
@@ -180,7 +192,7 @@ fn text<T: ToString>(value: Option<T>) -> Option<Value> {
 
 fn deal_changes(old: &Snapshot, new: &Snapshot, changes: &mut Vec<Change>) {
     type Field = fn(&crate::snapshot::Deal) -> Option<Value>;
-    let fields: [(&str, Values, Field); 6] = [
+    let fields: [(&str, Values, Field); 8] = [
         ("deal.name", Values::Plain, |deal| text(Some(&deal.name))),
         ("deal.stage", Values::Word("stage"), |deal| {
             text(deal.stage.map(|stage| stage.as_str()))
@@ -197,6 +209,12 @@ fn deal_changes(old: &Snapshot, new: &Snapshot, changes: &mut Vec<Change>) {
         ("deal.owner", Values::Plain, |deal| {
             text(deal.owner.as_deref())
         }),
+        ("deal.close_requested", Values::YesNo, |deal| {
+            deal.close_requested.map(Value::from)
+        }),
+        ("deal.solutions_prepared", Values::Plain, |deal| {
+            deal.solutions_prepared.map(|count| Value::from(count.0))
+        }),
     ];
     for (kind, values, field) in fields {
         push(
@@ -207,6 +225,81 @@ fn deal_changes(old: &Snapshot, new: &Snapshot, changes: &mut Vec<Change>) {
             field(&new.deal),
             values,
         );
+    }
+    proof_asset_changes(&old.deal, &new.deal, changes);
+}
+
+/// Proof assets (case studies, reference visits …) prepared since, or no longer listed.
+fn proof_asset_changes(
+    old: &crate::snapshot::Deal,
+    new: &crate::snapshot::Deal,
+    changes: &mut Vec<Change>,
+) {
+    let kinds = |deal: &crate::snapshot::Deal| -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = Vec::new();
+        for asset in deal.proof_assets.iter().flatten() {
+            if !kinds.contains(&asset.as_str()) {
+                kinds.push(asset.as_str());
+            }
+        }
+        kinds
+    };
+    let (before, after) = (kinds(old), kinds(new));
+    for asset in after.iter().filter(|asset| !before.contains(asset)) {
+        push(
+            changes,
+            "proof_asset.added",
+            None,
+            None,
+            text(Some(asset)),
+            Values::Word("proof_asset"),
+        );
+    }
+    for asset in before.iter().filter(|asset| !after.contains(asset)) {
+        push(
+            changes,
+            "proof_asset.gone",
+            None,
+            text(Some(asset)),
+            None,
+            Values::Word("proof_asset"),
+        );
+    }
+}
+
+/// The activities NEW records that OLD does not (same date, type, people and note): what
+/// was done between the two snapshots, in NEW's order.
+fn activity_changes(old: &[Activity], new: &[Activity], changes: &mut Vec<Change>) {
+    let key = |activity: &Activity| {
+        (
+            activity.date,
+            activity.kind.map(|kind| kind.as_str()),
+            activity
+                .with
+                .iter()
+                .map(|person| person.0.clone())
+                .collect::<Vec<_>>(),
+            activity.note.clone(),
+        )
+    };
+    let before: Vec<_> = old.iter().map(key).collect();
+    for activity in new {
+        if before.contains(&key(activity)) {
+            continue;
+        }
+        changes.push(Change {
+            kind: "activity.added".to_owned(),
+            who: None,
+            from: None,
+            to: text(activity.kind.map(|kind| kind.as_str())),
+            date: activity.date.map(|date| date.to_string()),
+            with: activity
+                .with
+                .iter()
+                .map(|person| person.0.clone())
+                .collect(),
+            values: Values::Word("activity"),
+        });
     }
 }
 

@@ -142,18 +142,18 @@ pub struct Judged {
     pub set_aside: Vec<SetAside>,
 }
 
-/// Applies the playbook's judgement to one deal's firings.
-#[allow(clippy::too_many_arguments)]
+/// Applies the playbook's judgement (its gates, merges and ranking, over its rules) to one
+/// deal's firings; `scope` and `pending` are the deal's, for the gates' conditions and the
+/// merge groups' placeholders.
 pub fn judge(
-    judgement: &Judgement,
-    rules: &[crate::engine::CompiledRule],
-    scripts: &ScriptEngine,
+    playbook: &crate::playbook::Playbook,
     scope: &mut Scope<'static>,
     mut pending: Option<&mut crate::engine::Pending>,
     firings: Vec<Firing>,
     errors: &mut Vec<RuleError>,
     words: crate::present::Words,
 ) -> Judged {
+    let (judgement, rules, scripts) = (&playbook.judgement, &playbook.rules, &playbook.scripts);
     let rule = |firing: &Firing| -> &Rule { &rules[firing.rule_index].rule };
     let mut set_aside = Vec::new();
 

@@ -293,9 +293,7 @@ pub fn coach_with(
     errors.extend(rule_errors);
 
     let judged = judgement::judge(
-        &playbook.judgement,
-        &playbook.rules,
-        &playbook.scripts,
+        playbook,
         &mut scope,
         pending.as_mut(),
         firings,

@@ -613,7 +613,7 @@ fn deal_of(path: &Path) -> Deal {
     data.sort_by_key(|text| std::cmp::Reverse(text.len()));
     let name = yaml["deal"]["name"].as_str().unwrap_or_default().to_owned();
     let account = yaml["account"]["name"].as_str();
-    let kinds = EngineSettings::builtin().organisation_kinds;
+    let kinds = EngineSettings::builtin().organisation_words;
     let kind = organisation_kind(account, &kinds);
     let honorific = HONORIFICS
         .iter()

@@ -486,7 +486,7 @@ impl Facts {
                 .map(|stage| stage.as_str()),
             organisation_kind: organisation_kind(
                 snapshot.account.name.as_deref(),
-                &settings.organisation_kinds,
+                &settings.organisation_words,
             )
             .to_owned(),
         }

@@ -1,9 +1,9 @@
 //! The people of a deal as rules see them: each stakeholder with what follows from their
 //! record, and the groups several rules speak of (`facts.who`).
 
-use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::playbook::settings::OrganisationWords;
 use crate::snapshot::date::Date;
 use crate::snapshot::vocabulary::*;
 use crate::snapshot::{Snapshot, Stakeholder};
@@ -114,16 +114,13 @@ pub struct GapContext {
 /// `company` when none does or there is no name. A word in Latin letters counts only as
 /// a whole word ("Bank" is in "Pearl River Bank", not in "Riverbank Foods"); a Chinese
 /// word anywhere (银行 in 珠江银行).
-pub fn organisation_kind<'a>(
-    name: Option<&str>,
-    kinds: &'a IndexMap<String, Vec<String>>,
-) -> &'a str {
+pub fn organisation_kind<'a>(name: Option<&str>, kinds: &'a OrganisationWords) -> &'a str {
     let Some(name) = name.map(str::to_lowercase) else {
         return "company";
     };
     let is_word_char = |c: char| c.is_ascii_alphanumeric();
-    let holds = |word: &str| {
-        name.match_indices(word).any(|(at, _)| {
+    let holds = |word: &str, finder: &memchr::memmem::Finder| {
+        finder.find_iter(name.as_bytes()).any(|at| {
             let before = name[..at].chars().next_back();
             let after = name[at + word.len()..].chars().next();
             let starts_latin = word.chars().next().is_some_and(is_word_char);
@@ -134,8 +131,9 @@ pub fn organisation_kind<'a>(
         })
     };
     kinds
+        .kinds
         .iter()
-        .find(|(_, words)| words.iter().any(|word| holds(word)))
+        .find(|(_, words)| words.iter().any(|(word, finder)| holds(word, finder)))
         .map_or("company", |(kind, _)| kind.as_str())
 }
 

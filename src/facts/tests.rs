@@ -149,7 +149,7 @@ stakeholders:
 
 #[test]
 fn the_account_name_tells_the_kind_of_organisation() {
-    let kinds = EngineSettings::builtin().organisation_kinds;
+    let kinds = EngineSettings::builtin().organisation_words;
     let kind = |name: Option<&str>| organisation_kind(name, &kinds);
     assert_eq!(kind(Some("Pearl River Bank")), "bank");
     assert_eq!(kind(Some("珠江农商银行")), "bank");

@@ -32,6 +32,35 @@ pub struct EngineSettings {
     /// one of whose words the name holds, and texts address the customer by it (贵行,
     /// 贵院 …). Kept in lower case, as names are compared without case.
     pub organisation_kinds: IndexMap<String, Vec<String>>,
+    /// The same words, each with its searcher built once.
+    #[serde(skip)]
+    pub organisation_words: OrganisationWords,
+}
+
+/// The words of each kind of organisation with a substring searcher for each, in order.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationWords {
+    pub kinds: Vec<(String, Vec<(String, memchr::memmem::Finder<'static>)>)>,
+}
+
+impl OrganisationWords {
+    pub fn new(kinds: &IndexMap<String, Vec<String>>) -> OrganisationWords {
+        OrganisationWords {
+            kinds: kinds
+                .iter()
+                .map(|(kind, words)| {
+                    let words = words
+                        .iter()
+                        .map(|word| {
+                            let finder = memchr::memmem::Finder::new(word.as_bytes()).into_owned();
+                            (word.clone(), finder)
+                        })
+                        .collect();
+                    (kind.clone(), words)
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The estimated buying temperature: the rung the questioning reached, plus points each
@@ -158,6 +187,7 @@ impl EngineSettings {
             }
             words.retain(|word| !word.is_empty());
         }
+        engine.organisation_words = OrganisationWords::new(&engine.organisation_kinds);
         let problems = engine.problems();
         if problems.is_empty() {
             Ok(engine)

@@ -26,15 +26,31 @@ pub enum Filled {
     Unknown,
 }
 
+/// Where `{{` (`pair` `b'{'`) or `}}` (`b'}'`) first starts in `text`. Templates are
+/// filled for every deal: a byte search, where `str::find` would set up a substring
+/// searcher at each call.
+fn find_pair(text: &str, pair: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(pair, &bytes[from..]) {
+        let at = from + at;
+        if bytes.get(at + 1) == Some(&pair) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Fills `template`. `None` when a placeholder is unknown and `drop_unknown` is set;
 /// otherwise an unknown value prints as `?`.
 pub fn fill(template: &str, scope: &Scope, words: Words, drop_unknown: bool) -> Option<String> {
     let mut output = String::with_capacity(template.len() + 16);
     let mut rest = template;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_pair(rest, b'{') {
         output.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
+        let Some(end) = find_pair(after, b'}') else {
             output.push_str(&rest[start..]);
             rest = "";
             break;
@@ -57,8 +73,8 @@ pub fn malformed(template: &str) -> Option<(usize, &'static str)> {
     let mut offset = 0;
     loop {
         let rest = &template[offset..];
-        let open = rest.find("{{");
-        let close = rest.find("}}");
+        let open = find_pair(rest, b'{');
+        let close = find_pair(rest, b'}');
         match (open, close) {
             (None, None) => return None,
             (None, Some(close)) => return Some((offset + close, "`}}` closes no `{{`")),
@@ -68,7 +84,7 @@ pub fn malformed(template: &str) -> Option<(usize, &'static str)> {
             (Some(open), close) => {
                 let inside = &rest[open + 2..];
                 let end = close.map(|close| close - open - 2);
-                let next_open = inside.find("{{");
+                let next_open = find_pair(inside, b'{');
                 match end {
                     Some(end) if next_open.is_none_or(|next| next > end) => {
                         if inside[..end].trim().is_empty() {
@@ -87,9 +103,11 @@ pub fn malformed(template: &str) -> Option<(usize, &'static str)> {
 pub fn placeholders(template: &str) -> Vec<&str> {
     let mut found = Vec::new();
     let mut rest = template;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_pair(rest, b'{') {
         let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
+        let Some(end) = find_pair(after, b'}') else {
+            break;
+        };
         found.push(after[..end].trim());
         rest = &after[end + 2..];
     }

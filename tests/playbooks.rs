@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+mod common;
+
 use dealcoach::playbook::{Playbook, PlaybookFiles};
 use dealcoach::trainer::testing::{load_tests, run_tests, CorpusPart};
 
@@ -243,4 +245,50 @@ fn builtin_rules_all_compile() {
         })
         .collect();
     assert!(broken.is_empty(), "{broken:?}");
+}
+
+/// The built-in playbooks read neither `stakeholders` nor `questions` in any script or
+/// text, so deals skip building them; a trainer's rule that does read them sees them whole.
+#[test]
+fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
+    let playbook = builtin();
+    assert_eq!(
+        playbook.scripts.unread_sections().collect::<Vec<_>>(),
+        ["stakeholders", "questions"]
+    );
+    let folder = common::exported_playbooks();
+    let hygiene = folder.path().join("playbooks/hygiene.yaml");
+    let text = std::fs::read_to_string(&hygiene).unwrap();
+    let when = "    when: facts.phase != \"lost\" && facts.commitments.len() > 0\n";
+    let title = "      en: \"Prepare the {{item.kind | label: activity}} on {{item.date | date}}: agenda, who attends, the outcome you want\"\n";
+    assert!(
+        text.contains(when) && text.contains(title),
+        "the rule commitment.prepare as written"
+    );
+    let text = text
+        .replacen(when, "    when: facts.phase != \"lost\" && facts.commitments.len() > 0 && stakeholders.len() == 4\n", 1)
+        .replacen(title, "      en: \"Prepare ({{questions | count}} questions)\"\n", 1);
+    std::fs::write(&hygiene, text).unwrap();
+    let bank = common::example("bank-core.yaml");
+    let output = common::Cli::new([
+        "next",
+        &bank,
+        "--playbooks",
+        folder.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--lang",
+        "en",
+    ])
+    .run()
+    .succeeds();
+    let report = output.json();
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+    let prepare = report["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|advice| advice["concept"] == "commitment.prepare")
+        .unwrap_or_else(|| panic!("commitment.prepare fires on the four people: {report}"));
+    assert_eq!(prepare["title"], "Prepare (3 questions)", "{prepare}");
 }

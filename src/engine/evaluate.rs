@@ -57,35 +57,36 @@ impl ScriptEngine {
         objections: &[Sighting],
         facts: &Facts,
     ) -> Result<Scope<'static>, String> {
-        let convert = |value: Result<Dynamic, Box<EvalAltResult>>| {
-            value.map_err(|error| format!("cannot give the deal to scripts: {error}"))
-        };
         let mut scope = Scope::new();
-        scope.push_constant_dynamic("deal", convert(rhai::serde::to_dynamic(&snapshot.deal))?);
-        scope.push_constant_dynamic(
-            "account",
-            convert(rhai::serde::to_dynamic(&snapshot.account))?,
-        );
-        scope.push_constant_dynamic(
-            "information",
-            convert(rhai::serde::to_dynamic(&snapshot.information))?,
-        );
-        scope.push_constant_dynamic(
-            "stakeholders",
-            convert(rhai::serde::to_dynamic(&snapshot.stakeholders))?,
-        );
-        scope.push_constant_dynamic("objections", convert(rhai::serde::to_dynamic(objections))?);
-        scope.push_constant_dynamic("signals", convert(rhai::serde::to_dynamic(signals))?);
-        scope.push_constant_dynamic(
-            "questions",
-            convert(rhai::serde::to_dynamic(&snapshot.questions))?,
-        );
-        scope.push_constant_dynamic(
-            "activities",
-            convert(rhai::serde::to_dynamic(&snapshot.activities))?,
-        );
-        scope.push_constant_dynamic("facts", convert(rhai::serde::to_dynamic(facts))?);
-        scope.push_constant_dynamic("settings", self.settings.clone());
+        // A section no script or text of the playbook reads is `()`: not built per deal.
+        let mut give =
+            |name: &'static str, value: &dyn Fn() -> Result<Dynamic, Box<EvalAltResult>>| {
+                let value = if self.reads_section(name) {
+                    value().map_err(|error| format!("cannot give the deal to scripts: {error}"))?
+                } else {
+                    Dynamic::UNIT
+                };
+                scope.push_constant_dynamic(name, value);
+                Ok::<(), String>(())
+            };
+        give("deal", &|| rhai::serde::to_dynamic(&snapshot.deal))?;
+        give("account", &|| rhai::serde::to_dynamic(&snapshot.account))?;
+        give("information", &|| {
+            rhai::serde::to_dynamic(&snapshot.information)
+        })?;
+        give("stakeholders", &|| {
+            rhai::serde::to_dynamic(&snapshot.stakeholders)
+        })?;
+        give("objections", &|| rhai::serde::to_dynamic(objections))?;
+        give("signals", &|| rhai::serde::to_dynamic(signals))?;
+        give("questions", &|| {
+            rhai::serde::to_dynamic(&snapshot.questions)
+        })?;
+        give("activities", &|| {
+            rhai::serde::to_dynamic(&snapshot.activities)
+        })?;
+        give("facts", &|| rhai::serde::to_dynamic(facts))?;
+        give("settings", &|| Ok(self.settings.clone()))?;
         Ok(scope)
     }
 

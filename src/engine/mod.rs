@@ -66,6 +66,10 @@ pub struct ScriptEngine {
     /// Whether simple scripts are evaluated directly (see `direct`); off only to check
     /// that both ways agree.
     direct_evaluation: bool,
+    /// For each of [`SCOPE_NAMES`], whether any script or text of the playbook reads it
+    /// ([`Self::settle_sections_read`]); a section nothing reads is given as `()`, not
+    /// built for every deal.
+    sections_read: [bool; SCOPE_NAMES.len()],
 }
 
 /// A rule with its scripts compiled. A script that did not compile keeps its message, so
@@ -185,6 +189,7 @@ impl ScriptEngine {
             settings,
             derived: Vec::new(),
             memo_numbers: MemoNumbers::default(),
+            sections_read: [true; SCOPE_NAMES.len()],
             direct_evaluation: true,
         };
         scripts.compile_derived(derived, files, &mut problems);
@@ -310,6 +315,61 @@ impl ScriptEngine {
         let layout = self.layout();
         let item = layout.len() - 1;
         Direct::compile(ast, &layout, &script_functions, item, &self.memo_numbers)
+    }
+
+    /// Settles which sections of the deal scope the playbook reads: those a script names
+    /// (`scripts`, and the derived values), those a text's placeholder starts with
+    /// (`templates`; a bare `{{name}}` reads `facts`), and `deal` and `facts` always (a
+    /// failure names the deal, `| money` reads its currency). rhai functions cannot see
+    /// the caller's variables, so what `rules/*.rhai` does is covered by the arguments.
+    pub fn settle_sections_read<'a>(
+        &mut self,
+        scripts: impl Iterator<Item = &'a AST>,
+        templates: impl Iterator<Item = &'a str>,
+    ) {
+        let mut read = [false; SCOPE_NAMES.len()];
+        let mut mark = |name: &str| {
+            if let Some(index) = SCOPE_NAMES.iter().position(|known| *known == name) {
+                read[index] = true;
+            }
+        };
+        mark("deal");
+        mark("facts");
+        let mut walk = |ast: &AST| {
+            ast.walk(&mut |path: &[rhai::ASTNode]| {
+                if let Some(rhai::ASTNode::Expr(rhai::Expr::Variable(variable, _, _))) = path.last()
+                {
+                    mark(variable.1.as_str());
+                }
+                true
+            });
+        };
+        scripts.for_each(&mut walk);
+        self.derived_scripts().for_each(|(_, ast, _, _)| walk(ast));
+        for template in templates {
+            for placeholder in crate::coach::template::placeholders(template) {
+                let first = placeholder.split(['.', '|']).next().unwrap_or_default();
+                mark(first.trim());
+            }
+        }
+        self.sections_read = read;
+    }
+
+    /// The sections of the deal scope no script or text of the playbook reads.
+    pub fn unread_sections(&self) -> impl Iterator<Item = &'static str> + '_ {
+        SCOPE_NAMES
+            .iter()
+            .zip(self.sections_read)
+            .filter(|(_, read)| !read)
+            .map(|(name, _)| *name)
+    }
+
+    /// Whether the section `name` of the deal scope is read by the playbook.
+    fn reads_section(&self, name: &str) -> bool {
+        SCOPE_NAMES
+            .iter()
+            .position(|known| *known == name)
+            .is_none_or(|index| self.sections_read[index])
     }
 
     /// A scope holding every name a script may read, for compile-time checks (strict

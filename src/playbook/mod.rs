@@ -83,6 +83,34 @@ pub struct Rule {
     pub verdict: bool,
 }
 
+impl Rule {
+    /// Every text of the rule that holds `{{…}}` placeholders filled from the deal, with
+    /// its key: the titles, the reasons and questions in every language, `by` and `merge`.
+    pub fn templates(&self) -> Vec<(&'static str, &str)> {
+        let mut templates: Vec<(&'static str, &str)> = Vec::new();
+        templates.extend(
+            self.title
+                .languages()
+                .map(|(_, text)| ("title", text.as_str())),
+        );
+        templates.extend(
+            self.why
+                .languages()
+                .flat_map(|(_, lines)| lines)
+                .map(|line| ("why", line.as_str())),
+        );
+        templates.extend(
+            self.questions
+                .languages()
+                .flat_map(|(_, lines)| lines)
+                .map(|line| ("questions", line.as_str())),
+        );
+        templates.extend(self.by.iter().map(|by| ("by", by.as_str())));
+        templates.extend(self.merge.iter().map(|merge| ("merge", merge.as_str())));
+        templates
+    }
+}
+
 /// Everything the engine needs to coach a deal.
 pub struct Playbook {
     pub origin: Origin,
@@ -551,7 +579,26 @@ impl Playbook {
             ((scripts, script_problems, rules), detector)
         });
         problems.0.extend(script_problems.0);
+        let mut scripts = scripts;
         let judgement = Judgement::compile(gates, &scripts, &mut problems);
+        scripts.settle_sections_read(
+            rules
+                .iter()
+                .flat_map(|compiled| {
+                    [
+                        Some(&compiled.when),
+                        compiled.for_each.as_ref(),
+                        compiled.priority.as_ref(),
+                    ]
+                })
+                .chain(judgement.gates.iter().map(|gate| Some(&gate.when)))
+                .flatten()
+                .filter_map(|script| script.as_ref().ok()),
+            rules
+                .iter()
+                .flat_map(|compiled| compiled.rule.templates())
+                .map(|(_, template)| template),
+        );
         // A snapshot's `snoozed` concepts are checked against these while it is read.
         aliases.insert(
             crate::snapshot::vocabulary::CONCEPTS_KEY.to_owned(),

@@ -248,7 +248,8 @@ fn builtin_rules_all_compile() {
 }
 
 /// The built-in playbooks read neither `stakeholders` nor `questions` in any script or
-/// text, so deals skip building them; a trainer's rule that does read them sees them whole.
+/// text, nor settings such as `decision_lead_days` (Rust reads it), so deals skip
+/// building them; a trainer's rule that does read them sees them whole.
 #[test]
 fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
     let playbook = builtin();
@@ -256,6 +257,15 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
         playbook.scripts.unread_sections().collect::<Vec<_>>(),
         ["stakeholders", "questions"]
     );
+    let given = playbook.scripts.settings_given();
+    assert!(given.contains(&"stale_days".to_owned()), "{given:?}");
+    for unread in [
+        "decision_lead_days",
+        "late_within_days",
+        "organisation_kinds",
+    ] {
+        assert!(!given.contains(&unread.to_owned()), "{unread}: {given:?}");
+    }
     let folder = common::exported_playbooks();
     let hygiene = folder.path().join("playbooks/hygiene.yaml");
     let text = std::fs::read_to_string(&hygiene).unwrap();
@@ -266,8 +276,8 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
         "the rule commitment.prepare as written"
     );
     let text = text
-        .replacen(when, "    when: facts.phase != \"lost\" && facts.commitments.len() > 0 && stakeholders.len() == 4\n", 1)
-        .replacen(title, "      en: \"Prepare ({{questions | count}} questions)\"\n", 1);
+        .replacen(when, "    when: facts.phase != \"lost\" && facts.commitments.len() > 0 && stakeholders.len() == 4 && settings.decision_lead_days == 30\n", 1)
+        .replacen(title, "      en: \"Prepare ({{questions | count}} questions, {{settings.late_within_days}} days)\"\n", 1);
     std::fs::write(&hygiene, text).unwrap();
     let bank = common::example("bank-core.yaml");
     let output = common::Cli::new([
@@ -290,5 +300,8 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
         .iter()
         .find(|advice| advice["concept"] == "commitment.prepare")
         .unwrap_or_else(|| panic!("commitment.prepare fires on the four people: {report}"));
-    assert_eq!(prepare["title"], "Prepare (3 questions)", "{prepare}");
+    assert_eq!(
+        prepare["title"], "Prepare (3 questions, 45 days)",
+        "{prepare}"
+    );
 }

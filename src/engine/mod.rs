@@ -322,6 +322,9 @@ impl ScriptEngine {
     /// (`templates`; a bare `{{name}}` reads `facts`), and `deal` and `facts` always (a
     /// failure names the deal, `| money` reads its currency). rhai functions cannot see
     /// the caller's variables, so what `rules/*.rhai` does is covered by the arguments.
+    /// The settings, copied into every deal's scope, keep only the entries read by name
+    /// (`settings.stale_days`, `settings["risk"]`), all of them when `settings` is read
+    /// whole anywhere (passed to a function, `settings.len()`, a computed key).
     pub fn settle_sections_read<'a>(
         &mut self,
         scripts: impl Iterator<Item = &'a AST>,
@@ -335,11 +338,23 @@ impl ScriptEngine {
         };
         mark("deal");
         mark("facts");
+        // `None`: read whole.
+        let mut settings_read: Option<BTreeSet<String>> = Some(BTreeSet::new());
+        let mut setting = |name: Option<&str>| match (name, &mut settings_read) {
+            (Some(name), Some(names)) => {
+                names.insert(name.to_owned());
+            }
+            (None, _) => settings_read = None,
+            (Some(_), None) => {}
+        };
         let mut walk = |ast: &AST| {
             ast.walk(&mut |path: &[rhai::ASTNode]| {
                 if let Some(rhai::ASTNode::Expr(rhai::Expr::Variable(variable, _, _))) = path.last()
                 {
                     mark(variable.1.as_str());
+                    if variable.1.as_str() == "settings" {
+                        setting(script::field_read(path));
+                    }
                 }
                 true
             });
@@ -348,11 +363,28 @@ impl ScriptEngine {
         self.derived_scripts().for_each(|(_, ast, _, _)| walk(ast));
         for template in templates {
             for placeholder in crate::coach::template::placeholders(template) {
-                let first = placeholder.split(['.', '|']).next().unwrap_or_default();
-                mark(first.trim());
+                let path = placeholder.split('|').next().unwrap_or_default();
+                let mut segments = path.split('.').map(str::trim);
+                let first = segments.next().unwrap_or_default();
+                mark(first);
+                if first == "settings" {
+                    setting(segments.next());
+                }
             }
         }
         self.sections_read = read;
+        let kept: Option<rhai::Map> = settings_read.and_then(|names| {
+            let all = self.settings.read_lock::<rhai::Map>()?;
+            Some(
+                all.iter()
+                    .filter(|(key, _)| names.contains(key.as_str()))
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect(),
+            )
+        });
+        if let Some(kept) = kept {
+            self.settings = Dynamic::from_map(kept);
+        }
     }
 
     /// The sections of the deal scope no script or text of the playbook reads.
@@ -362,6 +394,14 @@ impl ScriptEngine {
             .zip(self.sections_read)
             .filter(|(_, read)| !read)
             .map(|(name, _)| *name)
+    }
+
+    /// The settings given to the scripts (those read by name, or all), in order.
+    pub fn settings_given(&self) -> Vec<String> {
+        self.settings
+            .read_lock::<rhai::Map>()
+            .map(|map| map.keys().map(|key| key.to_string()).collect())
+            .unwrap_or_default()
     }
 
     /// Whether the section `name` of the deal scope is read by the playbook.

@@ -483,48 +483,24 @@ fn lint_rule(
             }
         }
     }
-    let texts = [
-        (
-            "title",
-            rule.title
-                .languages()
-                .map(|(_, text)| text)
-                .collect::<Vec<_>>(),
-        ),
-        (
-            "why",
-            rule.why.languages().flat_map(|(_, lines)| lines).collect(),
-        ),
-        (
-            "questions",
-            rule.questions
-                .languages()
-                .flat_map(|(_, lines)| lines)
-                .collect(),
-        ),
-        ("by", rule.by.iter().collect()),
-        // A merge group naming a person (`person {{item.from}}`): a misspelt name would
-        // merge nothing, silently.
-        ("merge", rule.merge.iter().collect()),
-    ];
-    for (key, lines) in texts {
-        for template in lines {
-            for placeholder in placeholders(template) {
-                if let Some(problem) = fields.problem(placeholder, rule.for_each.is_some()) {
-                    let (line, column) = find_placeholder(text, rule.place.line, placeholder);
-                    problems.push(
-                        Diagnostic::error(
-                            &rule.place.file,
-                            line,
-                            column,
-                            format!(
-                                "rule `{}`: `{key}` placeholder `{{{{{placeholder}}}}}` {problem}",
-                                rule.id
-                            ),
-                        )
-                        .with_source(text),
-                    );
-                }
+    // `merge` too: a merge group naming a person (`person {{item.from}}`) with a misspelt
+    // name would merge nothing, silently.
+    for (key, template) in rule.templates() {
+        for placeholder in placeholders(template) {
+            if let Some(problem) = fields.problem(placeholder, rule.for_each.is_some()) {
+                let (line, column) = find_placeholder(text, rule.place.line, placeholder);
+                problems.push(
+                    Diagnostic::error(
+                        &rule.place.file,
+                        line,
+                        column,
+                        format!(
+                            "rule `{}`: `{key}` placeholder `{{{{{placeholder}}}}}` {problem}",
+                            rule.id
+                        ),
+                    )
+                    .with_source(text),
+                );
             }
         }
     }

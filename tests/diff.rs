@@ -154,6 +154,10 @@ fn the_close_the_solutions_and_the_proof_assets_are_compared() {
         .unwrap()
         .iter()
         .any(|change| change["kind"] == "activity.added"));
+    // …and this week's visit is an activity no longer recorded.
+    assert!(back["changes"].as_array().unwrap().contains(
+        &json!({"kind": "activity.gone", "from": "visit", "date": "2026-11-28", "with": ["周行长"]})
+    ));
     common::Cli::new(["diff", &old, &new, "--lang", "en"])
         .run()
         .succeeds()

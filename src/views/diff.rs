@@ -268,7 +268,8 @@ fn proof_asset_changes(
 }
 
 /// The activities NEW records that OLD does not (same date, type, people and note): what
-/// was done between the two snapshots, in NEW's order.
+/// was done between the two snapshots, in NEW's order; then those OLD recorded that NEW
+/// no longer does (deleted, or reworded: a reworded one is gone and added).
 fn activity_changes(old: &[Activity], new: &[Activity], changes: &mut Vec<Change>) {
     let key = |activity: &Activity| {
         (
@@ -282,16 +283,18 @@ fn activity_changes(old: &[Activity], new: &[Activity], changes: &mut Vec<Change
             activity.note.clone(),
         )
     };
-    let before: Vec<_> = old.iter().map(key).collect();
-    for activity in new {
-        if before.contains(&key(activity)) {
-            continue;
-        }
-        changes.push(Change {
-            kind: "activity.added".to_owned(),
+    let change = |kind: &str, activity: &Activity, added: bool| {
+        let type_word = text(activity.kind.map(|kind| kind.as_str()));
+        let (from, to) = if added {
+            (None, type_word)
+        } else {
+            (type_word, None)
+        };
+        Change {
+            kind: kind.to_owned(),
             who: None,
-            from: None,
-            to: text(activity.kind.map(|kind| kind.as_str())),
+            from,
+            to,
             date: activity.date.map(|date| date.to_string()),
             with: activity
                 .with
@@ -299,7 +302,19 @@ fn activity_changes(old: &[Activity], new: &[Activity], changes: &mut Vec<Change
                 .map(|person| person.0.clone())
                 .collect(),
             values: Values::Word("activity"),
-        });
+        }
+    };
+    let before: Vec<_> = old.iter().map(key).collect();
+    let after: Vec<_> = new.iter().map(key).collect();
+    for (activity, key) in new.iter().zip(&after) {
+        if !before.contains(key) {
+            changes.push(change("activity.added", activity, true));
+        }
+    }
+    for (activity, key) in old.iter().zip(&before) {
+        if !after.contains(key) {
+            changes.push(change("activity.gone", activity, false));
+        }
     }
 }
 

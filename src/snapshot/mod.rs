@@ -24,6 +24,7 @@ pub mod date;
 mod events;
 pub(crate) mod outline;
 pub mod places;
+mod simple_yaml;
 pub mod vocabulary;
 
 /// One deal on one day.
@@ -694,9 +695,9 @@ pub(crate) fn parse_within(
     let guard_first = guarded == Guard::Run && !text.trim().is_empty();
     if guard_first && !(within == Within::Whole && serde_reveals_refusals(text)) {
         guard(text, path)?;
-        return read_checked(path, || from_document(text, path, within));
+        return read_checked(path, || read_document(text, path, within));
     }
-    read_checked(path, || from_document(text, path, within)).map_err(|problem| {
+    read_checked(path, || read_document(text, path, within)).map_err(|problem| {
         // The guards were left to run only if serde failed: a refusal, at its place,
         // is what the file would have been told had they run first.
         match guard_first.then(|| guard(text, path)) {
@@ -739,6 +740,22 @@ fn read_checked(
         0,
         "stakeholder references do not match the stakeholders",
     ))
+}
+
+/// Reads a snapshot's document: with the simple reader when the text is in the shape
+/// deal files are written in, else with serde_yaml. A text the simple reader accepts
+/// passes every input guard (one document, no alias, nesting it bounds), so the guards
+/// skipped for it cannot have refused it. The second read of [`read_checked`], which
+/// places a cross-field problem, is always serde_yaml's: the simple reader keeps no
+/// places, and its partial run would have filled the checks' state.
+fn read_document(text: &str, path: &str, within: Within) -> Result<Snapshot, Diagnostic> {
+    let placing = CROSS_CHECK.with(|active| active.borrow().is_some());
+    if within == Within::Whole && !placing {
+        if let Some(snapshot) = simple_yaml::from_str(text) {
+            return Ok(snapshot);
+        }
+    }
+    from_document(text, path, within)
 }
 
 /// Whether, for a deal snapshot, serde failing is the only way the input guards could

@@ -248,8 +248,9 @@ fn builtin_rules_all_compile() {
 }
 
 /// The built-in playbooks read neither `stakeholders` nor `questions` in any script or
-/// text, nor settings such as `decision_lead_days` (Rust reads it), so deals skip
-/// building them; a trainer's rule that does read them sees them whole.
+/// text, nor settings such as `decision_lead_days` (Rust reads it), nor facts such as
+/// `key_people`, so deals skip building them; a trainer's rule that does read them sees
+/// them whole.
 #[test]
 fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
     let playbook = builtin();
@@ -266,6 +267,17 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
     ] {
         assert!(!given.contains(&unread.to_owned()), "{unread}: {given:?}");
     }
+    let facts = playbook
+        .scripts
+        .facts_given()
+        .expect("the built-in playbooks read the facts field by field");
+    assert!(
+        facts.contains("people") && facts.contains("top"),
+        "{facts:?}"
+    );
+    for unread in ["key_people", "temperature_parts"] {
+        assert!(!facts.contains(unread), "{unread}: {facts:?}");
+    }
     let folder = common::exported_playbooks();
     let hygiene = folder.path().join("playbooks/hygiene.yaml");
     let text = std::fs::read_to_string(&hygiene).unwrap();
@@ -276,8 +288,8 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
         "the rule commitment.prepare as written"
     );
     let text = text
-        .replacen(when, "    when: facts.phase != \"lost\" && facts.commitments.len() > 0 && stakeholders.len() == 4 && settings.decision_lead_days == 30\n", 1)
-        .replacen(title, "      en: \"Prepare ({{questions | count}} questions, {{settings.late_within_days}} days)\"\n", 1);
+        .replacen(when, "    when: facts.phase != \"lost\" && facts.commitments.len() > 0 && stakeholders.len() == 4 && settings.decision_lead_days == 30 && facts.key_people.len() > 0\n", 1)
+        .replacen(title, "      en: \"Prepare ({{questions | count}} questions, {{settings.late_within_days}} days, {{facts.temperature_parts | count}} parts)\"\n", 1);
     std::fs::write(&hygiene, text).unwrap();
     let bank = common::example("bank-core.yaml");
     let output = common::Cli::new([
@@ -301,7 +313,7 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
         .find(|advice| advice["concept"] == "commitment.prepare")
         .unwrap_or_else(|| panic!("commitment.prepare fires on the four people: {report}"));
     assert_eq!(
-        prepare["title"], "Prepare (3 questions, 45 days)",
+        prepare["title"], "Prepare (3 questions, 45 days, 4 parts)",
         "{prepare}"
     );
 }

@@ -85,7 +85,10 @@ impl ScriptEngine {
         give("activities", &|| {
             rhai::serde::to_dynamic(&snapshot.activities)
         })?;
-        give("facts", &|| rhai::serde::to_dynamic(facts))?;
+        give("facts", &|| match self.facts_given() {
+            Some(keep) => rhai::serde::to_dynamic(super::picked::Picked { value: facts, keep }),
+            None => rhai::serde::to_dynamic(facts),
+        })?;
         give("settings", &|| Ok(self.settings.clone()))?;
         Ok(scope)
     }

@@ -13,6 +13,7 @@ mod derived;
 mod direct;
 mod evaluate;
 mod failure;
+mod picked;
 mod sandbox;
 mod script;
 
@@ -70,6 +71,31 @@ pub struct ScriptEngine {
     /// ([`Self::settle_sections_read`]); a section nothing reads is given as `()`, not
     /// built for every deal.
     sections_read: [bool; SCOPE_NAMES.len()],
+    /// The fields of `facts` read by name, `None` when `facts` is read whole (passed to a
+    /// function, iterated, a computed key): the others are left out of every deal's scope.
+    facts_read: Option<BTreeSet<String>>,
+}
+
+/// The fields of a scope section read by name; `None` once the section is read whole.
+struct FieldsRead(Option<BTreeSet<String>>);
+
+impl Default for FieldsRead {
+    fn default() -> Self {
+        FieldsRead(Some(BTreeSet::new()))
+    }
+}
+
+impl FieldsRead {
+    /// Notes one read: of the field `name`, or of the whole section (`None`).
+    fn note(&mut self, name: Option<&str>) {
+        match (name, &mut self.0) {
+            (Some(name), Some(names)) => {
+                names.insert(name.to_owned());
+            }
+            (None, _) => self.0 = None,
+            (Some(_), None) => {}
+        }
+    }
 }
 
 /// A rule with its scripts compiled. A script that did not compile keeps its message, so
@@ -190,6 +216,7 @@ impl ScriptEngine {
             derived: Vec::new(),
             memo_numbers: MemoNumbers::default(),
             sections_read: [true; SCOPE_NAMES.len()],
+            facts_read: None,
             direct_evaluation: true,
         };
         scripts.compile_derived(derived, files, &mut problems);
@@ -338,22 +365,17 @@ impl ScriptEngine {
         };
         mark("deal");
         mark("facts");
-        // `None`: read whole.
-        let mut settings_read: Option<BTreeSet<String>> = Some(BTreeSet::new());
-        let mut setting = |name: Option<&str>| match (name, &mut settings_read) {
-            (Some(name), Some(names)) => {
-                names.insert(name.to_owned());
-            }
-            (None, _) => settings_read = None,
-            (Some(_), None) => {}
-        };
+        let mut settings_read = FieldsRead::default();
+        let mut facts_read = FieldsRead::default();
         let mut walk = |ast: &AST| {
             ast.walk(&mut |path: &[rhai::ASTNode]| {
                 if let Some(rhai::ASTNode::Expr(rhai::Expr::Variable(variable, _, _))) = path.last()
                 {
                     mark(variable.1.as_str());
-                    if variable.1.as_str() == "settings" {
-                        setting(script::field_read(path));
+                    match variable.1.as_str() {
+                        "settings" => settings_read.note(script::field_read(path)),
+                        "facts" => facts_read.note(script::field_read(path)),
+                        _ => {}
                     }
                 }
                 true
@@ -367,13 +389,16 @@ impl ScriptEngine {
                 let mut segments = path.split('.').map(str::trim);
                 let first = segments.next().unwrap_or_default();
                 mark(first);
-                if first == "settings" {
-                    setting(segments.next());
+                match first {
+                    "settings" => settings_read.note(segments.next()),
+                    "facts" => facts_read.note(segments.next()),
+                    _ => {}
                 }
             }
         }
         self.sections_read = read;
-        let kept: Option<rhai::Map> = settings_read.and_then(|names| {
+        self.facts_read = facts_read.0;
+        let kept: Option<rhai::Map> = settings_read.0.and_then(|names| {
             let all = self.settings.read_lock::<rhai::Map>()?;
             Some(
                 all.iter()
@@ -402,6 +427,11 @@ impl ScriptEngine {
             .read_lock::<rhai::Map>()
             .map(|map| map.keys().map(|key| key.to_string()).collect())
             .unwrap_or_default()
+    }
+
+    /// The fields of `facts` given to the scripts: those read by name, or all (`None`).
+    pub fn facts_given(&self) -> Option<&BTreeSet<String>> {
+        self.facts_read.as_ref()
     }
 
     /// Whether the section `name` of the deal scope is read by the playbook.

@@ -777,13 +777,14 @@ fn serde_reveals_refusals(text: &str) -> bool {
     if text.len() as u64 > outline::MAX_NODES / 4 {
         return false;
     }
+    let bytes = text.as_bytes();
     let mut brackets = 0;
-    for &byte in text.as_bytes() {
-        match byte {
-            b'*' => return false,
-            b'[' | b'{' => brackets += 1,
-            _ => {}
+    // memchr's vector search: a deal holds a handful of these bytes in kilobytes of text.
+    for at in memchr::memchr3_iter(b'*', b'[', b'{', bytes) {
+        if bytes[at] == b'*' {
+            return false;
         }
+        brackets += 1;
     }
     brackets <= outline::MAX_NESTING
 }

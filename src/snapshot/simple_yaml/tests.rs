@@ -505,11 +505,12 @@ proptest! {
     fn generated_documents_read_as_serde_yaml_reads_them(
         entries in prop::collection::vec((key_index(), shape()), 1..5),
         mutations in prop::collection::vec(mutation(), 0..2),
+        crlf in prop::bool::weighted(0.2),
     ) {
         let mut lines = Vec::new();
         render_collection(&Shape::Map { entries, step: 2 }, 0, &mut lines);
         mutate(&mut lines, &mutations);
-        let text = lines.join("\n") + "\n";
+        let text = lines.join(if crlf { "\r\n" } else { "\n" }) + "\n";
         value_agreeing(&text);
     }
 }
@@ -522,6 +523,7 @@ proptest! {
         deal in any::<prop::sample::Index>(),
         replace in prop::collection::vec((any::<usize>(), scalar_index(), 0u8..6), 0..3),
         mutations in prop::collection::vec(mutation(), 0..3),
+        crlf in prop::bool::weighted(0.2),
     ) {
         let deals = example_deals_cached();
         let text = &deals[deal.index(deals.len())];
@@ -540,7 +542,8 @@ proptest! {
             }
         }
         mutate(&mut lines, &mutations);
-        let text = lines.join("\n") + "\n";
+        // Deals saved on Windows end their lines with CR LF.
+        let text = lines.join(if crlf { "\r\n" } else { "\n" }) + "\n";
         value_agreeing(&text);
         snapshot_agreeing(&text);
     }

@@ -275,7 +275,7 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
         facts.contains("people") && facts.contains("top"),
         "{facts:?}"
     );
-    for unread in ["key_people", "temperature_parts"] {
+    for unread in ["key_people", "temperature_parts", "staff_unsupportive"] {
         assert!(!facts.contains(unread), "{unread}: {facts:?}");
     }
     let folder = common::exported_playbooks();
@@ -289,7 +289,7 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
     );
     let text = text
         .replacen(when, "    when: facts.phase != \"lost\" && facts.commitments.len() > 0 && stakeholders.len() == 4 && settings.decision_lead_days == 30 && facts.key_people.len() > 0\n", 1)
-        .replacen(title, "      en: \"Prepare ({{questions | count}} questions, {{settings.late_within_days}} days, {{facts.temperature_parts | count}} parts)\"\n", 1);
+        .replacen(title, "      en: \"Prepare ({{questions | count}} questions, {{settings.late_within_days}} days, {{facts.temperature_parts | count}} parts, {{staff_unsupportive | count}} staff)\"\n", 1);
     std::fs::write(&hygiene, text).unwrap();
     let bank = common::example("bank-core.yaml");
     let output = common::Cli::new([
@@ -313,7 +313,7 @@ fn a_section_the_built_in_playbooks_never_read_is_there_for_a_rule_that_does() {
         .find(|advice| advice["concept"] == "commitment.prepare")
         .unwrap_or_else(|| panic!("commitment.prepare fires on the four people: {report}"));
     assert_eq!(
-        prepare["title"], "Prepare (3 questions, 45 days, 4 parts)",
+        prepare["title"], "Prepare (3 questions, 45 days, 4 parts, 1 staff)",
         "{prepare}"
     );
 }

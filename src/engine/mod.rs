@@ -351,7 +351,8 @@ impl ScriptEngine {
     /// the caller's variables, so what `rules/*.rhai` does is covered by the arguments.
     /// The settings, copied into every deal's scope, keep only the entries read by name
     /// (`settings.stale_days`, `settings["risk"]`), all of them when `settings` is read
-    /// whole anywhere (passed to a function, `settings.len()`, a computed key).
+    /// whole anywhere (passed to a function, `settings.len()`, a computed key); the facts
+    /// likewise keep only the fields read by name (`facts.top`, `{{top.name}}`).
     pub fn settle_sections_read<'a>(
         &mut self,
         scripts: impl Iterator<Item = &'a AST>,
@@ -392,6 +393,10 @@ impl ScriptEngine {
                 match first {
                     "settings" => settings_read.note(segments.next()),
                     "facts" => facts_read.note(segments.next()),
+                    // A bare `{{name}}` that names no section reads `facts.name` (or a
+                    // derived value, or `item`: keeping a facts field of that name too
+                    // costs nothing).
+                    bare if !SCOPE_NAMES.contains(&bare) => facts_read.note(Some(bare)),
                     _ => {}
                 }
             }

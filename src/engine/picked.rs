@@ -1,7 +1,7 @@
 //! A struct serialized with only some of its fields.
 //!
 //! The facts are given to the scripts as a rhai map built through serde, about a fifth
-//! of what reviewing a deal costs; the built-in playbooks read 56 of the facts' fields
+//! of what reviewing a deal costs; the built-in playbooks read 49 of the facts' 58 fields
 //! and never the others (`key_people`, `temperature_parts` …), which were built for
 //! every deal only to be dropped. [`Picked`] serializes a struct through any serializer
 //! with the fields not kept skipped before their values are visited, so nothing of

@@ -661,8 +661,9 @@ pub fn sightings(playbook: &Playbook, snapshot: &Snapshot) -> (Vec<Sighting>, Ve
             ));
         }
     }
+    let reader = playbook.detector.reader(&speakers);
     for (source, text, date) in notes {
-        for finding in playbook.detector.detect(text, &speakers) {
+        for finding in reader.read(text) {
             let Some((family, kind)) = finding.concept.split_once('.') else {
                 continue;
             };

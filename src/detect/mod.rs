@@ -170,6 +170,28 @@ impl Basis {
     }
 }
 
+/// Reads the notes of one deal ([`Detector::reader`]).
+pub struct NoteReader<'a, 's> {
+    detector: &'a Detector,
+    speakers: &'s [Speaker<'a>],
+    table: std::cell::OnceCell<speakers::SpeakerTable<'a>>,
+}
+
+impl NoteReader<'_, '_> {
+    /// [`Detector::detect`] on one note of the deal.
+    pub fn read(&self, text: &str) -> Vec<Finding> {
+        let detector = self.detector;
+        if (detector.matcher.is_empty() && detector.classifier.is_none()) || text.trim().is_empty()
+        {
+            return Vec::new();
+        }
+        let table = self
+            .table
+            .get_or_init(|| speakers::SpeakerTable::new(self.speakers));
+        read::read_note(detector, text, table)
+    }
+}
+
 impl Detector {
     /// What the labelled corpus's tuning part must reach (`detection.goal`).
     pub fn goal(&self) -> CorpusGoal {
@@ -178,10 +200,18 @@ impl Detector {
 
     /// Findings in order of appearance, at most one per (concept, speaker) in a note.
     pub fn detect(&self, text: &str, speakers: &[Speaker]) -> Vec<Finding> {
-        if (self.matcher.is_empty() && self.classifier.is_none()) || text.trim().is_empty() {
-            return Vec::new();
+        self.reader(speakers).read(text)
+    }
+
+    /// A reader of the notes of one deal: its speakers' names and titles are normalised
+    /// once, when the first note with text comes, not for every note (a deal's
+    /// activities each have one).
+    pub fn reader<'a, 's>(&'a self, speakers: &'s [Speaker<'a>]) -> NoteReader<'a, 's> {
+        NoteReader {
+            detector: self,
+            speakers,
+            table: std::cell::OnceCell::new(),
         }
-        read::read_note(self, text, speakers)
     }
 
     /// [`Detector::detect`] for stakeholders known by name only.

@@ -5,7 +5,7 @@ use super::classifier::Classifier;
 use super::matcher::{FrameMatch, Hit, Role};
 use super::speakers::{SentenceView, SpeakerHit, SpeakerTable};
 use super::text::{normalize_sentence, sentences, Normalized, Sentence, CLAUSE_MARK};
-use super::{Basis, Detector, Finding, Speaker};
+use super::{Basis, Detector, Finding};
 
 /// Characters that frame the customer's words rather than belong to them.
 const EVIDENCE_TRIM: [char; 19] = [
@@ -16,20 +16,19 @@ const EVIDENCE_TRIM: [char; 19] = [
 /// How many labelled examples explain a classifier finding.
 const EXAMPLES_SHOWN: usize = 2;
 
-pub(super) fn read_note(detector: &Detector, text: &str, speakers: &[Speaker]) -> Vec<Finding> {
-    let table = SpeakerTable::new(speakers);
+pub(super) fn read_note(detector: &Detector, text: &str, table: &SpeakerTable) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::new();
     WORK.with(|cell| match cell.try_borrow_mut() {
         Ok(mut work) => {
             for sentence in sentences(text) {
-                work.read_sentence(detector, text, sentence, &table, &mut findings);
+                work.read_sentence(detector, text, sentence, table, &mut findings);
             }
             work.shrink_after_huge_input();
         }
         Err(_) => {
             let mut work = Work::default();
             for sentence in sentences(text) {
-                work.read_sentence(detector, text, sentence, &table, &mut findings);
+                work.read_sentence(detector, text, sentence, table, &mut findings);
             }
         }
     });

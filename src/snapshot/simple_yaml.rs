@@ -122,23 +122,54 @@ pub(crate) fn read(text: &str) -> Result<Node<'_>, GaveUp> {
 /// byte-order mark inside the text, U+FFFE and U+FFFF.
 fn check_characters(text: &str) -> Result<(), GaveUp> {
     let bytes = text.as_bytes();
-    for (index, &byte) in bytes.iter().enumerate() {
-        let next = |offset: usize| bytes.get(index + offset).copied().unwrap_or(0);
-        let refused = match byte {
-            b'\n' | 0x20..=0x7e => false,
-            b'\r' => next(1) != b'\n',
-            0xc2 => next(1) < 0xa0,
-            0xe2 => next(1) == 0x80 && matches!(next(2), 0xa8 | 0xa9),
-            0xef => (next(1) == 0xbb && next(2) == 0xbf) || (next(1) == 0xbf && next(2) >= 0xbe),
-            // The other bytes of characters from U+00A0 on (valid UTF-8 by `&str`).
-            0x80..=0xff => false,
-            _ => true,
-        };
-        if refused {
+    let mut index = 0;
+    // Eight bytes at a time where they are printable ASCII or line feeds, as nearly all
+    // of a deal file is; a word holding anything else is checked byte by byte.
+    while index < bytes.len() {
+        if let Some(word) = bytes.get(index..index + 8) {
+            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            if is_printable_ascii_or_line_feed(word) {
+                index += 8;
+                continue;
+            }
+        }
+        let end = (index + 8).min(bytes.len());
+        if (index..end).any(|at| refused_at(bytes, at)) {
             return Err(GaveUp);
         }
+        index = end;
     }
     Ok(())
+}
+
+/// Whether each of the eight bytes of `word` is from `0x20` to `0x7e`, or `\n`.
+fn is_printable_ascii_or_line_feed(word: u64) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    if word & HIGH != 0 {
+        return false;
+    }
+    // With every byte under 0x80, `(byte | 0x80) - n` borrows from no other byte and
+    // keeps its high bit exactly when `byte >= n`; `(byte ^ c | 0x80) - 1` loses it
+    // exactly when `byte == c`.
+    let at_least_space = (word | HIGH).wrapping_sub(ONES * 0x20) & HIGH;
+    let equal = |c: u64| !((word ^ (ONES * c)) | HIGH).wrapping_sub(ONES) & HIGH;
+    (at_least_space | equal(0x0a)) == HIGH && equal(0x7f) == 0
+}
+
+/// Whether libyaml refuses the byte at `index` (see [`check_characters`]).
+fn refused_at(bytes: &[u8], index: usize) -> bool {
+    let next = |offset: usize| bytes.get(index + offset).copied().unwrap_or(0);
+    match bytes[index] {
+        b'\n' | 0x20..=0x7e => false,
+        b'\r' => next(1) != b'\n',
+        0xc2 => next(1) < 0xa0,
+        0xe2 => next(1) == 0x80 && matches!(next(2), 0xa8 | 0xa9),
+        0xef => (next(1) == 0xbb && next(2) == 0xbf) || (next(1) == 0xbf && next(2) >= 0xbe),
+        // The other bytes of characters from U+00A0 on (valid UTF-8 by `&str`).
+        0x80..=0xff => false,
+        _ => true,
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

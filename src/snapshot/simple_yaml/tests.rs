@@ -170,6 +170,30 @@ fn nesting_past_the_cap_is_left_to_serde_yaml() {
     ));
 }
 
+#[test]
+fn eight_bytes_at_a_time_accept_exactly_printable_ascii_and_line_feeds() {
+    for position in 0..8 {
+        for byte in 0..=255u8 {
+            let mut word = *b"abcdefgh";
+            word[position] = byte;
+            let expected = byte == b'\n' || (0x20..=0x7e).contains(&byte);
+            assert_eq!(
+                super::is_printable_ascii_or_line_feed(u64::from_le_bytes(word)),
+                expected,
+                "byte {byte:#04x} at {position}"
+            );
+        }
+    }
+    // A refused byte is found wherever it stands, in a whole word or the tail.
+    for length in 1..20 {
+        for at in 0..length {
+            let mut text = "a".repeat(length);
+            text.replace_range(at..at + 1, "\u{7}");
+            assert!(read(&format!("k: {text}\n")).is_err(), "{length} {at}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Generated documents.
 

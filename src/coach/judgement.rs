@@ -14,7 +14,7 @@
 //! Everything set aside is reported with its reason (JSON `suppressed`), so `explain`
 //! and a curious rep can see what was not said and why.
 
-use rhai::{Scope, AST};
+use rhai::Scope;
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Diagnostics};
@@ -36,7 +36,7 @@ pub enum Action {
 /// A gate, its condition compiled.
 pub struct Gate {
     pub name: String,
-    pub when: Result<AST, String>,
+    pub when: Result<crate::engine::Condition, String>,
     pub action: Action,
     pub because: Text,
     pub file: String,
@@ -164,7 +164,9 @@ pub fn judge(
             .when
             .as_ref()
             .map_err(Clone::clone)
-            .and_then(|ast| scripts.condition_value(scope, ast, pending.as_deref_mut()));
+            .and_then(|condition| {
+                scripts.condition_value(scope, condition, pending.as_deref_mut())
+            });
         match holds {
             Ok(true) => active.push(index),
             Ok(false) => {}

@@ -76,6 +76,14 @@ pub struct ScriptEngine {
     facts_read: Option<BTreeSet<String>>,
 }
 
+/// A condition outside any rule (a gate's `when`), compiled once: its script, the same
+/// evaluated directly where it is simple enough, and the derived values it reads.
+pub struct Condition {
+    pub ast: AST,
+    direct: Option<Direct>,
+    reads: Vec<usize>,
+}
+
 /// The fields of a scope section read by name; `None` once the section is read whole.
 struct FieldsRead(Option<BTreeSet<String>>);
 
@@ -472,15 +480,25 @@ impl ScriptEngine {
     }
 
     /// A condition outside any rule (a gate's `when`), compiled against the deal's
-    /// names like a rule's, with strict variables.
-    pub fn compile_condition(&self, script: &str) -> Result<AST, String> {
+    /// names like a rule's, with strict variables, and like a rule's evaluated directly
+    /// where it is simple enough.
+    pub fn compile_condition(&self, script: &str) -> Result<Condition, String> {
         let scope = self.compile_scope();
-        self.engine
+        let ast = self
+            .engine
             .compile_with_scope(&scope, script)
             .map_err(|error| {
                 let (line, column) = position(error.position());
                 format!("{} (line {line}, column {column})", error.err_type())
-            })
+            })?;
+        let reads = self.derived_read(std::iter::once(&ast));
+        let ast = Ok(ast);
+        let direct = self.direct(&ast);
+        Ok(Condition {
+            ast: ast?,
+            direct,
+            reads,
+        })
     }
 
     /// The value of a condition compiled by [`Self::compile_condition`] for this deal;
@@ -488,14 +506,19 @@ impl ScriptEngine {
     pub fn condition_value(
         &self,
         scope: &mut Scope<'static>,
-        ast: &AST,
+        condition: &Condition,
         pending: Option<&mut Pending>,
     ) -> Result<bool, String> {
         if let Some(pending) = pending {
-            let reads = self.derived_read(std::iter::once(ast));
-            self.ensure(scope, pending, &reads);
+            self.ensure(scope, pending, &condition.reads);
         }
-        self.run(scope, ast)?
+        let known = self
+            .enabled(condition.direct.as_ref())
+            .and_then(|direct| direct.eval_bool(&slots(scope), &mut Memo::default()));
+        if let Some(holds) = known {
+            return Ok(holds);
+        }
+        self.run(scope, &condition.ast)?
             .as_bool()
             .map_err(|type_name| format!("`when` gave {type_name}, not true or false"))
     }

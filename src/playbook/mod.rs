@@ -591,9 +591,15 @@ impl Playbook {
                         compiled.priority.as_ref(),
                     ]
                 })
-                .chain(judgement.gates.iter().map(|gate| Some(&gate.when)))
                 .flatten()
-                .filter_map(|script| script.as_ref().ok()),
+                .filter_map(|script| script.as_ref().ok())
+                .chain(
+                    judgement
+                        .gates
+                        .iter()
+                        .filter_map(|gate| gate.when.as_ref().ok())
+                        .map(|condition| &condition.ast),
+                ),
             rules
                 .iter()
                 .flat_map(|compiled| compiled.rule.templates())

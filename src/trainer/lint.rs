@@ -654,7 +654,9 @@ fn lint_gates(
     problems: &mut Diagnostics,
 ) {
     for gate in &playbook.judgement.gates {
-        let Ok(ast) = &gate.when else { continue };
+        let Ok(crate::engine::Condition { ast, .. }) = &gate.when else {
+            continue;
+        };
         let place =
             sources.entry_script(playbook, &gate.file, ("gates", "name", &gate.name), "when");
         let what = format!("gate `{}`: `when`", gate.name);

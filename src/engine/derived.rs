@@ -24,6 +24,9 @@ pub(super) struct DerivedScript {
 pub struct Pending {
     pub(super) waiting: Vec<bool>,
     pub errors: Vec<RuleError>,
+    /// The deal's paths read so far by the derived values and titles (a fresh memo per
+    /// script cost more than the scripts: it is sized by every path of the playbook).
+    pub(super) memo: Memo,
 }
 
 impl ScriptEngine {
@@ -116,6 +119,7 @@ impl ScriptEngine {
         Pending {
             waiting: vec![true; self.derived.len()],
             errors: Vec::new(),
+            memo: Memo::default(),
         }
     }
 
@@ -131,7 +135,7 @@ impl ScriptEngine {
                 continue;
             }
             self.ensure(scope, pending, &self.derived[index].reads);
-            let value = self.derived_value(index, scope, &mut Memo::default(), &mut pending.errors);
+            let value = self.derived_value(index, scope, &mut pending.memo, &mut pending.errors);
             if let Some(placeholder) = scope.get_mut(&self.derived[index].name) {
                 *placeholder = value.into_read_only();
             }

@@ -157,7 +157,9 @@ impl ScriptEngine {
         }
         // Counted firings are alike: the first element is the shown one.
         let for_each = compiled.for_each.as_ref()?.as_ref().ok()?;
-        let items = self.items(compiled, scope, for_each).ok()?;
+        let items = self
+            .items(compiled, scope, for_each, &mut pending.memo)
+            .ok()?;
         items.into_iter().next()
     }
 
@@ -178,12 +180,21 @@ impl ScriptEngine {
         }
         // Conditions that do not read `item` have one value per deal: decide the simple
         // ones first, while the scope is only read.
+        // One memo for the deal: a path such as `facts.open` is read once, whichever
+        // script reads it first.
+        let mut memo = Memo::default();
         let mut decided = vec![None; rules.len()];
-        self.decide(rules, scope, &mut decided);
+        self.decide(rules, scope, &mut decided, &mut memo);
         let most = self.limits.max_firings_per_deal;
         for (rule_index, compiled) in rules.iter().enumerate() {
             let evaluated = self
-                .evaluate_rule(compiled, scope, decided[rule_index], pending.as_deref_mut())
+                .evaluate_rule(
+                    compiled,
+                    scope,
+                    decided[rule_index],
+                    pending.as_deref_mut(),
+                    &mut memo,
+                )
                 .and_then(|fired| {
                     // Bounded work per deal: past the limit a rule's firings are left out
                     // (rules that do not fire still run).
@@ -216,15 +227,15 @@ impl ScriptEngine {
         rules: &[CompiledRule],
         scope: &Scope<'static>,
         decided: &mut [Option<bool>],
+        memo: &mut Memo,
     ) {
         let slots = slots(scope);
-        let mut memo = Memo::default();
         for (compiled, decided) in rules.iter().zip(decided) {
             if decided.is_some() || compiled.when_reads_item {
                 continue;
             }
             if let Some(direct) = self.enabled(compiled.when_direct.as_ref()) {
-                *decided = direct.eval_bool(&slots, &mut memo);
+                *decided = direct.eval_bool(&slots, memo);
             }
         }
     }
@@ -235,12 +246,13 @@ impl ScriptEngine {
         scope: &mut Scope<'static>,
         decided: Option<bool>,
         pending: Option<&mut Pending>,
+        memo: &mut Memo,
     ) -> Result<Vec<Firing>, String> {
         let when = compiled.when.as_ref().map_err(Clone::clone)?;
         let Some(for_each) = &compiled.for_each else {
             let holds = match decided {
                 Some(holds) => holds,
-                None => self.condition(scope, when, None)?,
+                None => self.condition(scope, when, None, memo)?,
             };
             if holds {
                 if let Some(pending) = pending {
@@ -251,7 +263,7 @@ impl ScriptEngine {
                 vec![Firing {
                     rule_index: 0,
                     item: None,
-                    priority: self.priority(compiled, scope)?,
+                    priority: self.priority(compiled, scope, memo)?,
                     deferred: false,
                 }]
             } else {
@@ -263,7 +275,7 @@ impl ScriptEngine {
         let condition_holds = match decided {
             Some(holds) => Some(holds),
             None if compiled.when_reads_item => None,
-            None => Some(self.condition(scope, when, None)?),
+            None => Some(self.condition(scope, when, None, memo)?),
         };
         if condition_holds == Some(false) {
             return Ok(Vec::new());
@@ -283,7 +295,7 @@ impl ScriptEngine {
             };
             if let Some(count) = count {
                 // Every element fires alike; only the shown one is built (`item`).
-                let priority = self.priority(compiled, scope)?;
+                let priority = self.priority(compiled, scope, memo)?;
                 return Ok((0..count)
                     .map(|_| Firing {
                         rule_index: 0,
@@ -295,16 +307,16 @@ impl ScriptEngine {
             }
             self.ensure(scope, pending, &compiled.item_reads);
         }
-        let items = self.items(compiled, scope, for_each)?;
+        let items = self.items(compiled, scope, for_each, memo)?;
         let mut firings = Vec::new();
         for item in items {
             let depth = scope.len();
             scope.push_constant_dynamic("item", item.clone());
             let fired = match condition_holds {
                 Some(holds) => Ok(holds),
-                None => self.condition(scope, when, compiled.when_direct.as_ref()),
+                None => self.condition(scope, when, compiled.when_direct.as_ref(), memo),
             }
-            .and_then(|fired| Ok((fired, self.priority(compiled, scope)?)));
+            .and_then(|fired| Ok((fired, self.priority(compiled, scope, memo)?)));
             scope.rewind(depth);
             let (fired, priority) = fired?;
             if fired {
@@ -327,10 +339,11 @@ impl ScriptEngine {
         script: &AST,
         scope: &mut Scope<'static>,
         key: &str,
+        memo: &mut Memo,
     ) -> Result<Dynamic, String> {
         let known = self
             .enabled(direct)
-            .and_then(|direct| direct.eval_value(&slots(scope), &mut Memo::default()));
+            .and_then(|direct| direct.eval_value(&slots(scope), memo));
         match known {
             Some(value) => Ok(value),
             None => self
@@ -345,12 +358,14 @@ impl ScriptEngine {
         compiled: &CompiledRule,
         scope: &mut Scope<'static>,
         for_each: &AST,
+        memo: &mut Memo,
     ) -> Result<rhai::Array, String> {
         let items = self.value_of(
             compiled.for_each_direct.as_ref(),
             for_each,
             scope,
             "for_each",
+            memo,
         )?;
         let type_name = items.type_name();
         let items = items
@@ -371,8 +386,9 @@ impl ScriptEngine {
         scope: &mut Scope<'static>,
         when: &AST,
         direct: Option<&Direct>,
+        memo: &mut Memo,
     ) -> Result<bool, String> {
-        self.value_of(direct, when, scope, "when")?
+        self.value_of(direct, when, scope, "when", memo)?
             .as_bool()
             .map_err(|type_name| format!("`when` gave {type_name}, not true or false"))
     }
@@ -381,6 +397,7 @@ impl ScriptEngine {
         &self,
         compiled: &CompiledRule,
         scope: &mut Scope<'static>,
+        memo: &mut Memo,
     ) -> Result<Option<i64>, String> {
         match (&compiled.rule.kind, &compiled.priority) {
             (
@@ -391,8 +408,13 @@ impl ScriptEngine {
             ) => Ok(Some(*fixed)),
             (RuleKind::Move { .. }, Some(script)) => {
                 let script = script.as_ref().map_err(Clone::clone)?;
-                let value =
-                    self.value_of(compiled.priority_direct.as_ref(), script, scope, "priority")?;
+                let value = self.value_of(
+                    compiled.priority_direct.as_ref(),
+                    script,
+                    scope,
+                    "priority",
+                    memo,
+                )?;
                 priority_of(&value).map(Some)
             }
             _ => Ok(None),

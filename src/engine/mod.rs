@@ -509,12 +509,17 @@ impl ScriptEngine {
         condition: &Condition,
         pending: Option<&mut Pending>,
     ) -> Result<bool, String> {
-        if let Some(pending) = pending {
-            self.ensure(scope, pending, &condition.reads);
-        }
+        let mut fresh = Memo::default();
+        let memo = match pending {
+            Some(pending) => {
+                self.ensure(scope, pending, &condition.reads);
+                &mut pending.memo
+            }
+            None => &mut fresh,
+        };
         let known = self
             .enabled(condition.direct.as_ref())
-            .and_then(|direct| direct.eval_bool(&slots(scope), &mut Memo::default()));
+            .and_then(|direct| direct.eval_bool(&slots(scope), memo));
         if let Some(holds) = known {
             return Ok(holds);
         }

@@ -161,7 +161,7 @@ impl ScriptEngine {
         } = &self.derived[index];
         let known = self
             .enabled(direct.as_ref())
-            .and_then(|direct| direct.eval_value(&slots(scope), memo));
+            .and_then(|direct| direct.eval_value(&slots(scope).calling(self), memo));
         let value = match known {
             Some(value) => Ok(value),
             None => script

@@ -12,7 +12,9 @@
 //! different types and of floats within an epsilon), and everything else — a script
 //! function, a string built with `+`, an error such as a missing field — is a node that
 //! answers "don't know". Then the caller runs the same script in rhai, which gives the
-//! answer or the error message it always gave. Because the expressions have no side
+//! answer or the error message it always gave. A function of `rules/*.rhai` is the one
+//! part still run by rhai: called with the arguments evaluated here, it spares the
+//! interpreter the rest of the script and the search of the deal's scope. Because the expressions have no side
 //! effects, trying here first and re-running in rhai is invisible. A test compares both on
 //! every built-in script and every test deal.
 
@@ -49,6 +51,11 @@ enum Node {
     /// `[a, b]` and `#{key: a}`: built only by [`Direct::eval_value`].
     List(Vec<Node>),
     Map(Vec<(ImmutableString, Node)>),
+    /// A function of `rules/*.rhai` called by name, run by rhai with these arguments.
+    Call {
+        name: ImmutableString,
+        args: Vec<Node>,
+    },
     /// `item in list`, for a list given as a path.
     In {
         item: Box<Node>,
@@ -224,17 +231,17 @@ impl Direct {
 
     /// The value of the expression for the scope values `slots` (in scope order), or
     /// `None` when rhai must decide.
-    pub fn eval(&self, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
+    pub fn eval(&self, slots: &Slots, memo: &mut Memo) -> Option<Scalar> {
         eval(&self.root, slots, memo)
     }
 
     /// The value as rhai would give it, lists and maps included (a `for_each`, a derived
     /// value): those read from the deal are copied, as rhai copies them.
-    pub fn eval_value(&self, slots: &[&Dynamic], memo: &mut Memo) -> Option<Dynamic> {
+    pub fn eval_value(&self, slots: &Slots, memo: &mut Memo) -> Option<Dynamic> {
         value(&self.root, slots, memo)
     }
 
-    pub fn eval_bool(&self, slots: &[&Dynamic], memo: &mut Memo) -> Option<bool> {
+    pub fn eval_bool(&self, slots: &Slots, memo: &mut Memo) -> Option<bool> {
         match self.eval(slots, memo)? {
             Scalar::Bool(flag) => Some(flag),
             _ => None,
@@ -242,12 +249,41 @@ impl Direct {
     }
 }
 
+/// Runs a function of `rules/*.rhai` for the direct evaluation: `None` when it fails
+/// (rhai then runs the whole script and reports the failure).
+pub trait ScriptFunctions {
+    fn call(&self, name: &str, args: Vec<Dynamic>) -> Option<Dynamic>;
+}
+
+/// What an expression reads: the scope values in order, and who runs the functions of
+/// `rules/*.rhai` (without one, a script that calls them is left to rhai).
+pub struct Slots<'s> {
+    values: Vec<&'s Dynamic>,
+    functions: Option<&'s dyn ScriptFunctions>,
+}
+
+impl<'s> Slots<'s> {
+    /// The value in `slot`, when the scope has that many.
+    pub fn get(&self, slot: usize) -> Option<&'s Dynamic> {
+        self.values.get(slot).copied()
+    }
+
+    /// These slots, with the functions of `rules/*.rhai` run by `functions`.
+    pub fn calling(mut self, functions: &'s dyn ScriptFunctions) -> Slots<'s> {
+        self.functions = Some(functions);
+        self
+    }
+}
+
 /// The values of a scope in order, for [`Direct::eval`].
-pub fn slots<'s>(scope: &'s rhai::Scope<'static>) -> Vec<&'s Dynamic> {
+pub fn slots<'s>(scope: &'s rhai::Scope<'static>) -> Slots<'s> {
     // `iter_raw` runs from the newest variable to the oldest.
-    let mut slots: Vec<&Dynamic> = scope.iter_raw().map(|(_, _, value)| value).collect();
-    slots.reverse();
-    slots
+    let mut values: Vec<&Dynamic> = scope.iter_raw().map(|(_, _, value)| value).collect();
+    values.reverse();
+    Slots {
+        values,
+        functions: None,
+    }
 }
 
 struct Compiler<'a> {
@@ -346,6 +382,13 @@ impl Compiler<'_> {
                     Node::Divide(left, right)
                 }
                 _ => Node::Unknown,
+            };
+        }
+        // A function of `rules/*.rhai` (`f!(…)` would let it see the caller's variables).
+        if self.script_functions.contains(&call.name.as_str()) && !call.capture_parent_scope {
+            return Node::Call {
+                name: call.name.clone(),
+                args: args.iter().map(|arg| self.expr(arg)).collect(),
             };
         }
         // `item in list` is parsed as `contains(list, item)`, which a script may redefine.
@@ -488,7 +531,7 @@ impl Compiler<'_> {
 
 /// [`Direct::eval_value`]: lists and maps are built or copied; everything else is a
 /// [`Scalar`] made a value.
-fn value(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Dynamic> {
+fn value(node: &Node, slots: &Slots, memo: &mut Memo) -> Option<Dynamic> {
     match node {
         Node::Path {
             slot, steps, keyed, ..
@@ -539,11 +582,19 @@ fn value(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Dynamic> {
             Scalar::Bool(false) => value(otherwise, slots, memo),
             _ => None,
         },
+        Node::Call { name, args } => {
+            // Arguments are copied, as rhai passes them to a script function.
+            let args = args
+                .iter()
+                .map(|arg| value(arg, slots, memo))
+                .collect::<Option<Vec<Dynamic>>>()?;
+            slots.functions?.call(name, args)
+        }
         _ => eval(node, slots, memo)?.into_dynamic(),
     }
 }
 
-fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
+fn eval(node: &Node, slots: &Slots, memo: &mut Memo) -> Option<Scalar> {
     match node {
         Node::Constant(value) => Some(value.clone()),
         Node::Path {
@@ -643,6 +694,7 @@ fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
             Scalar::Bool(false) => eval(otherwise, slots, memo),
             _ => None,
         },
+        Node::Call { .. } => Scalar::of(&value(node, slots, memo)?),
         Node::List(_) | Node::Map(_) | Node::Unknown => None,
     }
 }
@@ -652,7 +704,7 @@ fn eval(node: &Node, slots: &[&Dynamic], memo: &mut Memo) -> Option<Scalar> {
 fn short_circuit(
     operands: &[Node],
     stop_at: bool,
-    slots: &[&Dynamic],
+    slots: &Slots,
     memo: &mut Memo,
 ) -> Option<Scalar> {
     for operand in operands {
@@ -668,11 +720,8 @@ fn short_circuit(
 /// The scope value in `slot`. Every value of a deal's scope is constant except a derived
 /// value not computed yet (a placeholder): reading one is left to the caller, who
 /// computes it and asks again.
-fn root<'s>(slots: &[&'s Dynamic], slot: usize) -> Option<&'s Dynamic> {
-    slots
-        .get(slot)
-        .copied()
-        .filter(|value| value.is_read_only())
+fn root<'s>(slots: &Slots<'s>, slot: usize) -> Option<&'s Dynamic> {
+    slots.get(slot).filter(|value| value.is_read_only())
 }
 
 /// The values of a path's computed keys, in order. rhai evaluates every key of a chain
@@ -681,7 +730,7 @@ fn root<'s>(slots: &[&'s Dynamic], slot: usize) -> Option<&'s Dynamic> {
 fn computed_keys(
     keyed: bool,
     steps: &[Step],
-    slots: &[&Dynamic],
+    slots: &Slots,
     memo: &mut Memo,
 ) -> Option<Vec<Scalar>> {
     if !keyed {
@@ -938,6 +987,75 @@ mod tests {
             }
         }
     }
+    /// A function of `rules/*.rhai` in an expression is run with the arguments evaluated
+    /// directly, and gives what rhai gives; when it fails, the whole script is left to
+    /// rhai, which reports the failure.
+    #[test]
+    fn a_script_function_is_called_with_direct_arguments() {
+        let engine =
+            super::super::sandbox::sandboxed_engine(&super::super::SandboxLimits::default());
+        let library = engine
+            .compile(
+                r#"fn double(n) { n * 2 }
+                   fn first_kind(list, kind) { for x in list { if x.kind == kind { return x.n; } } () }
+                   fn broken(n) { n.missing }"#,
+            )
+            .expect("library");
+        struct Library<'a>(&'a rhai::Engine, &'a AST);
+        impl ScriptFunctions for Library<'_> {
+            fn call(&self, name: &str, args: Vec<Dynamic>) -> Option<Dynamic> {
+                self.0
+                    .call_fn::<Dynamic>(&mut Scope::new(), self.1, name, args)
+                    .ok()
+            }
+        }
+        let functions = Library(&engine, &library);
+        let facts = engine
+            .eval::<Dynamic>(r#"#{ n: 3, list: [#{ kind: "a", n: 1 }, #{ kind: "b", n: 2 }] }"#)
+            .expect("facts");
+        let mut scope = Scope::new();
+        scope.push_constant_dynamic("facts", facts);
+        let mut names = Scope::new();
+        names.push_dynamic("facts", Dynamic::UNIT);
+        let known = ["double", "first_kind", "broken"];
+        let cases: &[(&str, Option<Scalar>)] = &[
+            ("double(facts.n) + 1", Some(Scalar::Int(7))),
+            (
+                "facts.n > 2 && double(facts.n) == 6",
+                Some(Scalar::Bool(true)),
+            ),
+            ("first_kind(facts.list, \"b\")", Some(Scalar::Int(2))),
+            (
+                "first_kind(facts.list, \"c\") == ()",
+                Some(Scalar::Bool(true)),
+            ),
+            // The function fails: rhai must run the script and say why.
+            ("broken(facts.n)", None),
+            // Its argument fails: likewise.
+            ("double(facts.missing)", None),
+        ];
+        for (source, expected) in cases {
+            let ast = engine.compile_with_scope(&names, source).expect(source);
+            let direct = Direct::compile(&ast, &["facts"], &known, 1, &MemoNumbers::default())
+                .expect(source);
+            let values = slots(&scope).calling(&functions);
+            let value = direct.eval(&values, &mut Memo::default());
+            assert_eq!(&value, expected, "{source}");
+            // Without a way to call the functions, the script is left to rhai.
+            assert_eq!(direct.eval(&slots(&scope), &mut Memo::default()), None);
+            let mut with_library = Scope::new();
+            with_library.push_constant_dynamic(
+                "facts",
+                scope.get_value::<Dynamic>("facts").expect("facts"),
+            );
+            let by_rhai =
+                engine.eval_ast_with_scope::<Dynamic>(&mut with_library, &library.merge(&ast));
+            if let (Some(direct), Ok(rhai)) = (value.and_then(Scalar::into_dynamic), by_rhai) {
+                assert_eq!(direct.to_string(), rhai.to_string(), "{source}");
+            }
+        }
+    }
+
     /// A path through a key read from `item` is one value per element, not per deal: the
     /// deal's memo must not hand the first element's value to the next.
     #[test]

@@ -229,7 +229,7 @@ impl ScriptEngine {
         decided: &mut [Option<bool>],
         memo: &mut Memo,
     ) {
-        let slots = slots(scope);
+        let slots = slots(scope).calling(self);
         for (compiled, decided) in rules.iter().zip(decided) {
             if decided.is_some() || compiled.when_reads_item {
                 continue;
@@ -343,7 +343,7 @@ impl ScriptEngine {
     ) -> Result<Dynamic, String> {
         let known = self
             .enabled(direct)
-            .and_then(|direct| direct.eval_value(&slots(scope), memo));
+            .and_then(|direct| direct.eval_value(&slots(scope).calling(self), memo));
         match known {
             Some(value) => Ok(value),
             None => self

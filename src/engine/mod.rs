@@ -60,6 +60,9 @@ pub struct ScriptEngine {
     /// Where each function is defined: name → file.
     pub function_files: IndexMap<String, String>,
     pub limits: SandboxLimits,
+    /// The functions of `rules/*.rhai`, for the direct evaluation to call; `None` when
+    /// their file's top-level statements failed (then no script can call them).
+    library: Option<AST>,
     settings: Dynamic,
     /// Playbook-derived values (`derived:`), compiled, in evaluation order.
     derived: Vec<DerivedScript>,
@@ -74,6 +77,25 @@ pub struct ScriptEngine {
     /// The fields of `facts` read by name, `None` when `facts` is read whole (passed to a
     /// function, iterated, a computed key): the others are left out of every deal's scope.
     facts_read: Option<BTreeSet<String>>,
+}
+
+impl direct::ScriptFunctions for ScriptEngine {
+    /// Runs a function of `rules/*.rhai` as a script calling it would, under the same
+    /// limits and time budget.
+    fn call(&self, name: &str, args: Vec<Dynamic>) -> Option<Dynamic> {
+        let library = self.library.as_ref()?;
+        let options = rhai::CallFnOptions::new().eval_ast(false);
+        timed(&self.limits, || {
+            self.engine.call_fn_with_options::<Dynamic>(
+                options,
+                &mut Scope::new(),
+                library,
+                name,
+                args,
+            )
+        })
+        .ok()
+    }
 }
 
 /// A condition outside any rule (a gate's `when`), compiled once: its script, the same
@@ -192,20 +214,24 @@ impl ScriptEngine {
         }
         // The statements outside functions run at load, under the same limits and time
         // budget as a rule.
-        match timed(&limits, || {
+        let callable = match timed(&limits, || {
             Module::eval_ast_as_new(Scope::new(), &library, &engine)
         }) {
             Ok(module) => {
                 engine.register_global_module(module.into());
+                Some(library.clone_functions_only())
             }
-            Err(error) => problems.push(top_level_failure(
-                &engine,
-                &library,
-                &top_levels,
-                &error,
-                &limits,
-            )),
-        }
+            Err(error) => {
+                problems.push(top_level_failure(
+                    &engine,
+                    &library,
+                    &top_levels,
+                    &error,
+                    &limits,
+                ));
+                None
+            }
+        };
         let settings = rhai::serde::to_dynamic(settings).unwrap_or_else(|error| {
             problems.push(Diagnostic::error(
                 "playbooks",
@@ -220,6 +246,7 @@ impl ScriptEngine {
             functions,
             function_files,
             limits,
+            library: callable,
             settings,
             derived: Vec::new(),
             memo_numbers: MemoNumbers::default(),
@@ -519,7 +546,7 @@ impl ScriptEngine {
         };
         let known = self
             .enabled(condition.direct.as_ref())
-            .and_then(|direct| direct.eval_bool(&slots(scope), memo));
+            .and_then(|direct| direct.eval_bool(&slots(scope).calling(self), memo));
         if let Some(holds) = known {
             return Ok(holds);
         }

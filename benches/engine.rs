@@ -47,7 +47,12 @@ fn engine(c: &mut Criterion) {
     c.bench_function("derive facts", |b| {
         b.iter(|| Facts::derive(&snapshot, &signals, &objections, &playbook.engine_settings))
     });
-    let facts = Facts::derive(&snapshot, &signals, &objections, &playbook.engine_settings);
+    let facts = std::sync::Arc::new(Facts::derive(
+        &snapshot,
+        &signals,
+        &objections,
+        &playbook.engine_settings,
+    ));
     c.bench_function("build the rule scope (without derived values)", |b| {
         b.iter(|| {
             playbook

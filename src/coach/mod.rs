@@ -156,7 +156,7 @@ pub struct Hidden {
 pub struct DealContext {
     pub signals: Vec<Sighting>,
     pub objections: Vec<Sighting>,
-    pub facts: Facts,
+    pub facts: std::sync::Arc<Facts>,
     pub scope: rhai::Scope<'static>,
     pub errors: Vec<RuleError>,
 }
@@ -164,7 +164,9 @@ pub struct DealContext {
 /// Prepares one deal for its rules: the steps before evaluation, shared by `coach` and
 /// `explain`. `Err` only when the deal cannot be handed to the scripts at all.
 pub fn deal_context(playbook: &Playbook, snapshot: &Snapshot) -> Result<DealContext, String> {
-    let (context, _) = prepare(playbook, snapshot, false)?;
+    let (mut context, _) = prepare(playbook, snapshot, false)?;
+    // Handed out: every script may run on it, so the facts are made whole now.
+    playbook.scripts.whole_facts(&mut context.scope)?;
     Ok(context)
 }
 
@@ -180,12 +182,12 @@ fn prepare(
     let (facts, mut scope) = {
         let quoted_signals = crate::facts::quoted_sightings(&signals);
         let quoted_objections = crate::facts::quoted_sightings(&objections);
-        let facts = Facts::derive(
+        let facts = std::sync::Arc::new(Facts::derive(
             snapshot,
             &quoted_signals,
             &quoted_objections,
             &playbook.engine_settings,
-        );
+        ));
         let scope =
             playbook
                 .scripts

@@ -224,8 +224,12 @@ fn resolve(placeholder: &str, scope: &Scope, words: Words) -> Filled {
 /// The value at `path` under `value`, copied; `None` when a step does not exist.
 fn lookup(value: &Dynamic, path: &[&str]) -> Option<Dynamic> {
     let Some((first, rest)) = path.split_first() else {
-        return Some(value.clone());
+        // The facts are only read field by field while they stand lazily in the scope.
+        return (!value.is::<crate::engine::LazyFacts>()).then(|| value.clone());
     };
+    if let Some(lazy) = value.read_lock::<crate::engine::LazyFacts>() {
+        return lazy.field(first).and_then(|next| lookup(next, rest));
+    }
     if let Some(map) = value.read_lock::<Map>() {
         return map.get(*first).and_then(|next| lookup(next, rest));
     }

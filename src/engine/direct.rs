@@ -20,6 +20,8 @@
 
 use rhai::{ASTFlags, Dynamic, Expr, FnCallExpr, ImmutableString, Stmt, StmtBlock, AST, INT};
 
+use super::picked::LazyFacts;
+
 /// A compiled expression. `None` from [`Direct::eval`] means "ask rhai".
 #[derive(Debug)]
 pub struct Direct {
@@ -538,7 +540,7 @@ fn value(node: &Node, slots: &Slots, memo: &mut Memo) -> Option<Dynamic> {
         } => {
             let mut copy = None;
             let keys = computed_keys(*keyed, steps, slots, memo)?;
-            walk(root(slots, *slot)?, steps, &keys, &mut |value| {
+            walk_from(root(slots, *slot)?, steps, &keys, &mut |value| {
                 if value.is_shared() {
                     return None;
                 }
@@ -602,7 +604,7 @@ fn eval(node: &Node, slots: &Slots, memo: &mut Memo) -> Option<Scalar> {
             steps,
             memo: None,
             keyed,
-        } => walk(
+        } => walk_from(
             root(slots, *slot)?,
             steps,
             &computed_keys(*keyed, steps, slots, memo)?,
@@ -617,7 +619,7 @@ fn eval(node: &Node, slots: &Slots, memo: &mut Memo) -> Option<Scalar> {
             if let Some(Some(known)) = memo.values.get(*number) {
                 return Some(known.clone());
             }
-            let value = walk(root(slots, *slot)?, steps, &[], &mut |value| {
+            let value = walk_from(root(slots, *slot)?, steps, &[], &mut |value| {
                 Scalar::of(value)
             })?;
             if memo.values.len() <= *number {
@@ -668,7 +670,7 @@ fn eval(node: &Node, slots: &Slots, memo: &mut Memo) -> Option<Scalar> {
                 return None;
             };
             let keys = computed_keys(*keyed, steps, slots, memo)?;
-            walk(root(slots, *slot)?, steps, &keys, &mut |container| {
+            walk_from(root(slots, *slot)?, steps, &keys, &mut |container| {
                 if let Ok(map) = container.as_map_ref() {
                     // `key in map`: whether the map has that key (a string only here).
                     let Scalar::Str(key) = &item else {
@@ -721,7 +723,34 @@ fn short_circuit(
 /// value not computed yet (a placeholder): reading one is left to the caller, who
 /// computes it and asks again.
 fn root<'s>(slots: &Slots<'s>, slot: usize) -> Option<&'s Dynamic> {
-    slots.get(slot).filter(|value| value.is_read_only())
+    slots
+        .get(slot)
+        .filter(|value| value.is_read_only() || value.is::<LazyFacts>())
+}
+
+/// [`walk`] from a scope value: the deal's facts, while they stand as [`LazyFacts`], give
+/// the field named by the first step (anything else of them is left to rhai, which
+/// reads the whole map).
+fn walk_from(
+    root: &Dynamic,
+    steps: &[Step],
+    keys: &[Scalar],
+    leaf: &mut dyn FnMut(&Dynamic) -> Option<Scalar>,
+) -> Option<Scalar> {
+    if let Some(lazy) = root.read_lock::<LazyFacts>() {
+        let (
+            Step {
+                kind: StepKind::Field(name),
+                ..
+            },
+            rest,
+        ) = steps.split_first()?
+        else {
+            return None;
+        };
+        return walk(lazy.field(name)?, rest, keys, leaf);
+    }
+    walk(root, steps, keys, leaf)
 }
 
 /// The values of a path's computed keys, in order. rhai evaluates every key of a chain

@@ -1,6 +1,7 @@
 //! Running the compiled rules on one deal: the deal's scope, each rule's condition,
 //! elements and priority, and the firings they give.
 
+use rhai::serde::to_dynamic;
 use rhai::{Dynamic, Scope, AST};
 
 use super::*;
@@ -55,47 +56,85 @@ impl ScriptEngine {
         snapshot: &Snapshot,
         signals: &[Sighting],
         objections: &[Sighting],
-        facts: &Facts,
+        facts: &std::sync::Arc<Facts>,
     ) -> Result<Scope<'static>, String> {
         let mut scope = Scope::new();
         // A section no script or text of the playbook reads is `()`: not built per deal.
-        let mut give =
+        let section =
             |name: &'static str, value: &dyn Fn() -> Result<Dynamic, Box<EvalAltResult>>| {
-                let value = if self.reads_section(name) {
-                    value().map_err(|error| format!("cannot give the deal to scripts: {error}"))?
+                if self.reads_section(name) {
+                    value().map_err(|error| format!("cannot give the deal to scripts: {error}"))
                 } else {
-                    Dynamic::UNIT
-                };
-                scope.push_constant_dynamic(name, value);
-                Ok::<(), String>(())
+                    Ok(Dynamic::UNIT)
+                }
             };
-        give("deal", &|| rhai::serde::to_dynamic(&snapshot.deal))?;
-        give("account", &|| rhai::serde::to_dynamic(&snapshot.account))?;
-        give("information", &|| {
-            rhai::serde::to_dynamic(&snapshot.information)
-        })?;
-        give("stakeholders", &|| {
-            rhai::serde::to_dynamic(&snapshot.stakeholders)
-        })?;
-        give("objections", &|| rhai::serde::to_dynamic(objections))?;
-        give("signals", &|| rhai::serde::to_dynamic(signals))?;
-        give("questions", &|| {
-            rhai::serde::to_dynamic(&snapshot.questions)
-        })?;
-        give("activities", &|| {
-            rhai::serde::to_dynamic(&snapshot.activities)
-        })?;
-        give("facts", &|| match self.facts_given() {
-            Some(keep) => rhai::serde::to_dynamic(super::picked::Picked { value: facts, keep }),
-            None => rhai::serde::to_dynamic(facts),
-        })?;
-        give("settings", &|| Ok(self.settings.clone()))?;
+        let deal = &snapshot.deal;
+        scope.push_constant_dynamic("deal", section("deal", &|| to_dynamic(deal))?);
+        let account = &snapshot.account;
+        scope.push_constant_dynamic("account", section("account", &|| to_dynamic(account))?);
+        let information = &snapshot.information;
+        let information = section("information", &|| to_dynamic(information))?;
+        scope.push_constant_dynamic("information", information);
+        let stakeholders = &snapshot.stakeholders;
+        let stakeholders = section("stakeholders", &|| to_dynamic(stakeholders))?;
+        scope.push_constant_dynamic("stakeholders", stakeholders);
+        let objections = section("objections", &|| to_dynamic(objections))?;
+        scope.push_constant_dynamic("objections", objections);
+        scope.push_constant_dynamic("signals", section("signals", &|| to_dynamic(signals))?);
+        let questions = &snapshot.questions;
+        let questions = section("questions", &|| to_dynamic(questions))?;
+        scope.push_constant_dynamic("questions", questions);
+        let activities = &snapshot.activities;
+        let activities = section("activities", &|| to_dynamic(activities))?;
+        scope.push_constant_dynamic("activities", activities);
+        // The facts: a field at a time as the scripts read them, the whole map only for a
+        // script rhai runs ([`Self::whole_facts`]); when some script reads `facts` whole,
+        // or every script runs in rhai (the reference of the tests), the whole map now.
+        match (&self.facts_names, self.direct_evaluation) {
+            (Some(names), true) => {
+                let lazy = super::picked::LazyFacts::new(facts.clone(), names.clone());
+                // Writable, to be replaced by the whole map; rhai never runs before that.
+                scope.push_dynamic("facts", Dynamic::from(lazy));
+            }
+            (names, _) => {
+                let whole = section("facts", &|| match names {
+                    Some(names) => to_dynamic(super::picked::Picked {
+                        value: &**facts,
+                        keep: names,
+                    }),
+                    None => to_dynamic(&**facts),
+                })?;
+                scope.push_constant_dynamic("facts", whole);
+            }
+        }
+        scope.push_constant_dynamic(
+            "settings",
+            section("settings", &|| Ok(self.settings.clone()))?,
+        );
         Ok(scope)
+    }
+
+    /// Puts the whole facts map in the scope in place of the [`super::picked::LazyFacts`]
+    /// that stands for it, before a script runs in rhai or the scope is handed out.
+    pub fn whole_facts(&self, scope: &mut Scope<'static>) -> Result<(), String> {
+        // Once whole, `facts` is a constant and `get_mut` gives nothing.
+        let Some(slot) = scope.get_mut("facts") else {
+            return Ok(());
+        };
+        let whole = match slot.read_lock::<super::picked::LazyFacts>() {
+            Some(lazy) => lazy.whole(),
+            None => return Ok(()),
+        };
+        *slot = whole
+            .map_err(|error| format!("cannot give the deal to scripts: {error}"))?
+            .into_read_only();
+        Ok(())
     }
 
     /// Runs one script under the sandbox; the scope is restored afterwards, so a `let`
     /// in one rule never leaks into the next.
     pub fn run(&self, scope: &mut Scope<'static>, ast: &AST) -> Result<Dynamic, String> {
+        self.whole_facts(scope)?;
         let depth = scope.len();
         let result = timed(&self.limits, || {
             self.engine.eval_ast_with_scope::<Dynamic>(scope, ast)

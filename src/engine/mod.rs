@@ -30,6 +30,7 @@ pub use derived::Pending;
 use direct::{slots, Direct, Memo, MemoNumbers};
 pub use evaluate::Firing;
 pub use failure::{describe_error, RuleError};
+pub use picked::LazyFacts;
 use sandbox::{sandboxed_engine, timed};
 pub use sandbox::{top_level_key, SandboxLimits, LIMITS};
 pub use script::{position, reads_variable};
@@ -77,6 +78,8 @@ pub struct ScriptEngine {
     /// The fields of `facts` read by name, `None` when `facts` is read whole (passed to a
     /// function, iterated, a computed key): the others are left out of every deal's scope.
     facts_read: Option<BTreeSet<String>>,
+    /// The same names, sorted, for each deal's [`picked::LazyFacts`].
+    facts_names: Option<std::sync::Arc<[String]>>,
 }
 
 impl direct::ScriptFunctions for ScriptEngine {
@@ -252,6 +255,7 @@ impl ScriptEngine {
             memo_numbers: MemoNumbers::default(),
             sections_read: [true; SCOPE_NAMES.len()],
             facts_read: None,
+            facts_names: None,
             direct_evaluation: true,
         };
         scripts.compile_derived(derived, files, &mut problems);
@@ -437,6 +441,10 @@ impl ScriptEngine {
             }
         }
         self.sections_read = read;
+        self.facts_names = facts_read
+            .0
+            .as_ref()
+            .map(|names| names.iter().cloned().collect());
         self.facts_read = facts_read.0;
         let kept: Option<rhai::Map> = settings_read.0.and_then(|names| {
             let all = self.settings.read_lock::<rhai::Map>()?;

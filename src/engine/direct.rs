@@ -9,14 +9,14 @@
 //!
 //! The tree is an accelerator, never a second language: it covers the part of rhai whose
 //! meaning it reproduces exactly (rhai's own operator rules, including its comparison of
-//! different types and of floats within an epsilon), and everything else — a script
-//! function, a string built with `+`, an error such as a missing field — is a node that
+//! different types and of floats within an epsilon), and everything else — a `let`, a
+//! loop, a string built with `+`, an error such as a missing field — is a node that
 //! answers "don't know". Then the caller runs the same script in rhai, which gives the
-//! answer or the error message it always gave. A function of `rules/*.rhai` is the one
-//! part still run by rhai: called with the arguments evaluated here, it spares the
-//! interpreter the rest of the script and the search of the deal's scope. Because the expressions have no side
-//! effects, trying here first and re-running in rhai is invisible. A test compares both on
-//! every built-in script and every test deal.
+//! answer or the error message it always gave. A function of `rules/*.rhai` is run by
+//! rhai, called with the arguments evaluated here: that spares the interpreter the rest
+//! of the script and the deal's scope. Because the expressions have no side effects,
+//! trying here first and re-running in rhai is invisible. A test compares both on every
+//! built-in script and every test deal.
 
 use rhai::{ASTFlags, Dynamic, Expr, FnCallExpr, ImmutableString, Stmt, StmtBlock, AST, INT};
 

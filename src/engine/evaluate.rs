@@ -47,6 +47,9 @@ pub(super) fn show_float(number: f64) -> String {
     }
 }
 
+/// Builds one section of a deal's scope as a rhai value.
+type BuildSection<'a> = dyn Fn() -> Result<Dynamic, Box<EvalAltResult>> + 'a;
+
 impl ScriptEngine {
     /// The scope every rule of one deal reads: the snapshot's sections, its merged
     /// signals and objections, the facts and the settings, all constant so that one
@@ -60,33 +63,26 @@ impl ScriptEngine {
     ) -> Result<Scope<'static>, String> {
         let mut scope = Scope::new();
         // A section no script or text of the playbook reads is `()`: not built per deal.
-        let section =
-            |name: &'static str, value: &dyn Fn() -> Result<Dynamic, Box<EvalAltResult>>| {
-                if self.reads_section(name) {
-                    value().map_err(|error| format!("cannot give the deal to scripts: {error}"))
-                } else {
-                    Ok(Dynamic::UNIT)
-                }
-            };
-        let deal = &snapshot.deal;
-        scope.push_constant_dynamic("deal", section("deal", &|| to_dynamic(deal))?);
-        let account = &snapshot.account;
-        scope.push_constant_dynamic("account", section("account", &|| to_dynamic(account))?);
-        let information = &snapshot.information;
-        let information = section("information", &|| to_dynamic(information))?;
-        scope.push_constant_dynamic("information", information);
-        let stakeholders = &snapshot.stakeholders;
-        let stakeholders = section("stakeholders", &|| to_dynamic(stakeholders))?;
-        scope.push_constant_dynamic("stakeholders", stakeholders);
-        let objections = section("objections", &|| to_dynamic(objections))?;
-        scope.push_constant_dynamic("objections", objections);
-        scope.push_constant_dynamic("signals", section("signals", &|| to_dynamic(signals))?);
-        let questions = &snapshot.questions;
-        let questions = section("questions", &|| to_dynamic(questions))?;
-        scope.push_constant_dynamic("questions", questions);
-        let activities = &snapshot.activities;
-        let activities = section("activities", &|| to_dynamic(activities))?;
-        scope.push_constant_dynamic("activities", activities);
+        let section = |name: &'static str, value: &BuildSection| {
+            if self.reads_section(name) {
+                value().map_err(|error| format!("cannot give the deal to scripts: {error}"))
+            } else {
+                Ok(Dynamic::UNIT)
+            }
+        };
+        let sections: [(&str, &BuildSection); 8] = [
+            ("deal", &|| to_dynamic(&snapshot.deal)),
+            ("account", &|| to_dynamic(&snapshot.account)),
+            ("information", &|| to_dynamic(&snapshot.information)),
+            ("stakeholders", &|| to_dynamic(&snapshot.stakeholders)),
+            ("objections", &|| to_dynamic(objections)),
+            ("signals", &|| to_dynamic(signals)),
+            ("questions", &|| to_dynamic(&snapshot.questions)),
+            ("activities", &|| to_dynamic(&snapshot.activities)),
+        ];
+        for (name, value) in sections {
+            scope.push_constant_dynamic(name, section(name, value)?);
+        }
         // The facts: a field at a time as the scripts read them, the whole map only for a
         // script rhai runs ([`Self::whole_facts`]); when some script reads `facts` whole,
         // or every script runs in rhai (the reference of the tests), the whole map now.

@@ -75,10 +75,9 @@ pub struct ScriptEngine {
     /// ([`Self::settle_sections_read`]); a section nothing reads is given as `()`, not
     /// built for every deal.
     sections_read: [bool; SCOPE_NAMES.len()],
-    /// The fields of `facts` read by name, `None` when `facts` is read whole (passed to a
-    /// function, iterated, a computed key): the others are left out of every deal's scope.
-    facts_read: Option<BTreeSet<String>>,
-    /// The same names, sorted, for each deal's [`picked::LazyFacts`].
+    /// The fields of `facts` read by name, sorted, `None` when `facts` is read whole
+    /// (passed to a function, iterated, a computed key): the others are left out of every
+    /// deal's scope. Shared by each deal's [`picked::LazyFacts`].
     facts_names: Option<std::sync::Arc<[String]>>,
 }
 
@@ -254,7 +253,6 @@ impl ScriptEngine {
             derived: Vec::new(),
             memo_numbers: MemoNumbers::default(),
             sections_read: [true; SCOPE_NAMES.len()],
-            facts_read: None,
             facts_names: None,
             direct_evaluation: true,
         };
@@ -441,11 +439,8 @@ impl ScriptEngine {
             }
         }
         self.sections_read = read;
-        self.facts_names = facts_read
-            .0
-            .as_ref()
-            .map(|names| names.iter().cloned().collect());
-        self.facts_read = facts_read.0;
+        // A `BTreeSet` iterates in order: the names come out sorted.
+        self.facts_names = facts_read.0.map(|names| names.into_iter().collect());
         let kept: Option<rhai::Map> = settings_read.0.and_then(|names| {
             let all = self.settings.read_lock::<rhai::Map>()?;
             Some(
@@ -477,9 +472,10 @@ impl ScriptEngine {
             .unwrap_or_default()
     }
 
-    /// The fields of `facts` given to the scripts: those read by name, or all (`None`).
-    pub fn facts_given(&self) -> Option<&BTreeSet<String>> {
-        self.facts_read.as_ref()
+    /// The fields of `facts` given to the scripts, sorted: those read by name, or all
+    /// (`None`).
+    pub fn facts_given(&self) -> Option<&[String]> {
+        self.facts_names.as_deref()
     }
 
     /// Whether the section `name` of the deal scope is read by the playbook.

@@ -370,7 +370,10 @@ impl ScriptEngine {
     }
 
     fn direct(&self, script: &Result<AST, String>) -> Option<Direct> {
-        let ast = script.as_ref().ok()?;
+        self.direct_of(script.as_ref().ok()?)
+    }
+
+    fn direct_of(&self, ast: &AST) -> Option<Direct> {
         let script_functions: Vec<&str> = self
             .functions
             .iter()
@@ -522,13 +525,10 @@ impl ScriptEngine {
                 let (line, column) = position(error.position());
                 format!("{} (line {line}, column {column})", error.err_type())
             })?;
-        let reads = self.derived_read(std::iter::once(&ast));
-        let ast = Ok(ast);
-        let direct = self.direct(&ast);
         Ok(Condition {
-            ast: ast?,
-            direct,
-            reads,
+            direct: self.direct_of(&ast),
+            reads: self.derived_read(std::iter::once(&ast)),
+            ast,
         })
     }
 

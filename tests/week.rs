@@ -675,11 +675,17 @@ mod since {
         let header = table.lines().next().unwrap();
         assert!(
             header.ends_with(
-                ",risk_change,risk_before,top_move_before_concept,top_move_before_title"
+                ",risk_change,risk_before,top_move_before_concept,top_move_before_title,before_unknown"
             ),
             "{header}"
         );
         assert!(table.contains(",decision.reach_top,"), "{table}");
+        // The new deal: no risk change, and not one whose place then is unknown.
+        let retail = table
+            .lines()
+            .find(|line| line.contains("Sunrise Retail CRM"))
+            .unwrap();
+        assert!(retail.ends_with(",,,,,false"), "{retail}");
         assert!(stderr(&csv).contains("1 new, 1 gone"), "{}", stderr(&csv));
         // Without --since nothing of this appears.
         let output = dealcoach()
@@ -735,6 +741,29 @@ mod since {
             "{text}"
         );
         assert!(!text.contains("   new  "), "no row says new: {text}");
+        // In CSV an empty risk_change is new or unknown: the last column says which.
+        let table = stdout(&review_since(&cut, "csv"));
+        let mut rows = csv::Reader::from_reader(table.as_bytes());
+        let header = rows.headers().unwrap().clone();
+        let column = |name: &str| header.iter().position(|cell| cell == name).unwrap();
+        let (id, change, unknown) = (
+            column("id"),
+            column("risk_change"),
+            column("before_unknown"),
+        );
+        let mut seen = 0;
+        for record in rows.records() {
+            let record = record.unwrap();
+            let listed_then = record[id] == listed_id;
+            assert_eq!(
+                &record[unknown],
+                if listed_then { "false" } else { "true" },
+                "{record:?}"
+            );
+            assert_eq!(record[change].is_empty(), !listed_then, "{record:?}");
+            seen += 1;
+        }
+        assert_eq!(seen, 3, "{table}");
         // A full review lists every deal it read: no deal is unknown, none is said so.
         let full = last_week(&dir);
         let review: Value = serde_json::from_str(&stdout(&review_since(&full, "json"))).unwrap();

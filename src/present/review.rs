@@ -162,6 +162,7 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
             "risk_before",
             "top_move_before_concept",
             "top_move_before_title",
+            "before_unknown",
         ]);
     }
     writer.write_record(header)?;
@@ -214,6 +215,10 @@ fn write_csv(mut review: Review, view: &View, out: &mut dyn Write) -> io::Result
                         .unwrap_or_default(),
                     before.map(|m| m.concept.clone()).unwrap_or_default(),
                     before.map(|m| m.title.clone()).unwrap_or_default(),
+                    // An empty risk_change is a new deal, or one whose place then the
+                    // earlier review did not list (made with --top or a filter): this
+                    // column tells them apart, as the JSON's field of the same name.
+                    change.before_unknown.to_string(),
                 ]
                 .iter()
                 .map(|cell| crate::present::escape::spreadsheet(cell).into_owned()),

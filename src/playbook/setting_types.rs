@@ -133,31 +133,92 @@ pub(super) fn merge_settings(
     base: &IndexMap<String, serde_yaml::Value>,
     over: IndexMap<String, serde_yaml::Value>,
 ) -> IndexMap<String, serde_yaml::Value> {
-    let mut merged = base.clone();
-    for (key, value) in over {
-        let value = match base.get(&key) {
-            Some(inner) => merge_value(inner, value),
-            None => value,
-        };
-        merged.insert(key, value);
-    }
-    merged
+    merge_entries(base, over)
 }
 
 /// One setting's value over the built-in one, by the same rule, at any depth.
 fn merge_value(base: &serde_yaml::Value, over: serde_yaml::Value) -> serde_yaml::Value {
     match (base, over) {
         (serde_yaml::Value::Mapping(base), serde_yaml::Value::Mapping(over)) => {
-            let mut merged = base.clone();
-            for (key, value) in over {
-                let value = match base.get(&key) {
-                    Some(inner) => merge_value(inner, value),
-                    None => value,
-                };
-                merged.insert(key, value);
-            }
-            serde_yaml::Value::Mapping(merged)
+            serde_yaml::Value::Mapping(merge_entries(base, over))
         }
         (_, over) => over,
+    }
+}
+
+/// `over`'s entries on a copy of `base`, each merged with the entry it replaces. The
+/// settings file's top level (keys are names) and a mapping inside it (keys are YAML
+/// values) are merged alike.
+fn merge_entries<M: Entries>(base: &M, over: M) -> M {
+    let mut merged = base.clone();
+    for (key, value) in over {
+        let value = match base.entry(&key) {
+            Some(inner) => merge_value(inner, value),
+            None => value,
+        };
+        merged.put(key, value);
+    }
+    merged
+}
+
+/// A mapping of settings values, whatever its keys.
+trait Entries: Clone + IntoIterator<Item = (Self::Key, serde_yaml::Value)> {
+    type Key;
+    fn entry(&self, key: &Self::Key) -> Option<&serde_yaml::Value>;
+    fn put(&mut self, key: Self::Key, value: serde_yaml::Value);
+}
+
+impl Entries for IndexMap<String, serde_yaml::Value> {
+    type Key = String;
+    fn entry(&self, key: &String) -> Option<&serde_yaml::Value> {
+        self.get(key)
+    }
+    fn put(&mut self, key: String, value: serde_yaml::Value) {
+        self.insert(key, value);
+    }
+}
+
+impl Entries for serde_yaml::Mapping {
+    type Key = serde_yaml::Value;
+    fn entry(&self, key: &serde_yaml::Value) -> Option<&serde_yaml::Value> {
+        self.get(key)
+    }
+    fn put(&mut self, key: serde_yaml::Value, value: serde_yaml::Value) {
+        self.insert(key, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(text: &str) -> IndexMap<String, serde_yaml::Value> {
+        serde_yaml::from_str(text).unwrap()
+    }
+
+    /// A trainer who changes one weight keeps every other built-in value, at any depth;
+    /// a value that is not a mapping replaces the built-in one whole.
+    #[test]
+    fn a_folder_setting_changes_only_what_it_names() {
+        let built_in = settings(
+            "stale_days: 30\n\
+             evidence_temperature:\n  base: 10\n  per_signal: {visit: 5, demo: 8}\n\
+             closing_words: [sign, order]\n",
+        );
+        let folder = settings(
+            "evidence_temperature:\n  per_signal: {demo: 12}\n\
+             closing_words: [contract]\n\
+             new_setting: 1\n",
+        );
+        let merged = merge_settings(&built_in, folder);
+        assert_eq!(
+            merged,
+            settings(
+                "stale_days: 30\n\
+                 evidence_temperature:\n  base: 10\n  per_signal: {visit: 5, demo: 12}\n\
+                 closing_words: [contract]\n\
+                 new_setting: 1\n",
+            )
+        );
     }
 }

@@ -6,7 +6,11 @@
 # deals (tests/heldout/coach) and the 3 examples (examples/deals), copied with distinct
 # ids to DEALS deals. Each run's wall time and CPU time (user + system, which other
 # tenants' load moves less than wall time) are printed.
-# Usage: scripts/bench-review.sh [DEALS] [ROUNDS]   (defaults 5000, 5)
+# Usage: scripts/bench-review.sh [DEALS] [ROUNDS] [instructions]   (defaults 5000, 5)
+# With `instructions`, the same two ratios are counted in instructions instead, one thread
+# under valgrind's callgrind (which the machine's load does not move), and split: what the
+# rule evaluation costs (`ScriptEngine::evaluate_with`: conditions, derived values,
+# priorities, items) and what the built-in review would cost with the rules free.
 # Uses target/release/dealcoach (built first) and writes only under /tmp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +63,63 @@ rules:
     title: {zh: 从不, en: never}
     why: {zh: [从不], en: [never]}
 YAML
+
+# The one-rule playbook reads no notes (note detection is configured by the playbooks):
+# the same rule with the built-in detection is the whole of reading a deal, notes too.
+one_rule_notes=$work/one-rule-notes
+mkdir -p "$one_rule_notes/playbooks" "$one_rule_notes/rules"
+cp "$one_rule/playbooks/one.yaml" playbooks/detection*.yaml "$one_rule_notes/playbooks/"
+
+if [[ ${3:-} == instructions ]]; then
+  command -v valgrind >/dev/null || { echo "instructions: valgrind is not installed" >&2; exit 2; }
+  # Instructions of one review, and those spent inside the function named (inclusive).
+  count() {
+    local out=$work/callgrind.out
+    RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$out" "$@" \
+      --format json >/dev/null 2>"$work/callgrind.err"
+    local total inside
+    total=$(sed -n 's/.*I *refs: *//p' "$work/callgrind.err" | tr -d ,)
+    # (awk reads to the end: a reader that stops early fails the pipe, and the script.)
+    inside=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
+      | awk '/ScriptEngine>::evaluate_with / && !found { gsub(",", "", $1); print $1; found = 1 }')
+    echo "$total ${inside:-0}"
+  }
+  # Each playbook's cost once per review (loading it, the first deal) is counted on a
+  # one-deal copy of the set and taken out: the ratios are those of one more deal.
+  for set in "$pipeline" "$varied"; do
+    first=$work/first-of-$(basename "$set")
+    rm -rf "$first" && mkdir -p "$first"
+    cp "$set/$(ls "$set" | head -1)" "$first/"
+    line=("$set" "$deals")
+    for playbooks in "" "$one_rule" "$one_rule_notes"; do
+      extra=()
+      [[ -n $playbooks ]] && extra=(--playbooks "$playbooks")
+      read -r total rules < <(count "$bin" review "$set" "${extra[@]}")
+      read -r once _ < <(count "$bin" review "$first" "${extra[@]}")
+      line+=("$total" "$rules" "$once")
+    done
+    python3 - "${line[@]}" <<'PY'
+import sys
+name, deals = sys.argv[1], int(sys.argv[2])
+(builtin, rules, builtin_once), (minimal, _, minimal_once), (reading, _, reading_once) = (
+    map(int, sys.argv[i:i + 3]) for i in (3, 6, 9))
+a_deal = lambda total, once: (total - once) / (deals - 1)
+per = lambda n: f"{n / 1e6:,.3f} M" if n < 1e7 else f"{n / 1e6:,.1f} M"
+print(f"{name}:")
+print(f"  built-in playbooks:    {per(builtin)}, {per(a_deal(builtin, builtin_once))} a deal; "
+      f"rule evaluation {per(rules / deals)} a deal")
+print(f"  one-rule playbook:     {per(minimal)}, {per(a_deal(minimal, minimal_once))} a deal")
+print(f"  one rule, notes read:  {per(reading)}, {per(a_deal(reading, reading_once))} a deal")
+for label, total, once in (("one-rule", minimal, minimal_once),
+                           ("one rule with notes read", reading, reading_once)):
+    whole, deal = builtin / total, a_deal(builtin, builtin_once) / a_deal(total, once)
+    free = (a_deal(builtin, builtin_once) - rules / deals) / a_deal(total, once)
+    print(f"  built-in / {label}: {whole:.2f} whole review, {deal:.2f} a deal, "
+          f"{free:.2f} a deal with the rule evaluation free")
+PY
+  done
+  exit 0
+fi
 
 # One timed run: "wall_seconds cpu_seconds peak_kb" (CPU: user + system).
 timed() {

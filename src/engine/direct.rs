@@ -21,6 +21,7 @@
 use rhai::{ASTFlags, Dynamic, Expr, FnCallExpr, ImmutableString, Stmt, StmtBlock, AST, INT};
 
 use super::picked::LazyFacts;
+use seek::{Seek, Sought};
 
 /// A compiled expression. `None` from [`Direct::eval`] means "ask rhai".
 #[derive(Debug)]
@@ -748,6 +749,14 @@ fn walk_from(
         else {
             return None;
         };
+        // A path into a field not built yet is followed in the field's Rust value.
+        if !rest.is_empty() {
+            if let Some(Sought::Reached(reached)) =
+                lazy.visit_unbuilt(name, Seek::new(rest, &mut *leaf))
+            {
+                return reached;
+            }
+        }
         return walk(lazy.field(name)?, rest, keys, leaf);
     }
     walk(root, steps, keys, leaf)
@@ -912,6 +921,8 @@ fn arithmetic(left: Scalar, right: Scalar, subtract: bool) -> Option<Scalar> {
         _ => None,
     }
 }
+
+mod seek;
 
 #[cfg(test)]
 mod differential;

@@ -35,14 +35,14 @@ fn kept(keep: &[String], key: &str) -> bool {
 /// the struct's own.
 macro_rules! facts_fields {
     ($($field:ident),* $(,)?) => {
-        /// The field `name` of `facts` as rhai holds it in the facts map (`None`: no
-        /// such field).
-        fn facts_field(
+        /// Hands the field `name` of `facts` to `visitor` (`None`: no such field).
+        fn visit_facts_field<V: FieldVisitor>(
             facts: &Facts,
             name: &str,
-        ) -> Option<Result<Dynamic, Box<rhai::EvalAltResult>>> {
+            visitor: V,
+        ) -> Option<V::Out> {
             Some(match name {
-                $(stringify!($field) => rhai::serde::to_dynamic(&facts.$field),)*
+                $(stringify!($field) => visitor.visit(&facts.$field),)*
                 _ => return None,
             })
         }
@@ -113,6 +113,23 @@ facts_fields!(
     organisation_kind,
 );
 
+/// Something done with one field of the facts, whatever its type.
+pub trait FieldVisitor {
+    type Out;
+    fn visit<T: Serialize + ?Sized>(self, value: &T) -> Self::Out;
+}
+
+/// The field as rhai holds it in the facts map.
+struct ToDynamic;
+
+impl FieldVisitor for ToDynamic {
+    type Out = Result<Dynamic, Box<rhai::EvalAltResult>>;
+
+    fn visit<T: Serialize + ?Sized>(self, value: &T) -> Self::Out {
+        rhai::serde::to_dynamic(value)
+    }
+}
+
 /// A deal's facts in the scope while no script has run in rhai: each field read by name
 /// (the only way a playbook that names its facts fields reads them) is built as a rhai
 /// value on first read, and the whole map only for a script rhai must run.
@@ -136,13 +153,27 @@ impl LazyFacts {
     /// The field `name` as the facts map holds it; `None` for a field the playbook does
     /// not read (rhai then runs the script, on the whole map, and says what is wrong).
     pub fn field(&self, name: &str) -> Option<&Dynamic> {
-        let index = self
-            .names
-            .binary_search_by(|known| known.as_str().cmp(name))
-            .ok()?;
+        let index = self.index(name)?;
         self.values[index]
-            .get_or_init(|| facts_field(&self.facts, name)?.ok())
+            .get_or_init(|| visit_facts_field(&self.facts, name, ToDynamic)?.ok())
             .as_ref()
+    }
+
+    /// Hands the Rust value of the field `name` to `visitor` while it is not built (a
+    /// path into it need not build it); `None` once it is built, or for a field the
+    /// playbook does not read.
+    pub fn visit_unbuilt<V: FieldVisitor>(&self, name: &str, visitor: V) -> Option<V::Out> {
+        let index = self.index(name)?;
+        if self.values[index].get().is_some() {
+            return None;
+        }
+        visit_facts_field(&self.facts, name, visitor)
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.names
+            .binary_search_by(|known| known.as_str().cmp(name))
+            .ok()
     }
 
     /// The facts map a script run by rhai reads: every field the playbook reads.

@@ -93,10 +93,13 @@ const CONCEPTS: &[&str] = &[
 
 /// The held-out part of the note corpus (playbooks/tests/heldout/), written before any
 /// tuning and never tuned on, as measured for issue 13: precision 0.912, recall 0.864;
-/// 0.909 / 0.864 after the merge with main (one more next-step false positive). The assertion sits a little below, so that a change which makes the
-/// detector read unseen notes worse fails CI, while the figure is not a target to tune
-/// the phrase lists to.
-const HELD_OUT_FLOOR: (f64, f64) = (0.89, 0.84);
+/// 0.909 / 0.864 after the merge with main (one more next-step false positive). Its sixth
+/// file (2026-11-30), written blind against refusals read as changes of mind, brought the
+/// whole part to 0.880 / 0.842 before the fix it was written for and 0.892 / 0.832 after.
+/// The assertion sits a little below, so that a change which makes the detector read
+/// unseen notes worse fails CI, while the figure is not a target to tune the phrase lists
+/// to.
+const HELD_OUT_FLOOR: (f64, f64) = (0.87, 0.81);
 
 fn builtin() -> Playbook {
     Playbook::load(PlaybookFiles::builtin())
@@ -177,7 +180,7 @@ fn the_note_detector_reads_notes_it_was_not_tuned_on() {
         "the tuning part reads worse than the held-out part"
     );
     assert!(
-        tuning.sentences + held_out.sentences >= 1000 && held_out.sentences == 484,
+        tuning.sentences + held_out.sentences >= 1000 && held_out.sentences == 544,
         "{} + {} sentences",
         tuning.sentences,
         held_out.sentences

@@ -298,7 +298,8 @@ impl Work {
         let Some(verdict) = classifier.classify(features) else {
             return;
         };
-        // the clause must be about the concept at all: a word of one of its anchor lists
+        // the clause must be about the concept at all: a word of one of its anchor lists,
+        // as written — 愿意 inside 不愿意 is no word of its own, and no acceptance
         let anchors = reading
             .detector
             .concepts
@@ -306,11 +307,19 @@ impl Work {
             .map(|concept| concept.anchors.as_slice())
             .unwrap_or_default();
         let matcher = &reading.detector.matcher;
+        let inside_a_longer_word = |hit: &Hit| {
+            clause_hits.iter().any(|other| {
+                other.start <= hit.start
+                    && hit.end <= other.end
+                    && other.end - other.start > hit.end - hit.start
+            })
+        };
         if !anchors.is_empty()
             && !clause_hits.iter().any(|hit| {
                 matcher
                     .lists_of(hit.lexeme)
                     .any(|list| anchors.contains(&list))
+                    && !inside_a_longer_word(hit)
             })
         {
             return;

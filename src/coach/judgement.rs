@@ -260,7 +260,12 @@ pub fn judge(
     let mut groups: Vec<(String, usize)> = Vec::new();
     for firing in said {
         let group = match (&rule(&firing).kind, &rule(&firing).merge) {
-            (RuleKind::Move { .. }, Some(group)) => merge_group(group, &firing, scope, words),
+            (RuleKind::Move { .. }, Some(group)) => {
+                if let Some(pending) = pending.as_deref_mut() {
+                    scripts.merge_ready(&rules[firing.rule_index], scope, pending);
+                }
+                merge_group(group, &firing, scope, words)
+            }
             _ => None,
         };
         let host = group

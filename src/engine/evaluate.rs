@@ -168,6 +168,18 @@ impl ScriptEngine {
         self.evaluate_with(rules, scope, Some(pending))
     }
 
+    /// Readies the `merge` group of a firing of `compiled` for filling: computes the
+    /// derived values it reads (a review computes derived values on demand, and a group
+    /// whose placeholder has no value merges nothing).
+    pub fn merge_ready(
+        &self,
+        compiled: &CompiledRule,
+        scope: &mut Scope<'static>,
+        pending: &mut Pending,
+    ) {
+        self.ensure(scope, pending, &compiled.merge_reads);
+    }
+
     /// Readies the title of a firing of `compiled` for filling: computes the derived values
     /// it reads, and gives the element it fired for — `built` when the firing has one,
     /// else, for a deferred firing whose title reads `item`, the element built now.

@@ -145,11 +145,13 @@ pub struct CompiledRule {
     when_direct: Option<Direct>,
     for_each_direct: Option<Direct>,
     priority_direct: Option<Direct>,
-    /// The derived values read by `when`, `for_each`, `priority` and the titles.
+    /// The derived values read by `when`, `for_each`, `priority`, the titles and the
+    /// `merge` group.
     when_reads: Vec<usize>,
     item_reads: Vec<usize>,
     priority_reads: Vec<usize>,
     title_reads: Vec<usize>,
+    merge_reads: Vec<usize>,
     /// `for_each` is `[name]`, one element that cannot fail, and neither `when` nor
     /// `priority` reads `item`: the rule fires once whatever the element, so a review,
     /// which shows one title, builds it only for the move it shows.
@@ -160,6 +162,21 @@ pub struct CompiledRule {
     one_element: bool,
     /// A title reads `item`: only then is a deferred element built for it.
     title_reads_item: bool,
+}
+
+/// The names the `{{…}}` placeholders of `templates` start from (`facts`, `item`, a
+/// derived value …).
+fn placeholder_roots<'t>(templates: impl IntoIterator<Item = &'t str>) -> Vec<&'t str> {
+    templates
+        .into_iter()
+        .flat_map(crate::coach::template::placeholders)
+        .filter_map(|placeholder| {
+            crate::coach::template::parse_placeholder(placeholder)
+                .0
+                .first()
+                .copied()
+        })
+        .collect()
 }
 
 impl ScriptEngine {
@@ -287,19 +304,12 @@ impl ScriptEngine {
         let when_reads = self.derived_read(when.iter());
         let item_reads = self.derived_read(for_each.iter().flatten());
         let priority_reads = self.derived_read(priority.iter().flatten());
-        let title_names: Vec<&str> = rule
-            .title
-            .languages()
-            .flat_map(|(_, title)| crate::coach::template::placeholders(title))
-            .filter_map(|placeholder| {
-                crate::coach::template::parse_placeholder(placeholder)
-                    .0
-                    .first()
-                    .copied()
-            })
-            .collect();
+        let title_names =
+            placeholder_roots(rule.title.languages().map(|(_, title)| title.as_str()));
         let title_reads = self.derived_named(|name| title_names.contains(&name));
         let title_reads_item = title_names.contains(&"item");
+        let merge_names = placeholder_roots(rule.merge.as_deref());
+        let merge_reads = self.derived_named(|name| merge_names.contains(&name));
         let priority_reads_item = priority
             .as_ref()
             .and_then(|script| script.as_ref().ok())
@@ -323,6 +333,7 @@ impl ScriptEngine {
             item_reads,
             priority_reads,
             title_reads,
+            merge_reads,
             single_item,
             item_free,
             one_element,

@@ -9,6 +9,8 @@
 //! and the engine they configure are in `engine/sandbox.rs`. A rule that fails is reported
 //! by id and place; the others still run.
 
+#[macro_use]
+mod refuse;
 mod derived;
 mod direct;
 mod evaluate;

@@ -254,118 +254,14 @@ impl<'a, S: Serializer> Serializer for Picking<'a, S> {
         })
     }
 
-    fn serialize_bool(self, _: bool) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_i8(self, _: i8) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_i16(self, _: i16) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_i32(self, _: i32) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_i64(self, _: i64) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_u8(self, _: u8) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_u16(self, _: u16) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_u32(self, _: u32) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_u64(self, _: u64) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_f32(self, _: f32) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_f64(self, _: f64) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_char(self, _: char) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_str(self, _: &str) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_none(self) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_some<V: ?Sized + Serialize>(self, _: &V) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_unit(self) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_newtype_struct<V: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: &V,
-    ) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_newtype_variant<V: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &V,
-    ) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, S::Error> {
-        Err(not_a_struct())
-    }
+    refuse_serializing!(not_a_struct();
+        serialize_bool, serialize_i8, serialize_i16, serialize_i32, serialize_i64,
+        serialize_u8, serialize_u16, serialize_u32, serialize_u64, serialize_f32,
+        serialize_f64, serialize_char, serialize_str, serialize_bytes, serialize_none,
+        serialize_some, serialize_unit, serialize_unit_struct, serialize_unit_variant,
+        serialize_newtype_struct, serialize_newtype_variant, serialize_seq,
+        serialize_tuple, serialize_tuple_struct, serialize_tuple_variant, serialize_map,
+        serialize_struct_variant);
 }
 
 #[cfg(test)]

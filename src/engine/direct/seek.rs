@@ -316,55 +316,10 @@ impl<'a, 'l> Serializer for Seek<'a, 'l> {
         self.scalar_reached()
     }
 
-    fn serialize_char(self, _: char) -> Reached {
-        Err(GiveUp)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Reached {
-        Err(GiveUp)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Reached {
-        Err(GiveUp)
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Reached {
-        Err(GiveUp)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Reached {
-        Err(GiveUp)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, GiveUp> {
-        Err(GiveUp)
-    }
+    refuse_serializing!(GiveUp;
+        serialize_char, serialize_bytes, serialize_unit_struct, serialize_unit_variant,
+        serialize_newtype_variant, serialize_tuple, serialize_tuple_struct,
+        serialize_tuple_variant, serialize_struct_variant);
 }
 
 /// The seek gives up: a step it does not take, a key that is not a string, a value
@@ -404,118 +359,14 @@ impl Serializer for KeyIs<'_> {
         Ok(text == self.0)
     }
 
-    fn serialize_bool(self, _: bool) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_i8(self, _: i8) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_i16(self, _: i16) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_i32(self, _: i32) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_i64(self, _: i64) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_u8(self, _: u8) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_u16(self, _: u16) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_u32(self, _: u32) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_u64(self, _: u64) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_f32(self, _: f32) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_f64(self, _: f64) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_char(self, _: char) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_none(self) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_unit(self) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: &T,
-    ) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<bool, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, GiveUp> {
-        Err(GiveUp)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, GiveUp> {
-        Err(GiveUp)
-    }
+    refuse_serializing!(GiveUp;
+        serialize_bool, serialize_i8, serialize_i16, serialize_i32, serialize_i64,
+        serialize_u8, serialize_u16, serialize_u32, serialize_u64, serialize_f32,
+        serialize_f64, serialize_char, serialize_bytes, serialize_none, serialize_some,
+        serialize_unit, serialize_unit_struct, serialize_unit_variant,
+        serialize_newtype_struct, serialize_newtype_variant, serialize_seq,
+        serialize_tuple, serialize_tuple_struct, serialize_tuple_variant, serialize_map,
+        serialize_struct, serialize_struct_variant);
 }
 
 #[cfg(test)]
